@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import textwrap
 import threading
 
@@ -135,6 +136,14 @@ def test_functional_big_integer_result(judge):
     ok(judge, p, "class Solution:\n    def power(self, n): return 7 ** n")
 
 
+def test_functional_megabyte_arguments_and_huge_integers(judge):
+    # LeetCode tests with 10^5-element arrays are megabytes of JSON: far more than one socket
+    # message holds. Integers past Python's 4,300-digit str limit must pass through too.
+    nums = list(range(200_000))
+    big = Problem("big", [TestCase(f"{json.dumps(nums)}\n{7**5000}", json.dumps(sum(nums) + 7**5000))], fn_name="total")
+    ok(judge, big, "class Solution:\n    def total(self, nums: List[int], k: int) -> int:\n        return sum(nums) + k")
+
+
 # -- verdicts ------------------------------------------------------------------------------------
 
 
@@ -225,6 +234,9 @@ def test_bad_test_data_is_a_judge_error_not_the_programs_fault(judge):
     res = judge.judge(p, "class Solution:\n    def f(self, x): return 1")
     assert res.verdict is Verdict.JUDGE_ERROR and res.error
     assert judge.judge(Problem("none", []), "print(1)").verdict is Verdict.JUDGE_ERROR
+    unreadable = Problem("bad-out", [TestCase("1", "[1, 2")], fn_name="f")
+    res = judge.judge(unreadable, "class Solution:\n    def f(self, x): return [1, 2]")
+    assert res.verdict is Verdict.JUDGE_ERROR and "not JSON" in res.error
 
 
 # -- APIs ----------------------------------------------------------------------------------------

@@ -72,6 +72,15 @@ def stdout_comparator(mode: str, abs_tol: float = 1e-6, rel_tol: float = 1e-6) -
     raise ValueError(f"unknown comparison mode {mode!r}; choose one of {', '.join(COMPARE_MODES)}")
 
 
+def describe_mismatch(output: str, expected: str, width: int = 80) -> str:
+    """A short human-readable reason why ``output`` is not ``expected``."""
+    got_lines, want_lines = output.strip().split("\n"), expected.strip().split("\n")
+    for i, (g, w) in enumerate(zip(got_lines, want_lines)):
+        if g.strip() != w.strip():
+            return f"line {i + 1}: got {g.strip()[:width]!r}, expected {w.strip()[:width]!r}"
+    return f"got {len(got_lines)} lines, expected {len(want_lines)}"
+
+
 # ---------------------------------------------------------------------------------------------
 # Functional (LeetCode-style) results
 

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, fields, replace
 from typing import Iterable, Sequence
 
-from xcoder.judge.compare import COMPARE_MODES, compare_values, loads_json, stdout_comparator
+from xcoder.judge.compare import COMPARE_MODES, loads_json
 from xcoder.judge.result import JudgeResult, RunOutput, TestResult, Verdict
 from xcoder.judge.sandbox import SANDBOX_KINDS, Worker, WorkerDied, WorkerError, WorkerSpec
 from xcoder.problem import Problem, TestCase
@@ -226,7 +226,6 @@ class _Session:
 
     def __init__(self, worker: Worker, problem: Problem, code: str, cfg: JudgeConfig):
         self.worker, self.problem, self.code, self.cfg = worker, problem, code, cfg
-        self.compare_stdout = stdout_comparator(cfg.compare, cfg.abs_tol, cfg.rel_tol)
         self.output_limit = int(cfg.output_limit_mb * (1 << 20))
 
     def _call(self, msg: dict, timeout: float) -> dict:
@@ -260,27 +259,59 @@ class _Session:
                 checker = self._call(self._load_msg("checker", self.problem.checker, "check"), 60)
                 if not checker.get("ok"):
                     return JudgeResult.judge_error(f"checker does not compile: {checker.get('error')}", len(tests), self.worker.isolation)
-            started = time.monotonic()
-            for i, test in enumerate(tests):
-                budget = self.cfg.total_timeout
-                if budget is not None and time.monotonic() - started >= budget:
-                    results += [TestResult(Verdict.TIME_LIMIT, message="sample time budget exhausted") for _ in tests[i:]]
-                    break
-                result = self._run_test(test)
-                results.append(result)
+                results = self._checked_tests()
+            else:
+                results = self._batched_tests()
+            for i, result in enumerate(results):
                 if result.verdict is Verdict.JUDGE_ERROR:
                     return JudgeResult(Verdict.JUDGE_ERROR, sum(r.verdict is Verdict.ACCEPTED for r in results), len(tests),
                                        results, self.worker.isolation, f"test {i}: {result.message}")
-                if result.verdict is not Verdict.ACCEPTED and self.cfg.stop_on_first_failure:
-                    results += [TestResult(Verdict.SKIPPED) for _ in tests[i + 1 :]]
-                    break
         except WorkerDied as exc:
             # The worker is trusted code; it dies when the judged program manages to kill it.
             results.append(TestResult(Verdict.RUNTIME_ERROR, message=f"the program killed the judge worker ({exc})"))
-            results += [TestResult(Verdict.SKIPPED) for _ in tests[len(results) :]]
         except WorkerError as exc:
             return JudgeResult.judge_error(str(exc), len(tests), self.worker.isolation)
         return self._result(results)
+
+    def _batched_tests(self) -> list[TestResult]:
+        """All tests in one request; the worker compares and stops at the first failure."""
+        check = {"mode": self.cfg.compare, "abs_tol": self.cfg.abs_tol, "rel_tol": self.cfg.rel_tol,
+                 "functional": self.problem.is_functional}
+        replies = self._run_batch([t.input for t in self.problem.tests], [t.output for t in self.problem.tests], check)
+        return [self._to_result(reply) for reply in replies]
+
+    def _checked_tests(self) -> list[TestResult]:
+        """Problems with a checker program: one request per test, since the checker runs between."""
+        tests, results = self.problem.tests, []
+        started = time.monotonic()
+        for test in tests:
+            budget = self.cfg.total_timeout
+            if budget is not None and time.monotonic() - started >= budget:
+                results.append(TestResult(Verdict.TIME_LIMIT, message=BUDGET_MESSAGE))
+                break
+            reply = self._call(self._run_msg("main", test.input), self.cfg.timeout + 30)
+            result = self._to_result(reply)
+            if reply.get("status") == "ok":
+                output = reply.get("result", "null") if self.problem.is_functional else reply.get("stdout", "")
+                ok, message = self._run_checker(test, output)
+                result = TestResult(Verdict.ACCEPTED if ok else Verdict.WRONG_ANSWER, result.time, result.stderr, message)
+            results.append(result)
+            if result.verdict is not Verdict.ACCEPTED and self.cfg.stop_on_first_failure:
+                break
+        return results
+
+    def _run_batch(self, inputs: list[str], outputs: list[str] | None, check: dict | None) -> list[dict]:
+        msg = {
+            "op": "tests", "slot": "main", "tests": [{"input": i, "output": o} for i, o in zip(inputs, outputs or [""] * len(inputs))],
+            "check": check, "stop_on_first_failure": self.cfg.stop_on_first_failure if check else False,
+            "total_timeout": self.cfg.total_timeout, "timeout": self.cfg.timeout, "memory_mb": self.cfg.memory_mb,
+            "output_limit": self.output_limit, "max_processes": self.cfg.max_processes,
+        }
+        # The worker enforces every per-test limit itself; this only guards against a stuck worker.
+        reply = self._call(msg, len(inputs) * (self.cfg.timeout + 5) + 30)
+        if "results" not in reply:
+            raise WorkerError(f"judge worker refused the tests: {reply.get('error')}")
+        return reply["results"]
 
     def _load_msg(self, slot: str, code: str, func_name: str | None) -> dict:
         return {"op": "load", "slot": slot, "code": code, "mode": "call" if func_name else "stdin", "func_name": func_name}
@@ -291,29 +322,22 @@ class _Session:
             "output_limit": self.output_limit, "max_processes": self.cfg.max_processes,
         }
 
-    def _execute(self, slot: str, text: str) -> tuple[dict, TestResult | None]:
-        """Run the loaded program on one input; returns the worker's reply and, if the run
-        itself failed (crash, limit, timeout), the failing result."""
-        reply = self._call(self._run_msg(slot, text), self.cfg.timeout + 30)
+    def _to_result(self, reply: dict) -> TestResult:
+        """The verdict of one test from the worker's reply."""
         t = float(reply.get("time", 0.0))
         stderr = reply.get("stderr", "")
         status = reply.get("status")
         if status == "ok":
-            return reply, None
+            if reply.get("match", True):
+                return TestResult(Verdict.ACCEPTED, t, stderr)
+            return TestResult(Verdict.WRONG_ANSWER, t, stderr, reply.get("message", "wrong answer"))
         failure = _FAILURES.get(status)
         if failure is None:
-            return reply, TestResult(Verdict.JUDGE_ERROR, t, stderr, f"unexpected worker status {status!r}")
+            return TestResult(Verdict.JUDGE_ERROR, t, stderr, f"unexpected worker status {status!r}")
         message = reply.get("error") or status
         if "MemoryError" in message or (failure is Verdict.RUNTIME_ERROR and reply.get("signal") == 9 and "MemoryError" in stderr):
             failure = Verdict.MEMORY_LIMIT
-        return reply, TestResult(failure, t, stderr, message)
-
-    def _run_test(self, test: TestCase) -> TestResult:
-        reply, failed = self._execute("main", test.input)
-        if failed is not None:
-            return failed
-        ok, message = self._check(test, reply)
-        return TestResult(Verdict.ACCEPTED if ok else Verdict.WRONG_ANSWER, float(reply.get("time", 0.0)), reply.get("stderr", ""), message)
+        return TestResult(failure, t, stderr, message)
 
     def outputs(self, inputs: Sequence[str]) -> list[RunOutput]:
         """Run the program on every input and keep what it produced (no comparison)."""
@@ -323,13 +347,13 @@ class _Session:
             if not loaded.get("ok"):
                 error = loaded.get("error", "compile error")
                 return [RunOutput(Verdict.RUNTIME_ERROR, None, error, 0.0, error) for _ in inputs]
-            for text in inputs:
-                reply, failed = self._execute("main", text)
-                if failed is not None:
-                    runs.append(RunOutput(failed.verdict, None, failed.stderr, failed.time, failed.message))
-                else:
+            for reply in self._run_batch(list(inputs), None, None):
+                result = self._to_result(reply)
+                if result.verdict is Verdict.ACCEPTED:
                     output = reply.get("result") if self.problem.is_functional else reply.get("stdout", "")
-                    runs.append(RunOutput(Verdict.ACCEPTED, output, reply.get("stderr", ""), float(reply.get("time", 0.0))))
+                    runs.append(RunOutput(Verdict.ACCEPTED, output, result.stderr, result.time))
+                else:
+                    runs.append(RunOutput(result.verdict, None, result.stderr, result.time, result.message))
         except WorkerDied as exc:
             runs += [RunOutput(Verdict.RUNTIME_ERROR, None, "", 0.0, f"the program killed the judge worker ({exc})") for _ in inputs[len(runs):]]
         except WorkerError as exc:
@@ -337,28 +361,6 @@ class _Session:
         finally:
             self._end()
         return runs
-
-    def _check(self, test: TestCase, reply: dict) -> tuple[bool, str]:
-        if self.problem.is_functional:
-            try:
-                expected = loads_json(test.output)
-            except ValueError:
-                raise WorkerError(f"expected output is not JSON: {test.output[:100]!r}") from None
-            got_text = reply.get("result", "null")
-            try:
-                got = loads_json(got_text)
-            except ValueError:
-                return False, "return value could not be read back"
-            output = got_text
-        else:
-            output = reply.get("stdout", "")
-        if self.problem.checker:
-            return self._run_checker(test, output)
-        if self.problem.is_functional:
-            ok = compare_values(got, expected, self.cfg.compare, self.cfg.abs_tol, self.cfg.rel_tol)
-        else:
-            ok = self.compare_stdout(output, test.output)
-        return ok, "" if ok else _mismatch(output, test.output)
 
     def _run_checker(self, test: TestCase, output: str) -> tuple[bool, str]:
         import json
@@ -374,6 +376,12 @@ class _Session:
         return verdict is True, "" if verdict is True else "checker rejected the output"
 
     def _result(self, tests: list[TestResult]) -> JudgeResult:
+        """Tests that did not run are skipped, or out of time when the sample's budget ran out."""
+        missing = len(self.problem.tests) - len(tests)
+        if missing > 0:
+            budget_hit = bool(tests) and tests[-1].verdict is Verdict.TIME_LIMIT and tests[-1].message == BUDGET_MESSAGE
+            tests = tests + [TestResult(Verdict.TIME_LIMIT, message=BUDGET_MESSAGE) if budget_hit else TestResult(Verdict.SKIPPED)
+                             for _ in range(missing)]
         passed = sum(t.verdict is Verdict.ACCEPTED for t in tests)
         failing = next((t.verdict for t in tests if t.verdict not in (Verdict.ACCEPTED, Verdict.SKIPPED)), None)
         return JudgeResult(failing or Verdict.ACCEPTED, passed, len(tests), tests, self.worker.isolation)
@@ -391,15 +399,10 @@ _FAILURES = {
     "setup_error": Verdict.JUDGE_ERROR,
     "bad_input": Verdict.JUDGE_ERROR,
     "bad_return": Verdict.WRONG_ANSWER,
+    "bad_expected": Verdict.JUDGE_ERROR,
+    "budget": Verdict.TIME_LIMIT,
 }
-
-
-def _mismatch(output: str, expected: str, width: int = 80) -> str:
-    got_lines, want_lines = output.strip().split("\n"), expected.strip().split("\n")
-    for i, (g, w) in enumerate(zip(got_lines, want_lines)):
-        if g.strip() != w.strip():
-            return f"line {i + 1}: got {g.strip()[:width]!r}, expected {w.strip()[:width]!r}"
-    return f"got {len(got_lines)} lines, expected {len(want_lines)}"
+BUDGET_MESSAGE = "sample time budget exhausted"
 
 
 def config_fields() -> list[str]:

@@ -192,22 +192,53 @@ class Zygote:
         slot = self.slots.get(msg.get("slot", "main"))
         if slot is None:
             return {"status": "bad_input", "error": "no code loaded"}
+        return self._run(slot, msg, msg.get("input", ""))
+
+    def tests(self, msg: dict) -> dict:
+        """Run a sample's tests in one request and compare here, so a sample costs one host
+        round trip instead of one per test, and stops at its first failure without asking.
+
+        ``check`` is None to keep every output (data generation wants them), else the
+        comparison: ``{"mode", "abs_tol", "rel_tol", "functional"}``. Outputs of passing tests
+        are not sent back. ``total_timeout`` bounds the wall time of the whole sample."""
+        slot = self.slots.get(msg.get("slot", "main"))
+        if slot is None:
+            return {"error": "no code loaded"}
+        check = msg.get("check")
+        stop = bool(msg.get("stop_on_first_failure", True))
+        budget = msg.get("total_timeout")
+        started = time.monotonic()
+        replies = []
+        for case in msg["tests"]:
+            if budget is not None and time.monotonic() - started >= budget:
+                replies.append({"status": "budget", "error": "sample time budget exhausted"})
+                break
+            reply = self._run(slot, msg, case["input"])
+            if check is not None and reply["status"] == "ok":
+                _check(reply, case["output"], check)
+                if reply.get("match"):
+                    reply.pop("stdout", None)
+                    reply.pop("result", None)
+            replies.append(reply)
+            if stop and not (reply["status"] == "ok" and reply.get("match", True)):
+                break
+        return {"results": replies}
+
+    def _run(self, slot: _Slot, msg: dict, text: str) -> dict:
         reused = slot.pid is not None and slot.tests_run > 0
-        reply = self._run_once(slot, msg)
+        reply = self._run_once(slot, msg, text)
         if reply.get("status") == "memory" and reused:
             # Earlier tests may have fragmented the warm child's heap; only a fresh process's
             # verdict counts, as under `python3 file.py`.
-            reply = self._run_once(slot, msg)
+            reply = self._run_once(slot, msg, text)
         return reply
 
-    def _run_once(self, slot: _Slot, msg: dict) -> dict:
-        text = msg.get("input", "")
+    def _run_once(self, slot: _Slot, msg: dict, text: str) -> dict:
         request: dict = {"timeout": float(msg.get("timeout", 6.0))}
-        if slot.mode == "call":
-            try:
-                request["args"] = [json.loads(line) for line in text.split("\n")]
-            except ValueError as exc:
-                return {"status": "bad_input", "error": f"test input is not one JSON value per line: {exc}"}
+        # Functional arguments travel in their own memfd (they can be megabytes, far more than a
+        # socket message holds) and are parsed by the child; the program's stdin stays empty.
+        args_text = text if slot.mode == "call" else None
+        if args_text is not None:
             text = ""
         timeout = request["timeout"]
         out_limit = int(msg.get("output_limit", 64 << 20))
@@ -215,6 +246,8 @@ class Zygote:
         if slot.pid is not None and slot.limits != limits:
             self._retire_slot(slot)
         fds = [_memfd("stdin", text.encode("utf-8", "surrogateescape")), _memfd("stdout"), _memfd("stderr"), _memfd("status")]
+        if args_text is not None:
+            fds.append(_memfd("args", args_text.encode("utf-8", "surrogateescape")))
         try:
             start = time.monotonic()
             if not self._send(slot, limits, request, fds):
@@ -367,7 +400,7 @@ class Zygote:
         module_ns: dict | None = None  # functional code: module runs once, methods per test
         while True:
             try:
-                data, fds, _, _ = socket.recv_fds(sock, 1 << 20, 4)
+                data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 5)
             except OSError:
                 os._exit(0)
             if not data:
@@ -380,6 +413,12 @@ class Zygote:
             for target, fd in enumerate(high):
                 os.dup2(fd, target)
                 os.close(fd)
+            args = None
+            if len(high) > 4:  # functional arguments, one JSON value per line
+                try:
+                    args = _read_args(4)
+                except ValueError as exc:
+                    _report_and_exit({"status": "bad_input", "error": f"test input is not one JSON value per line: {exc}"[:2000]})
             used = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
             resource.setrlimit(resource.RLIMIT_CPU, (int(used + request["timeout"]) + 2, resource.RLIM_INFINITY))
             sys.stdin = sys.__stdin__ = open(0, "r", encoding="utf-8", errors="surrogateescape", closefd=False)
@@ -395,7 +434,7 @@ class Zygote:
                     if module_ns is None:
                         exec(slot.code, ns)
                         module_ns = ns
-                    exit_code = self._call(ns, slot.func_name, request["args"], report)
+                    exit_code = self._call(ns, slot.func_name, args, report)
                 else:
                     exec(slot.code, ns)
             except SystemExit as exc:
@@ -486,6 +525,69 @@ class Zygote:
                 return False
             if pid == 0:
                 return True
+
+
+def _load_compare():
+    """The host's comparison rules (``compare.py``, stdlib-only), loaded by path under a private
+    name: one implementation of the rules, and judged programs cannot import it by accident."""
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "compare.py")
+    spec = importlib.util.spec_from_file_location("_xcoder_compare", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_compare = None
+
+
+def _check(reply: dict, expected: str, check: dict) -> None:
+    """Compare a finished run with the expected output; sets ``match`` (and ``message``), or
+    the status ``bad_expected`` when the test itself is unreadable."""
+    global _compare
+    if _compare is None:
+        _compare = _load_compare()
+    mode, abs_tol, rel_tol = check.get("mode", "lcb"), check.get("abs_tol", 1e-6), check.get("rel_tol", 1e-6)
+    if check.get("functional"):
+        try:
+            want = _compare.loads_json(expected)
+        except ValueError:
+            reply.update(status="bad_expected", error=f"expected output is not JSON: {expected[:100]!r}")
+            return
+        got_text = reply.get("result", "null")
+        try:
+            got = _compare.loads_json(got_text)
+        except ValueError:
+            reply.update(match=False, message="return value could not be read back")
+            return
+        ok = _compare.compare_values(got, want, mode, abs_tol, rel_tol)
+        output = got_text
+    else:
+        output = reply.get("stdout", "")
+        ok = _compare.stdout_comparator(mode, abs_tol, rel_tol)(output, expected)
+    reply["match"] = ok
+    if not ok:
+        reply["message"] = _compare.describe_mismatch(output, expected)
+
+
+def _read_args(fd: int) -> list:
+    """Read and parse a functional test's arguments from ``fd`` (then closed)."""
+    chunks = []
+    try:
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    text = b"".join(chunks).decode("utf-8", "surrogateescape")
+    return [json.loads(line) for line in text.split("\n")]
+
+
+def _report_and_exit(report: dict) -> None:
+    try:
+        os.write(3, json.dumps(report).encode())
+    finally:
+        os._exit(1)
 
 
 def _memfd(name: str, data: bytes = b"") -> int:
@@ -590,11 +692,10 @@ def _print_traceback() -> None:
 
 def _finish(exit_code: int, report: dict) -> int:
     """What interpreter shutdown does: join non-daemon threads, run atexit, flush stdio."""
+    threading = sys.modules.get("threading")  # not imported: no Python threads to wait for
     try:
-        import threading
-
-        main = threading.main_thread()
-        for thread in threading.enumerate():
+        main = threading.main_thread() if threading else None
+        for thread in threading.enumerate() if threading else ():
             if thread is not main and not thread.daemon:
                 thread.join()
     except BaseException:
@@ -641,6 +742,8 @@ def main(argv: list[str]) -> None:
         os.environ["XCODER_ZYGOTE_REEXEC"] = "1"
         os.execv(sys.executable, [sys.executable, "-E", "-s", os.path.abspath(__file__), *argv])
     os.environ.pop("XCODER_ZYGOTE_REEXEC", None)
+    if hasattr(sys, "set_int_max_str_digits"):
+        sys.set_int_max_str_digits(0)  # huge integers in test data pass through us as JSON
 
     proto_in, proto_out = os.dup(0), os.dup(1)
     null = os.open(os.devnull, os.O_RDWR)
@@ -651,9 +754,11 @@ def main(argv: list[str]) -> None:
         del sys.path[0]  # judged programs must not import our modules by accident
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     _prctl(PR_SET_DUMPABLE, 0)
-    import threading
+    # Via _thread, not threading: importing threading here would add its at-fork handler (about
+    # 0.8 ms) to every fork, though few programs use threads.
+    import _thread
 
-    threading.stack_size(PYTHON_THREAD_STACK)
+    _thread.stack_size(PYTHON_THREAD_STACK)
     os.makedirs(args.scratch, exist_ok=True)
     os.chmod(args.scratch, 0o1777)
 
@@ -669,7 +774,9 @@ def main(argv: list[str]) -> None:
     if not uid_ok:
         zygote.uid = None
     write_message(proto_out, {"ready": True, "pid": os.getpid(), "uid": zygote.uid, "pidns": args.pidns})
-    handlers = {"load": zygote.load, "run": zygote.run, "end": zygote.end, "ping": lambda m: {"ok": True}}
+    global _compare
+    _compare = _load_compare()
+    handlers = {"load": zygote.load, "run": zygote.run, "tests": zygote.tests, "end": zygote.end, "ping": lambda m: {"ok": True}}
     while True:
         try:
             msg = read_message(proto_in)
