@@ -304,8 +304,7 @@ class _Session:
         msg = {
             "op": "tests", "slot": "main", "tests": [{"input": i, "output": o} for i, o in zip(inputs, outputs or [""] * len(inputs))],
             "check": check, "stop_on_first_failure": self.cfg.stop_on_first_failure if check else False,
-            "total_timeout": self.cfg.total_timeout, "timeout": self.cfg.timeout, "memory_mb": self.cfg.memory_mb,
-            "output_limit": self.output_limit, "max_processes": self.cfg.max_processes,
+            "total_timeout": self.cfg.total_timeout, "timeout": self.cfg.timeout, **self._limits(),
         }
         # The worker enforces every per-test limit itself; this only guards against a stuck worker.
         reply = self._call(msg, len(inputs) * (self.cfg.timeout + 5) + 30)
@@ -314,13 +313,15 @@ class _Session:
         return reply["results"]
 
     def _load_msg(self, slot: str, code: str, func_name: str | None) -> dict:
-        return {"op": "load", "slot": slot, "code": code, "mode": "call" if func_name else "stdin", "func_name": func_name}
+        # With the limits, the worker starts the program's process as soon as it has answered.
+        return {"op": "load", "slot": slot, "code": code, "mode": "call" if func_name else "stdin", "func_name": func_name,
+                **self._limits()}
+
+    def _limits(self) -> dict:
+        return {"memory_mb": self.cfg.memory_mb, "output_limit": self.output_limit, "max_processes": self.cfg.max_processes}
 
     def _run_msg(self, slot: str, text: str) -> dict:
-        return {
-            "op": "run", "slot": slot, "input": text, "timeout": self.cfg.timeout, "memory_mb": self.cfg.memory_mb,
-            "output_limit": self.output_limit, "max_processes": self.cfg.max_processes,
-        }
+        return {"op": "run", "slot": slot, "input": text, "timeout": self.cfg.timeout, **self._limits()}
 
     def _to_result(self, reply: dict) -> TestResult:
         """The verdict of one test from the worker's reply."""

@@ -148,6 +148,7 @@ class Zygote:
         self.pidns = pidns
         self.env = env
         self.slots: dict[str, _Slot] = {}
+        self._warm: tuple[_Slot, tuple] | None = None
         self.prelude = build_prelude()
 
     # -- setup ---------------------------------------------------------------------------------
@@ -178,8 +179,18 @@ class Zygote:
         except BaseException as exc:  # SyntaxError, ValueError (NUL bytes), RecursionError...
             self.slots.pop(name, None)
             return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-        self.slots[name] = _Slot(code, msg.get("mode", "stdin"), msg.get("func_name"))
+        self.slots[name] = slot = _Slot(code, msg.get("mode", "stdin"), msg.get("func_name"))
+        if "memory_mb" in msg:
+            self._warm = (slot, _limits(msg))
         return {"ok": True}
+
+    def warm_up(self) -> None:
+        """Fork the loaded program's child now, after answering ``load``: the fork overlaps
+        with the host preparing the tests, and happens before their (possibly large) data is
+        in this process, so the child neither copies nor counts it against its memory limit."""
+        pending, self._warm = self._warm, None
+        if pending is not None and pending[0].pid is None:
+            self._spawn(*pending)
 
     def end(self, msg: dict) -> dict:
         """The sample is done: nothing it started may survive, nothing it wrote may remain."""
@@ -241,8 +252,8 @@ class Zygote:
         if args_text is not None:
             text = ""
         timeout = request["timeout"]
-        out_limit = int(msg.get("output_limit", 64 << 20))
-        limits = (int(msg.get("memory_mb", 4096)), out_limit, int(msg.get("max_processes", 64)))
+        limits = _limits(msg)
+        out_limit = limits[1]
         if slot.pid is not None and slot.limits != limits:
             self._retire_slot(slot)
         fds = [_memfd("stdin", text.encode("utf-8", "surrogateescape")), _memfd("stdout"), _memfd("stderr"), _memfd("status")]
@@ -305,15 +316,18 @@ class Zygote:
 
     # -- talking to the warm child -------------------------------------------------------------
 
+    def _spawn(self, slot: _Slot, limits: tuple) -> None:
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        pid = os.fork()
+        if pid == 0:
+            parent.close()
+            self._serve(slot, child, limits)
+        child.close()
+        slot.pid, slot.sock, slot.limits, slot.tests_run = pid, parent, limits, 0
+
     def _send(self, slot: _Slot, limits: tuple, request: dict, fds: list[int]) -> bool:
         if slot.pid is None:
-            parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            pid = os.fork()
-            if pid == 0:
-                parent.close()
-                self._serve(slot, child, limits)
-            child.close()
-            slot.pid, slot.sock, slot.limits, slot.tests_run = pid, parent, limits, 0
+            self._spawn(slot, limits)
         try:
             socket.send_fds(slot.sock, [json.dumps(request).encode()], fds)
             return True
@@ -571,6 +585,17 @@ def _check(reply: dict, expected: str, check: dict) -> None:
         reply["message"] = _compare.describe_mismatch(output, expected)
 
 
+def _limits(msg: dict) -> tuple[int, int, int]:
+    """(memory MiB, output bytes, processes) a request asks for."""
+    return int(msg.get("memory_mb", 4096)), int(msg.get("output_limit", 64 << 20)), int(msg.get("max_processes", 64))
+
+
+def _rusage() -> dict:
+    """CPU seconds of this worker and of the program processes it has reaped (for benchmarks)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"self": me.ru_utime + me.ru_stime, "children": kids.ru_utime + kids.ru_stime}
+
+
 def _read_args(fd: int) -> list:
     """Read and parse a functional test's arguments from ``fd`` (then closed)."""
     chunks = []
@@ -776,7 +801,7 @@ def main(argv: list[str]) -> None:
     write_message(proto_out, {"ready": True, "pid": os.getpid(), "uid": zygote.uid, "pidns": args.pidns})
     global _compare
     _compare = _load_compare()
-    handlers = {"load": zygote.load, "run": zygote.run, "tests": zygote.tests, "end": zygote.end, "ping": lambda m: {"ok": True}}
+    handlers = {"load": zygote.load, "run": zygote.run, "tests": zygote.tests, "end": zygote.end, "ping": lambda m: {"ok": True, "rusage": _rusage()}}
     while True:
         try:
             msg = read_message(proto_in)
@@ -791,6 +816,8 @@ def main(argv: list[str]) -> None:
             # Keep the collector of every forked child off the zygote's objects (and their pages).
             gc.freeze()
         write_message(proto_out, reply)
+        if op == "load":
+            zygote.warm_up()
 
 
 if __name__ == "__main__":
