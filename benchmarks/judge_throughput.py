@@ -2,11 +2,15 @@
 
 (a) subprocess-per-test: ``python3 solution.py < input`` for every test (the design of several
     RL code judges); functional problems get a small harness script that calls the method.
-(b) LiveCodeBench-style: per sample a ``multiprocessing.Manager`` list and one
-    ``multiprocessing.Process`` that execs the code and runs every test in-process with
-    ``sys.stdin``/``sys.stdout`` swapped for StringIO (LCB's check_correctness design; written
-    here from that description, not copied).
-All three stop a sample at its first failing test, use the same comparison and run 2 samples
+(b) LiveCodeBench's runner: per sample a ``multiprocessing.Manager`` with two shared lists and
+    one ``multiprocessing.Process`` that runs every test in-process, with LCB's per-sample
+    program rewriting and per-test machinery (SIGALRM, faulthandler, five ``unittest.mock``
+    patches of stdin, stdout captured in a StringIO). Reimplemented from a reading of
+    lcb_runner/evaluation, not copied.
+(b-min) the same design stripped to its skeleton: a Manager list and a Process per sample, tests
+    exec'd with StringIO stdin/stdout and nothing else. No process-per-sample judge can pay less,
+    so it bounds what any such design costs.
+All judges stop a sample at its first failing test, use the same comparison and run 2 samples
 at a time (one per core). Also reports the per-test overhead of a trivial program.
 
 Where a judge runs matters for the baselines: they fork the process that calls them. A reward
@@ -25,6 +29,7 @@ import json
 import multiprocessing
 import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -196,7 +201,7 @@ def subprocess_judge(problem: Problem, code: str, workdir: str) -> bool:
         os.unlink(path)
 
 
-# -- baseline (b): LCB-style process per sample -----------------------------------------------------
+# -- baseline (b-min): process per sample, nothing else ------------------------------------------
 
 
 def _lcb_style_run(problem: Problem, code: str, results) -> None:
@@ -257,6 +262,153 @@ def lcb_style_judge(problem: Problem, code: str) -> bool:
         manager.shutdown()
 
 
+# -- baseline (b): LiveCodeBench's runner, mechanism by mechanism ---------------------------------
+# Written from a reading of lcb_runner/evaluation (check_correctness, run_test, grade_stdio,
+# grade_call_based, call_method, reliability_guard); none of its code is copied. Per sample, the
+# caller starts a Manager (a server process) with two shared lists and one Process that runs every
+# test. The Process disables destructive functions, then, for stdin problems, rewrites the program
+# with ast (drops an ``if __name__ == '__main__'`` guard, wraps the body in a function), prepends
+# the import prelude and execs it as a module. Each test arms SIGALRM and faulthandler and runs
+# the function under five ``unittest.mock.patch``es of stdin and ``open`` with stdout captured in a
+# StringIO; LeetCode problems call the method directly.
+
+_LCB_MODULES = ("string", "re", "datetime", "collections", "heapq", "bisect", "copy", "math", "random",
+                "statistics", "itertools", "functools", "operator", "io", "sys", "json")
+_LCB_PRELUDE = ("".join(f"from {m} import *\n" for m in (*_LCB_MODULES, "builtins", "typing"))
+                + "".join(f"import {m}\n" for m in _LCB_MODULES) + "sys.setrecursionlimit(50000)\n")
+
+
+class _Alarm(Exception):
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise _Alarm
+
+
+def _disable_destructive_functions() -> None:
+    import builtins
+    import faulthandler
+    import shutil
+    import subprocess as sp
+
+    faulthandler.disable()
+    os.environ["OMP_NUM_THREADS"] = "1"
+    builtins.exit = builtins.quit = builtins.help = None
+    for name in ("kill", "system", "putenv", "remove", "removedirs", "rmdir", "fchdir", "setuid", "fork", "forkpty",
+                 "killpg", "rename", "renames", "truncate", "replace", "unlink", "fchmod", "fchown", "chmod", "chown",
+                 "chroot", "lchown", "getcwd", "chdir"):
+        setattr(os, name, None)
+    shutil.rmtree = shutil.move = shutil.chown = None
+    sp.Popen = None
+    for name in ("ipdb", "joblib", "resource", "psutil", "tkinter"):
+        sys.modules[name] = None
+
+
+def _as_function(code: str) -> str:
+    """The stdin program as ``wrapped_function``: guard removed, imports kept at module level."""
+    import ast
+
+    try:
+        tree = ast.parse(code)
+        body = tree.body
+        last = body[-1] if body else None
+        if isinstance(last, ast.If) and ast.unparse(last.test).strip() == "__name__ == '__main__'":
+            body = body[:-1] + last.body
+        imports = [n for n in body if isinstance(n, (ast.Import, ast.ImportFrom))]
+        rest = [n for n in body if not isinstance(n, (ast.Import, ast.ImportFrom))]
+        fn = ast.FunctionDef(name="wrapped_function", args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]),
+                             body=rest or [ast.Pass()], decorator_list=[], lineno=1)
+        return _LCB_PRELUDE + "\n" + ast.unparse(imports) + "\n" + ast.unparse(fn)
+    except Exception:
+        return code
+
+
+def _as_module(code: str, timeout: int):
+    import types
+
+    signal.alarm(timeout)
+    try:
+        module = types.ModuleType("tmp_sol", "")
+        exec(code, module.__dict__)
+        return module.Solution() if "class Solution" in code else module
+    finally:
+        signal.alarm(0)
+
+
+def _with_patched_stdin(fn, text: str) -> None:
+    from unittest.mock import mock_open, patch
+
+    lines = iter(text.split("\n"))
+    with patch("builtins.open", mock_open(read_data=text)), patch("sys.stdin", io.StringIO(text)), \
+            patch("sys.stdin.readline", lambda *a: next(lines)), patch("sys.stdin.readlines", lambda *a: text.split("\n")), \
+            patch("sys.stdin.read", lambda *a: text):
+        try:
+            fn()
+        except SystemExit:
+            pass
+
+
+def _lcb_runner_child(sample: dict, code: str, results, metadata) -> None:
+    import faulthandler
+
+    signal.signal(signal.SIGALRM, _on_alarm)
+    _disable_destructive_functions()
+    io_spec = json.loads(sample["input_output"])
+    timeout = int(TIMEOUT)
+    outcome: list = []
+    try:
+        fn_name = io_spec.get("fn_name")
+        target = _as_module(_LCB_PRELUDE + "\n" + code if fn_name else _as_function(code), timeout)
+        method = getattr(target, fn_name or "wrapped_function")
+        for text, expected in zip(io_spec["inputs"], io_spec["outputs"]):
+            signal.alarm(timeout)
+            faulthandler.enable()
+            try:
+                if fn_name:
+                    got = method(*[json.loads(line) for line in text.split("\n")])
+                    ok = compare_values(got, json.loads(expected))
+                else:
+                    saved, sys.stdout = sys.stdout, io.StringIO()
+                    try:
+                        _with_patched_stdin(method, text)
+                        printed = sys.stdout.getvalue()
+                    finally:
+                        sys.stdout = saved
+                    ok = compare_lcb(printed, expected)
+            except BaseException:  # the alarm, or anything the program raised
+                ok = False
+            finally:
+                signal.alarm(0)
+                faulthandler.disable()
+            outcome.append(ok)
+            if not ok:
+                break
+    except BaseException:
+        outcome.append(False)
+    results.append(outcome)
+    metadata.append({})
+
+
+def lcb_runner_judge(problem: Problem, code: str) -> bool:
+    sample = {"input_output": json.dumps({"inputs": [t.input for t in problem.tests], "outputs": [t.output for t in problem.tests],
+                                          **({"fn_name": problem.fn_name} if problem.fn_name else {})})}
+    manager = multiprocessing.Manager()
+    try:
+        results, metadata = manager.list(), manager.list()
+        proc = multiprocessing.Process(target=_lcb_runner_child, args=(sample, code, results, metadata))
+        proc.start()
+        n_tests = len(json.loads(sample["input_output"])["inputs"])
+        proc.join(timeout=(TIMEOUT + 1) * n_tests + 5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+        got = list(results)
+        return bool(got) and len(got[0]) == n_tests and all(got[0])
+    finally:
+        manager.shutdown()
+
+
 # -- measurement ---------------------------------------------------------------------------------
 
 
@@ -301,7 +453,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as workdir:
         Path(workdir, "harness.py").write_text(_HARNESS)
         t_sub, sub = _timed(lambda p, c: subprocess_judge(p, c, workdir), pairs)
-    t_lcb, lcb = _timed(lcb_style_judge, pairs)
+    t_lcb, lcb = _timed(lcb_runner_judge, pairs)
+    t_min, bmin = _timed(lcb_style_judge, pairs)
     # The programs' own work, with no isolation at all: a floor no judge can beat (one core,
     # divided by the parallelism the judges had).
     t0 = time.perf_counter()
@@ -311,23 +464,29 @@ def main() -> None:
 
     agree_sub = sum(a == b for a, b in zip(ours, sub)) / len(pairs)
     agree_lcb = sum(a == b for a, b in zip(ours, lcb)) / len(pairs)
+    agree_min = sum(a == b for a, b in zip(ours, bmin)) / len(pairs)
     figures = {
         "samples": len(pairs),
         "tests": n_tests,
         "isolation": isolation,
         "xcoder_samples_per_s": len(pairs) / t_ours,
         "subprocess_per_test_samples_per_s": len(pairs) / t_sub,
-        "lcb_style_samples_per_s": len(pairs) / t_lcb,
+        "lcb_runner_samples_per_s": len(pairs) / t_lcb,
+        "process_per_sample_min_samples_per_s": len(pairs) / t_min,
         "speedup_vs_subprocess": t_sub / t_ours,
-        "speedup_vs_lcb_style": t_lcb / t_ours,
+        "speedup_vs_lcb_runner": t_lcb / t_ours,
+        "speedup_vs_process_per_sample_min": t_min / t_ours,
         "per_test_overhead_ms_trivial": per_test_ms,
         "compute_floor_s": t_floor,
         "xcoder_s": t_ours,
         "subprocess_per_test_s": t_sub,
-        "lcb_style_s": t_lcb,
-        "overhead_ratio_vs_lcb_style": (t_lcb - t_floor) / max(t_ours - t_floor, 1e-9),
+        "lcb_runner_s": t_lcb,
+        "process_per_sample_min_s": t_min,
+        "overhead_ratio_vs_lcb_runner": (t_lcb - t_floor) / max(t_ours - t_floor, 1e-9),
+        "overhead_ratio_vs_process_per_sample_min": (t_min - t_floor) / max(t_ours - t_floor, 1e-9),
         "verdict_agreement_subprocess": agree_sub,
-        "verdict_agreement_lcb_style": agree_lcb,
+        "verdict_agreement_lcb_runner": agree_lcb,
+        "verdict_agreement_process_per_sample_min": agree_min,
         "accepted_fraction": sum(ours) / len(pairs),
         "cpus": os.cpu_count(),
         "host_mb": args.host_mb,
@@ -341,11 +500,14 @@ def main() -> None:
         table.add_column(col, justify="right" if col != "judge" else "left")
     table.add_row(f"xcoder ({isolation})", f"{figures['xcoder_samples_per_s']:.1f}", "1.0x", "-")
     table.add_row("(a) subprocess per test", f"{figures['subprocess_per_test_samples_per_s']:.1f}", f"{figures['speedup_vs_subprocess']:.1f}x", f"{agree_sub:.0%}")
-    table.add_row("(b) LCB-style process per sample", f"{figures['lcb_style_samples_per_s']:.1f}", f"{figures['speedup_vs_lcb_style']:.1f}x", f"{agree_lcb:.0%}")
+    table.add_row("(b) LiveCodeBench's runner", f"{figures['lcb_runner_samples_per_s']:.1f}", f"{figures['speedup_vs_lcb_runner']:.1f}x", f"{agree_lcb:.0%}")
+    table.add_row("(b-min) bare process per sample", f"{figures['process_per_sample_min_samples_per_s']:.1f}",
+                  f"{figures['speedup_vs_process_per_sample_min']:.1f}x", f"{agree_min:.0%}")
     table.add_row("compute floor (no isolation)", f"{len(pairs) / t_floor:.1f}", "-", "-")
     Console().print(table)
-    print(f"judging overhead above the compute floor: xcoder {t_ours - t_floor:.2f} s, LCB-style {t_lcb - t_floor:.2f} s "
-          f"({figures['overhead_ratio_vs_lcb_style']:.1f}x), subprocess {t_sub - t_floor:.2f} s")
+    print(f"judging overhead above the compute floor: xcoder {t_ours - t_floor:.2f} s, LCB's runner {t_lcb - t_floor:.2f} s "
+          f"({figures['overhead_ratio_vs_lcb_runner']:.1f}x), bare process per sample {t_min - t_floor:.2f} s "
+          f"({figures['overhead_ratio_vs_process_per_sample_min']:.1f}x), subprocess {t_sub - t_floor:.2f} s")
     print(f"per-test overhead, trivial program, one worker: {per_test_ms:.2f} ms")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")

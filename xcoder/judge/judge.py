@@ -227,6 +227,7 @@ class _Session:
     def __init__(self, worker: Worker, problem: Problem, code: str, cfg: JudgeConfig):
         self.worker, self.problem, self.code, self.cfg = worker, problem, code, cfg
         self.output_limit = int(cfg.output_limit_mb * (1 << 20))
+        self.ended = False  # the worker already ended the sample (killed leftovers, wiped files)
 
     def _call(self, msg: dict, timeout: float) -> dict:
         return self.worker.call(msg, timeout)
@@ -238,7 +239,7 @@ class _Session:
             self._end()
 
     def _end(self) -> None:
-        if self.worker.alive:
+        if self.worker.alive and not self.ended:
             try:
                 # Kills anything the program left running and empties its scratch directory.
                 self._call({"op": "end"}, 30)
@@ -305,11 +306,13 @@ class _Session:
             "op": "tests", "slot": "main", "tests": [{"input": i, "output": o} for i, o in zip(inputs, outputs or [""] * len(inputs))],
             "check": check, "stop_on_first_failure": self.cfg.stop_on_first_failure if check else False,
             "total_timeout": self.cfg.total_timeout, "timeout": self.cfg.timeout, **self._limits(),
+            "end": not self.problem.checker,  # nothing else runs in this sample afterwards
         }
         # The worker enforces every per-test limit itself; this only guards against a stuck worker.
         reply = self._call(msg, len(inputs) * (self.cfg.timeout + 5) + 30)
         if "results" not in reply:
             raise WorkerError(f"judge worker refused the tests: {reply.get('error')}")
+        self.ended = msg["end"]
         return reply["results"]
 
     def _load_msg(self, slot: str, code: str, func_name: str | None) -> dict:

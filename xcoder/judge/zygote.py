@@ -211,7 +211,8 @@ class Zygote:
 
         ``check`` is None to keep every output (data generation wants them), else the
         comparison: ``{"mode", "abs_tol", "rel_tol", "functional"}``. Outputs of passing tests
-        are not sent back. ``total_timeout`` bounds the wall time of the whole sample."""
+        are not sent back. ``total_timeout`` bounds the wall time of the whole sample. With
+        ``end``, the sample is also ended (as the ``end`` op) before the answer: one round trip."""
         slot = self.slots.get(msg.get("slot", "main"))
         if slot is None:
             return {"error": "no code loaded"}
@@ -233,6 +234,8 @@ class Zygote:
             replies.append(reply)
             if stop and not (reply["status"] == "ok" and reply.get("match", True)):
                 break
+        if msg.get("end"):
+            self.end(msg)
         return {"results": replies}
 
     def _run(self, slot: _Slot, msg: dict, text: str) -> dict:
@@ -420,15 +423,18 @@ class Zygote:
             if not data:
                 os._exit(0)
             request = json.loads(data)
-            # Received fds may land on 0-3 if the program closed those; move them clear first.
-            high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 16) for fd in fds]
-            for fd in fds:
-                os.close(fd)
-            for target, fd in enumerate(high):
+            if min(fds, default=0) < len(fds):
+                # Received fds landed among the targets (first test, or the program closed some):
+                # move them clear first.
+                high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 16) for fd in fds]
+                for fd in fds:
+                    os.close(fd)
+                fds = high
+            for target, fd in enumerate(fds):
                 os.dup2(fd, target)
                 os.close(fd)
             args = None
-            if len(high) > 4:  # functional arguments, one JSON value per line
+            if len(fds) > 4:  # functional arguments, one JSON value per line
                 try:
                     args = _read_args(4)
                 except ValueError as exc:
