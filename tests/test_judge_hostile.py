@@ -274,3 +274,53 @@ def test_batch_with_hostile_neighbours(judge):
     results = judge.judge_batch(pairs, timeout=1)
     assert all(r.verdict is Verdict.ACCEPTED for r in results[::2])
     assert all(r.verdict is not Verdict.ACCEPTED or i % 8 == 1 for i, r in enumerate(results) if i % 2)
+
+
+MEMORY_SCANNER = r"""
+import re, sys
+text = sys.stdin.read()
+if text.startswith("crash"):
+    raise SystemExit(3)  # forces a fresh process for the next test
+pattern = re.compile(b"TOK" + b"EN-[0-9a-f]{32}")
+found = set()
+import ctypes
+with open("/proc/self/maps") as maps:
+    spans = [line.split() for line in maps]
+for fields in spans:
+    perms, name = fields[1], fields[5] if len(fields) > 5 else ""
+    if "r" not in perms or name.startswith("[v"):
+        continue
+    lo, hi = (int(x, 16) for x in fields[0].split("-"))
+    found.update(pattern.findall(ctypes.string_at(lo, hi - lo)))
+print(sorted(t.decode() for t in found)[0] if found else "none")
+"""
+
+
+def test_expected_outputs_never_reach_judged_processes(judge):
+    # A reward hack: scan your own memory (inherited from the process you were forked from) for
+    # the expected outputs of this sample or of a sibling judged just before. The worker must
+    # never hold them; only inputs are ever sent to it.
+    import uuid
+
+    tokens = [f"TOKEN-{uuid.uuid4().hex}" for _ in range(3)]
+    problem = Problem("secret-out", [TestCase("crash\n", tokens[0]), TestCase("scan\n", tokens[1]), TestCase("scan\n", tokens[2])])
+    with Judge(JudgeConfig(workers=1, timeout=10)) as single:
+        single.judge(problem, "print('warm-up sibling')", stop_on_first_failure=False)
+        res = single.judge(problem, MEMORY_SCANNER, stop_on_first_failure=False)
+        assert [t.verdict for t in res.tests] == [Verdict.RUNTIME_ERROR, Verdict.WRONG_ANSWER, Verdict.WRONG_ANSWER], res
+        assert all("got 'none'" in t.message for t in res.tests[1:]), [t.message for t in res.tests]
+        # The scanner does find tokens that are in its memory: here, its own input.
+        control = Problem("secret-in", [TestCase(f"scan {tokens[0]}\n", tokens[0])])
+        assert single.judge(control, MEMORY_SCANNER).accepted
+
+
+def test_stop_ends_the_running_test_at_once(judge):
+    # Test 1 is wrong; the worker has already started test 2 (an endless loop) when the host
+    # compares. The stop must end it instead of waiting out the time limit.
+    problem = Problem("stop", [TestCase("1\n", "2\n"), TestCase("2\n", "2\n"), TestCase("3\n", "3\n")])
+    code = "n = int(input())\nif n == 1:\n    print(1)\nelse:\n    while True:\n        pass"
+    start = time.monotonic()
+    res = judge.judge(problem, code, timeout=20)
+    assert time.monotonic() - start < 10
+    assert [t.verdict for t in res.tests] == [Verdict.WRONG_ANSWER, Verdict.SKIPPED, Verdict.SKIPPED]
+    assert judge.judge(ECHO, "print(input())").accepted  # the worker is fine afterwards

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, fields, replace
 from typing import Iterable, Sequence
 
-from xcoder.judge.compare import COMPARE_MODES, loads_json
+from xcoder.judge.compare import COMPARE_MODES, compare_values, describe_mismatch, loads_json, stdout_comparator
 from xcoder.judge.result import JudgeResult, RunOutput, TestResult, Verdict
 from xcoder.judge.sandbox import SANDBOX_KINDS, Worker, WorkerDied, WorkerError, WorkerSpec
 from xcoder.problem import Problem, TestCase
@@ -227,6 +227,7 @@ class _Session:
     def __init__(self, worker: Worker, problem: Problem, code: str, cfg: JudgeConfig):
         self.worker, self.problem, self.code, self.cfg = worker, problem, code, cfg
         self.output_limit = int(cfg.output_limit_mb * (1 << 20))
+        self.compare_stdout = stdout_comparator(cfg.compare, cfg.abs_tol, cfg.rel_tol)
         self.ended = False  # the worker already ended the sample (killed leftovers, wiped files)
 
     def _call(self, msg: dict, timeout: float) -> dict:
@@ -262,7 +263,7 @@ class _Session:
                     return JudgeResult.judge_error(f"checker does not compile: {checker.get('error')}", len(tests), self.worker.isolation)
                 results = self._checked_tests()
             else:
-                results = self._batched_tests()
+                results = self._streamed_tests()
             for i, result in enumerate(results):
                 if result.verdict is Verdict.JUDGE_ERROR:
                     return JudgeResult(Verdict.JUDGE_ERROR, sum(r.verdict is Verdict.ACCEPTED for r in results), len(tests),
@@ -274,12 +275,21 @@ class _Session:
             return JudgeResult.judge_error(str(exc), len(tests), self.worker.isolation)
         return self._result(results)
 
-    def _batched_tests(self) -> list[TestResult]:
-        """All tests in one request; the worker compares and stops at the first failure."""
-        check = {"mode": self.cfg.compare, "abs_tol": self.cfg.abs_tol, "rel_tol": self.cfg.rel_tol,
-                 "functional": self.problem.is_functional}
-        replies = self._run_batch([t.input for t in self.problem.tests], [t.output for t in self.problem.tests], check)
-        return [self._to_result(reply) for reply in replies]
+    def _streamed_tests(self) -> list[TestResult]:
+        """All tests in one request; results stream back and are compared here as they come."""
+        tests, results = self.problem.tests, []
+
+        def take(reply: dict) -> bool:
+            result = self._to_result(reply)
+            if result.verdict is Verdict.ACCEPTED:  # ran normally: now the output decides
+                result = self._check(tests[reply["i"]], reply, result)
+            results.append(result)
+            if result.verdict is Verdict.JUDGE_ERROR:
+                return False
+            return result.verdict is Verdict.ACCEPTED or not self.cfg.stop_on_first_failure
+
+        self._stream([t.input for t in tests], take, self.cfg.stop_on_first_failure)
+        return results
 
     def _checked_tests(self) -> list[TestResult]:
         """Problems with a checker program: one request per test, since the checker runs between."""
@@ -301,19 +311,30 @@ class _Session:
                 break
         return results
 
-    def _run_batch(self, inputs: list[str], outputs: list[str] | None, check: dict | None) -> list[dict]:
+    def _stream(self, inputs: list[str], take, stop_on_failure: bool) -> None:
+        """Run the loaded program on ``inputs`` in one request. ``take(reply)`` sees each result
+        in order and returns False to stop the rest (the worker then ends the running test)."""
         msg = {
-            "op": "tests", "slot": "main", "tests": [{"input": i, "output": o} for i, o in zip(inputs, outputs or [""] * len(inputs))],
-            "check": check, "stop_on_first_failure": self.cfg.stop_on_first_failure if check else False,
+            "op": "tests", "slot": "main", "inputs": inputs, "stop_on_first_failure": stop_on_failure,
             "total_timeout": self.cfg.total_timeout, "timeout": self.cfg.timeout, **self._limits(),
             "end": not self.problem.checker,  # nothing else runs in this sample afterwards
         }
-        # The worker enforces every per-test limit itself; this only guards against a stuck worker.
-        reply = self._call(msg, len(inputs) * (self.cfg.timeout + 5) + 30)
-        if "results" not in reply:
-            raise WorkerError(f"judge worker refused the tests: {reply.get('error')}")
+        self.worker.send(msg)
+        stopped = False
+        while True:
+            # The worker enforces every per-test limit itself; this only guards against a stuck worker.
+            reply = self.worker.receive(self.cfg.timeout + 30)
+            if "i" not in reply:  # the stream's last message
+                if reply.get("error"):
+                    raise WorkerError(f"judge worker refused the tests: {reply['error']}")
+                break
+            if stopped:
+                continue
+            if not take(reply):
+                stopped = True
+                if reply.get("status") == "ok" or not stop_on_failure:  # else the worker stops by itself
+                    self.worker.send({"op": "stop"})
         self.ended = msg["end"]
-        return reply["results"]
 
     def _load_msg(self, slot: str, code: str, func_name: str | None) -> dict:
         # With the limits, the worker starts the program's process as soon as it has answered.
@@ -332,9 +353,7 @@ class _Session:
         stderr = reply.get("stderr", "")
         status = reply.get("status")
         if status == "ok":
-            if reply.get("match", True):
-                return TestResult(Verdict.ACCEPTED, t, stderr)
-            return TestResult(Verdict.WRONG_ANSWER, t, stderr, reply.get("message", "wrong answer"))
+            return TestResult(Verdict.ACCEPTED, t, stderr)
         failure = _FAILURES.get(status)
         if failure is None:
             return TestResult(Verdict.JUDGE_ERROR, t, stderr, f"unexpected worker status {status!r}")
@@ -351,13 +370,16 @@ class _Session:
             if not loaded.get("ok"):
                 error = loaded.get("error", "compile error")
                 return [RunOutput(Verdict.RUNTIME_ERROR, None, error, 0.0, error) for _ in inputs]
-            for reply in self._run_batch(list(inputs), None, None):
+            def take(reply: dict) -> bool:
                 result = self._to_result(reply)
                 if result.verdict is Verdict.ACCEPTED:
                     output = reply.get("result") if self.problem.is_functional else reply.get("stdout", "")
                     runs.append(RunOutput(Verdict.ACCEPTED, output, result.stderr, result.time))
                 else:
                     runs.append(RunOutput(result.verdict, None, result.stderr, result.time, result.message))
+                return True
+
+            self._stream(list(inputs), take, stop_on_failure=False)
         except WorkerDied as exc:
             runs += [RunOutput(Verdict.RUNTIME_ERROR, None, "", 0.0, f"the program killed the judge worker ({exc})") for _ in inputs[len(runs):]]
         except WorkerError as exc:
@@ -365,6 +387,25 @@ class _Session:
         finally:
             self._end()
         return runs
+
+    def _check(self, test: TestCase, reply: dict, ran: TestResult) -> TestResult:
+        """The verdict of a normally finished run: its output against the expected one."""
+        if self.problem.is_functional:
+            try:
+                expected = loads_json(test.output)
+            except ValueError:
+                return TestResult(Verdict.JUDGE_ERROR, ran.time, ran.stderr, f"expected output is not JSON: {test.output[:100]!r}")
+            output = reply.get("result", "null")
+            try:
+                ok = compare_values(loads_json(output), expected, self.cfg.compare, self.cfg.abs_tol, self.cfg.rel_tol)
+            except ValueError:
+                return TestResult(Verdict.WRONG_ANSWER, ran.time, ran.stderr, "return value could not be read back")
+        else:
+            output = reply.get("stdout", "")
+            ok = self.compare_stdout(output, test.output)
+        if ok:
+            return ran
+        return TestResult(Verdict.WRONG_ANSWER, ran.time, ran.stderr, describe_mismatch(output, test.output))
 
     def _run_checker(self, test: TestCase, output: str) -> tuple[bool, str]:
         import json

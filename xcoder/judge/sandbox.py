@@ -257,17 +257,33 @@ class Worker:
 
     def call(self, msg: dict, timeout: float) -> dict:
         """Send one request and wait for its answer; a stuck or dead worker raises."""
+        self.send(msg)
+        return self.receive(timeout)
+
+    def send(self, msg: dict) -> None:
         if self.proc.poll() is not None:
             raise WorkerDied(f"judge worker exited with {self.proc.returncode}")
         try:
             write_message(self.proc.stdin.fileno(), msg)
+        except BrokenPipeError as exc:
+            self._died(exc)
+
+    def receive(self, timeout: float) -> dict:
+        """The worker's next message (an answer, or one result of a stream)."""
+        try:
             return read_message(self.proc.stdout.fileno(), time.monotonic() + timeout)
-        except (BrokenPipeError, EOFError) as exc:
-            self.proc.wait(timeout=5)
-            raise WorkerDied(f"judge worker died ({exc}; exit {self.proc.returncode}); stderr: {self.stderr_tail()}") from None
+        except EOFError as exc:
+            self._died(exc)
         except TimeoutError:
             self.close()
             raise WorkerError(f"judge worker did not answer within {timeout:.0f}s") from None
+
+    def _died(self, exc: BaseException) -> None:
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.close()
+        raise WorkerDied(f"judge worker died ({exc}; exit {self.proc.returncode}); stderr: {self.stderr_tail()}") from None
 
     @property
     def alive(self) -> bool:

@@ -149,6 +149,9 @@ class Zygote:
         self.env = env
         self.slots: dict[str, _Slot] = {}
         self._warm: tuple[_Slot, tuple] | None = None
+        self.host_in, self.host_out = 0, 1  # the protocol fds, set by main()
+        self.pending: list[dict] = []
+        self.streaming = self.stop_requested = False
         self.prelude = build_prelude()
 
     # -- setup ---------------------------------------------------------------------------------
@@ -206,37 +209,48 @@ class Zygote:
         return self._run(slot, msg, msg.get("input", ""))
 
     def tests(self, msg: dict) -> dict:
-        """Run a sample's tests in one request and compare here, so a sample costs one host
-        round trip instead of one per test, and stops at its first failure without asking.
+        """Run a sample's tests in one request, sending each result as soon as it exists.
 
-        ``check`` is None to keep every output (data generation wants them), else the
-        comparison: ``{"mode", "abs_tol", "rel_tol", "functional"}``. Outputs of passing tests
-        are not sent back. ``total_timeout`` bounds the wall time of the whole sample. With
-        ``end``, the sample is also ended (as the ``end`` op) before the answer: one round trip."""
+        The host compares and answers only ``{"op": "stop"}`` after a failure, so no test waits
+        for a round trip, and expected outputs never enter this process: every judged program
+        is forked from here, and could read whatever this process held. A stop that arrives
+        while a test runs ends that test at once. ``total_timeout`` bounds the sample's wall
+        time. With ``end`` the sample is ended (as the ``end`` op) before the final message."""
         slot = self.slots.get(msg.get("slot", "main"))
-        if slot is None:
-            return {"error": "no code loaded"}
-        check = msg.get("check")
-        stop = bool(msg.get("stop_on_first_failure", True))
         budget = msg.get("total_timeout")
         started = time.monotonic()
-        replies = []
-        for case in msg["tests"]:
-            if budget is not None and time.monotonic() - started >= budget:
-                replies.append({"status": "budget", "error": "sample time budget exhausted"})
-                break
-            reply = self._run(slot, msg, case["input"])
-            if check is not None and reply["status"] == "ok":
-                _check(reply, case["output"], check)
-                if reply.get("match"):
-                    reply.pop("stdout", None)
-                    reply.pop("result", None)
-            replies.append(reply)
-            if stop and not (reply["status"] == "ok" and reply.get("match", True)):
-                break
+        self.stop_requested = False
+        self.streaming = slot is not None
+        try:
+            for i, text in enumerate(msg["inputs"] if slot is not None else ()):
+                if self._poll_host() or self.stop_requested:
+                    break
+                if budget is not None and time.monotonic() - started >= budget:
+                    write_message(self.host_out, {"i": i, "status": "budget", "error": "sample time budget exhausted"})
+                    break
+                reply = self._run(slot, msg, text)
+                if self.stop_requested:
+                    break  # the host no longer wants this result
+                reply["i"] = i
+                write_message(self.host_out, reply)
+                if reply["status"] != "ok" and msg.get("stop_on_first_failure", True):
+                    break
+        finally:
+            self.streaming = False
         if msg.get("end"):
             self.end(msg)
-        return {"results": replies}
+        return {"done": True} if slot is not None else {"done": True, "error": "no code loaded"}
+
+    def _poll_host(self, timeout: float = 0.0) -> bool:
+        """Take a message the host sent during a stream, if any. True when it asked to stop."""
+        if not select.select([self.host_in], [], [], timeout)[0]:
+            return False
+        msg = read_message(self.host_in)
+        if msg.get("op") == "stop":
+            self.stop_requested = True
+        else:
+            self.pending.append(msg)  # not expected mid-stream; answered after it
+        return self.stop_requested
 
     def _run(self, slot: _Slot, msg: dict, text: str) -> dict:
         reused = slot.pid is not None and slot.tests_run > 0
@@ -340,8 +354,16 @@ class Zygote:
     def _await(self, slot: _Slot, timeout: float) -> tuple[bool, bool, int]:
         """Wait for the test to finish. Returns (child alive and done, timed out, wait status)."""
         pidfd = os.pidfd_open(slot.pid)
+        deadline = time.monotonic() + timeout
         try:
-            ready = select.select([slot.sock, pidfd], [], [], timeout)[0]
+            while True:
+                watch = [slot.sock, pidfd] + ([self.host_in] if self.streaming and not self.stop_requested else [])
+                ready = select.select(watch, [], [], max(0.0, deadline - time.monotonic()))[0]
+                if self.host_in not in ready:
+                    break
+                if self._poll_host():
+                    ready = []  # stopped: end this test now, like a timeout nobody will read
+                    break
         finally:
             os.close(pidfd)
         if slot.sock in ready:
@@ -545,50 +567,6 @@ class Zygote:
                 return False
             if pid == 0:
                 return True
-
-
-def _load_compare():
-    """The host's comparison rules (``compare.py``, stdlib-only), loaded by path under a private
-    name: one implementation of the rules, and judged programs cannot import it by accident."""
-    import importlib.util
-
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "compare.py")
-    spec = importlib.util.spec_from_file_location("_xcoder_compare", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_compare = None
-
-
-def _check(reply: dict, expected: str, check: dict) -> None:
-    """Compare a finished run with the expected output; sets ``match`` (and ``message``), or
-    the status ``bad_expected`` when the test itself is unreadable."""
-    global _compare
-    if _compare is None:
-        _compare = _load_compare()
-    mode, abs_tol, rel_tol = check.get("mode", "lcb"), check.get("abs_tol", 1e-6), check.get("rel_tol", 1e-6)
-    if check.get("functional"):
-        try:
-            want = _compare.loads_json(expected)
-        except ValueError:
-            reply.update(status="bad_expected", error=f"expected output is not JSON: {expected[:100]!r}")
-            return
-        got_text = reply.get("result", "null")
-        try:
-            got = _compare.loads_json(got_text)
-        except ValueError:
-            reply.update(match=False, message="return value could not be read back")
-            return
-        ok = _compare.compare_values(got, want, mode, abs_tol, rel_tol)
-        output = got_text
-    else:
-        output = reply.get("stdout", "")
-        ok = _compare.stdout_comparator(mode, abs_tol, rel_tol)(output, expected)
-    reply["match"] = ok
-    if not ok:
-        reply["message"] = _compare.describe_mismatch(output, expected)
 
 
 def _limits(msg: dict) -> tuple[int, int, int]:
@@ -805,17 +783,18 @@ def main(argv: list[str]) -> None:
     if not uid_ok:
         zygote.uid = None
     write_message(proto_out, {"ready": True, "pid": os.getpid(), "uid": zygote.uid, "pidns": args.pidns})
-    global _compare
-    _compare = _load_compare()
+    zygote.host_in, zygote.host_out = proto_in, proto_out
     handlers = {"load": zygote.load, "run": zygote.run, "tests": zygote.tests, "end": zygote.end, "ping": lambda m: {"ok": True, "rusage": _rusage()}}
     while True:
         try:
-            msg = read_message(proto_in)
+            msg = zygote.pending.pop(0) if zygote.pending else read_message(proto_in)
         except EOFError:
             return
         op = msg.get("op")
         if op == "exit":
             return
+        if op == "stop":
+            continue  # a stop that crossed the end of its stream: nothing to stop, nothing to answer
         handler = handlers.get(op)
         reply = handler(msg) if handler else {"error": f"unknown op {op!r}"}
         if op == "load":
