@@ -437,7 +437,7 @@ def main() -> None:
     print(f"workload: {len(pairs)} samples over {len({p.question_id for p, _ in pairs})} problems, {n_tests} tests in all")
 
     with Judge(JudgeConfig(workers=PARALLEL, timeout=TIMEOUT)) as judge:
-        judge.judge(pairs[0][0], pairs[0][1])  # start the workers outside the timing
+        judge.judge_batch(pairs[:PARALLEL])  # start every worker outside the timing
         t0 = time.perf_counter()
         ours = [r.accepted for r in judge.judge_batch(pairs)]
         t_ours = time.perf_counter() - t0
