@@ -136,6 +136,14 @@ def test_functional_big_integer_result(judge):
     ok(judge, p, "class Solution:\n    def power(self, n): return 7 ** n")
 
 
+def test_functional_numpy_return_values_count_as_plain_values(judge):
+    pytest.importorskip("numpy")
+    p = Problem("np", [TestCase("[1, 2, 3]", "6"), TestCase("[4]", "4")], fn_name="total")
+    ok(judge, p, "import numpy as np\nclass Solution:\n    def total(self, a): return np.sum(np.array(a))")
+    q = Problem("np-list", [TestCase("[3, 1, 2]", "[1, 2, 3]")], fn_name="order")
+    ok(judge, q, "import numpy as np\nclass Solution:\n    def order(self, a): return np.sort(np.array(a))")
+
+
 def test_functional_megabyte_arguments_and_huge_integers(judge):
     # LeetCode tests with 10^5-element arrays are megabytes of JSON: far more than one socket
     # message holds. Integers past Python's 4,300-digit str limit must pass through too.

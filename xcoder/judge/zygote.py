@@ -520,7 +520,7 @@ class Zygote:
             return 1
         result = fn(*args)
         try:
-            report["result"] = json.dumps(result)
+            report["result"] = json.dumps(result, default=_plain)
         except (TypeError, ValueError) as exc:
             report.update(status="bad_return", error=f"return value of type {type(result).__name__} is not JSON-serializable ({exc})")
         return 0
@@ -567,6 +567,15 @@ class Zygote:
                 return False
             if pid == 0:
                 return True
+
+
+def _plain(value):
+    """JSON for numpy values a LeetCode method may return (LCB compares them with ``==``, so an
+    ``np.int64(6)`` or an array of ints counts as the plain value)."""
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist) and type(value).__module__.split(".")[0] == "numpy":
+        return tolist()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _limits(msg: dict) -> tuple[int, int, int]:
