@@ -141,6 +141,36 @@ def test_cannot_write_outside_scratch(judge, tmp_path):
         assert not target.exists(), f"judged code wrote {target}"
 
 
+def test_cannot_read_the_callers_files(judge):
+    # The tests of a dataset, the project's checkout, checkpoints: a program that could read them
+    # could look its answers up. Judged code sees the system and the interpreter, nothing else.
+    require(judge, "namespaces")
+    import tempfile
+
+    repo = Path(__file__).resolve().parents[1]
+    base = "/var/tmp" if os.access("/var/tmp", os.W_OK) else str(repo)
+    with tempfile.TemporaryDirectory(dir=base) as data:
+        tests_file = Path(data, "rl.jsonl")
+        tests_file.write_text(SECRET)
+        tests_file.chmod(0o644)
+        Path(data).chmod(0o755)
+        targets = [str(tests_file), str(repo / "pyproject.toml"), str(repo / "tests" / "test_judge_hostile.py")]
+        code = f"""
+        import os, sys
+        for path in {targets!r}:
+            try:
+                print(path, open(path).read(200).replace(chr(10), " "))
+            except OSError as exc:
+                print(path, "unreadable:", type(exc).__name__)
+        print("stdlib", os.path.exists(os.__file__), "etc", os.path.exists("/etc/passwd"))
+        """
+        [out] = judge.run_outputs(textwrap.dedent(code), [""])
+    assert out.output is not None, out
+    assert SECRET not in out.output and "[project]" not in out.output and "each tries to escape" not in out.output, out.output
+    assert out.output.count("unreadable: FileNotFoundError") == 3, out.output
+    assert "stdlib True etc True" in out.output  # the program itself still works
+
+
 def test_environment_is_not_visible(judge):
     require(judge, "separation")
     assert os.environ["XCODER_HOSTILE_SECRET"] == SECRET

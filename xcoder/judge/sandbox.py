@@ -70,44 +70,53 @@ def _is_root() -> bool:
     return os.geteuid() == 0
 
 
-def _hidden_dirs() -> list[str]:
-    """Host directories judged code must not see: shared temp space, runtime sockets, and the
-    caller's home (keys, tokens, caches). Each becomes an empty private tmpfs."""
-    dirs = ["/tmp", "/run"]
-    home = os.environ.get("HOME", "")
-    if home and os.path.isdir(home):
-        dirs.append(os.path.realpath(home))
-    return [d for d in dict.fromkeys(dirs) if d != "/"]
+# What judged programs see of the host, read-only: the system, and below the interpreter's own
+# installation. Everything else (checkouts, datasets with their tests, checkpoints, home
+# directories, /tmp, /run, /var, /opt, /mnt...) does not exist for them.
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/sys")
 
 
-def _needed_paths(python: str) -> set[str]:
-    """What the worker's interpreter must read: its installation, the venv, site-packages and
-    the zygote itself (a checkout or venv may well live under /tmp or $HOME)."""
-    needed = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(ZYGOTE.parent), os.path.realpath(python)}
-    needed |= {p for p in sys.path if p and os.path.exists(p)}
-    return {os.path.realpath(p) for p in needed}
+@lru_cache(maxsize=None)
+def _needed_paths(python: str) -> tuple[str, ...]:
+    """What the worker's interpreter must read: its installation and venv (asked of the
+    interpreter itself, which may not be ours), and the zygote script. A checkout or venv may
+    well live under /tmp or $HOME; project paths that only an editable install adds are left out."""
+    probe = "import json, sys; print(json.dumps([sys.prefix, sys.base_prefix, sys.exec_prefix, sys.executable]))"
+    try:
+        out = subprocess.run([python, "-E", "-s", "-c", probe], capture_output=True, text=True, timeout=60, check=True).stdout
+        prefixes = json.loads(out)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        prefixes = [sys.prefix, sys.base_prefix, sys.exec_prefix]
+    needed = {os.path.realpath(p) for p in prefixes if p} | {os.path.realpath(python), str(ZYGOTE.resolve())}
+    return tuple(sorted(needed))
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
 
 
 def _bwrap_args(python: str) -> list[str]:
     args = [
         "bwrap", "--die-with-parent", "--new-session",
         "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
-        "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--clearenv", "--chdir", "/tmp",
+        "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--clearenv", "--chdir", "/tmp",
     ]
-    hidden = _hidden_dirs()
-    for directory in hidden:
-        args += ["--tmpfs", directory]
-    # Re-expose, read-only, what the interpreter needs from inside the hidden directories.
-    under = lambda path, root: path.startswith(root + os.sep)  # noqa: E731
-    binds = sorted(p for p in _needed_paths(python) if any(under(p, h) for h in hidden))
-    made: set[str] = set()
+    system = []
+    for directory in SYSTEM_DIRS:
+        if os.path.islink(directory):
+            args += ["--symlink", os.readlink(directory), directory]
+        elif os.path.isdir(directory):
+            args += ["--ro-bind", directory, directory]
+            system.append(directory)
+    # Re-expose, read-only, what the interpreter needs from outside the system directories.
+    binds = [p for p in _needed_paths(python) if os.path.exists(p) and not any(_under(p, d) for d in system)]
+    made: set[str] = {"/", "/tmp"}
     for path in binds:
-        if any(under(path, b) for b in binds if b != path):
+        if any(_under(path, b) for b in binds if b != path):
             continue
-        root = next(h for h in hidden if under(path, h))
         # bwrap would create the parents 0700, unreadable once programs drop to their uid.
         chain, parent = [], os.path.dirname(path)
-        while under(parent, root) and parent not in made:
+        while parent not in made:
             chain.append(parent)
             parent = os.path.dirname(parent)
         for directory in reversed(chain):
