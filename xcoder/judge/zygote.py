@@ -14,6 +14,7 @@ are memfds bounded by RLIMIT_FSIZE, so ``input()``, ``sys.stdin.read()``, ``open
 from __future__ import annotations
 
 import atexit
+import collections
 import ctypes
 import errno
 import fcntl
@@ -71,6 +72,7 @@ PRELUDE_MODULES = (
     "statistics", "itertools", "functools", "operator", "io", "sys", "json",
 )
 EXTRA_MODULES = ("sortedcontainers",)  # offered by LeetCode; imported if installed
+WINDOW = 4  # tests sent ahead to a warm child
 RECURSION_LIMIT = 1_000_000
 STACK_BYTES = 1 << 30  # main-thread stack reserve for deep recursion (set before re-exec)
 PYTHON_THREAD_STACK = 16 << 20
@@ -134,6 +136,39 @@ class _Slot:
         self.sock: socket.socket | None = None
         self.limits: tuple = ()
         self.tests_run = 0  # by the current warm child
+        self.last_done = 0.0  # when we saw the current warm child finish a test
+
+
+class _Test:
+    """One test's request and file descriptors, kept until its result has been read: stdin is
+    a memfd holding the input, stdout/stderr/status are empty memfds, and functional arguments
+    travel in a fifth (they can be megabytes, far more than a socket message holds; the child
+    parses them and the program's stdin stays empty)."""
+
+    def __init__(self, i: int, text: str, mode: str, timeout: float):
+        self.i, self.text, self.mode, self.timeout = i, text, mode, timeout
+        self.request = json.dumps({"timeout": timeout}).encode()
+        self.sent_at = time.monotonic()
+        self.fds: list[int] = []
+        self.reopen()
+
+    def reopen(self) -> None:
+        """Fresh descriptors, for running the test again in a new child."""
+        self.close()
+        functional = self.mode == "call"
+        data = b"" if functional else self.text.encode("utf-8", "surrogateescape")
+        self.fds = [_memfd("stdin", data), _memfd("stdout"), _memfd("stderr"), _memfd("status")]
+        if functional:
+            self.fds.append(_memfd("args", self.text.encode("utf-8", "surrogateescape")))
+
+    def started(self) -> bool:
+        """Did a child take this test? (It marks the status memfd first thing.)"""
+        return os.fstat(self.fds[3]).st_size > 0
+
+    def close(self) -> None:
+        for fd in self.fds:
+            os.close(fd)
+        self.fds = []
 
 
 class Zygote:
@@ -203,10 +238,13 @@ class Zygote:
         return {"ok": True}
 
     def run(self, msg: dict) -> dict:
+        """Run the loaded program on one input and answer with its result."""
         slot = self.slots.get(msg.get("slot", "main"))
         if slot is None:
             return {"status": "bad_input", "error": "no code loaded"}
-        return self._run(slot, msg, msg.get("input", ""))
+        replies: list[dict] = []
+        self._pipeline(slot, msg, [msg.get("input", "")], 1, None, replies.append)
+        return replies[0]
 
     def tests(self, msg: dict) -> dict:
         """Run a sample's tests in one request, sending each result as soon as it exists.
@@ -218,23 +256,20 @@ class Zygote:
         time. With ``end`` the sample is ended (as the ``end`` op) before the final message."""
         slot = self.slots.get(msg.get("slot", "main"))
         budget = msg.get("total_timeout")
-        started = time.monotonic()
+        stop_on_failure = msg.get("stop_on_first_failure", True)
+
+        def emit(reply: dict) -> bool:
+            write_message(self.host_out, reply)
+            return reply["status"] == "ok" or not stop_on_failure
+
         self.stop_requested = False
         self.streaming = slot is not None
         try:
-            for i, text in enumerate(msg["inputs"] if slot is not None else ()):
-                if self._poll_host() or self.stop_requested:
-                    break
-                if budget is not None and time.monotonic() - started >= budget:
-                    write_message(self.host_out, {"i": i, "status": "budget", "error": "sample time budget exhausted"})
-                    break
-                reply = self._run(slot, msg, text)
-                if self.stop_requested:
-                    break  # the host no longer wants this result
-                reply["i"] = i
-                write_message(self.host_out, reply)
-                if reply["status"] != "ok" and msg.get("stop_on_first_failure", True):
-                    break
+            if slot is not None:
+                # A budget needs each test to start only when the previous one has ended.
+                window = 1 if budget is not None else max(1, int(msg.get("window", WINDOW)))
+                deadline = None if budget is None else time.monotonic() + float(budget)
+                self._pipeline(slot, msg, msg["inputs"], window, deadline, emit)
         finally:
             self.streaming = False
         if msg.get("end"):
@@ -252,53 +287,95 @@ class Zygote:
             self.pending.append(msg)  # not expected mid-stream; answered after it
         return self.stop_requested
 
-    def _run(self, slot: _Slot, msg: dict, text: str) -> dict:
-        reused = slot.pid is not None and slot.tests_run > 0
-        reply = self._run_once(slot, msg, text)
-        if reply.get("status") == "memory" and reused:
-            # Earlier tests may have fragmented the warm child's heap; only a fresh process's
-            # verdict counts, as under `python3 file.py`.
-            reply = self._run_once(slot, msg, text)
-        return reply
+    # -- running tests -------------------------------------------------------------------------
 
-    def _run_once(self, slot: _Slot, msg: dict, text: str) -> dict:
-        request: dict = {"timeout": float(msg.get("timeout", 6.0))}
-        # Functional arguments travel in their own memfd (they can be megabytes, far more than a
-        # socket message holds) and are parsed by the child; the program's stdin stays empty.
-        args_text = text if slot.mode == "call" else None
-        if args_text is not None:
-            text = ""
-        timeout = request["timeout"]
+    def _pipeline(self, slot: _Slot, msg: dict, inputs: list[str], window: int, deadline: float | None, emit) -> None:
+        """Run ``inputs`` in order on the slot's warm child, sending up to ``window`` tests ahead
+        so the child goes from one test to the next without waiting for us. ``emit(reply)``
+        gets each result in order and returns False to stop. ``deadline`` is the sample's
+        budget: a test that would start after it gets the status ``budget``."""
         limits = _limits(msg)
-        out_limit = limits[1]
+        timeout = float(msg.get("timeout", 6.0))
         if slot.pid is not None and slot.limits != limits:
             self._retire_slot(slot)
-        fds = [_memfd("stdin", text.encode("utf-8", "surrogateescape")), _memfd("stdout"), _memfd("stderr"), _memfd("status")]
-        if args_text is not None:
-            fds.append(_memfd("args", args_text.encode("utf-8", "surrogateescape")))
+        queue: collections.deque[_Test] = collections.deque()
+        nxt = 0
         try:
-            start = time.monotonic()
-            if not self._send(slot, limits, request, fds):
-                self._retire_slot(slot)  # the warm child died between tests; start afresh
-                start = time.monotonic()
-                if not self._send(slot, limits, request, fds):
-                    return {"status": "setup_error", "error": "could not start the program's process"}
-            done, timed_out, status = self._await(slot, timeout)
-            elapsed = time.monotonic() - start
-            slot.tests_run += 1
-            if not done:
-                self._retire_slot(slot)
-            elif os.listdir(self.scratch):
-                self._wipe_scratch()
-            stdout, stdout_size = _read_memfd(fds[1], out_limit)
-            stderr, _ = _read_memfd(fds[2], 1 << 20)
-            raw_status, _ = _read_memfd(fds[3], out_limit)
+            while queue or nxt < len(inputs):
+                if self.streaming and (self.stop_requested or self._poll_host()):
+                    return
+                while len(queue) < window and nxt < len(inputs):
+                    if deadline is not None and time.monotonic() >= deadline:
+                        emit({"i": nxt, "status": "budget", "error": "sample time budget exhausted"})
+                        return
+                    queue.append(_Test(nxt, inputs[nxt], slot.mode, timeout))
+                    nxt += 1
+                    self._deliver(slot, limits, queue, [queue[-1]])
+                reply = self._complete(slot, limits, queue)
+                if reply is None:  # the host said stop
+                    return
+                queue.popleft().close()
+                if not emit(reply):
+                    return
         finally:
-            for fd in fds:
-                os.close(fd)
-        reply: dict = {"time": round(elapsed, 6), "stderr": stderr[-4000:].decode("utf-8", "replace")}
+            for test in queue:
+                test.close()
+            if queue and slot.pid is not None:
+                self._retire_slot(slot)  # it may be running a test nobody wants any more
+
+    def _deliver(self, slot: _Slot, limits: tuple, queue, tests: list) -> None:
+        """Send tests to the warm child; a new child gets everything outstanding, in order."""
+        if slot.pid is None:
+            self._spawn(slot, limits)
+            tests = list(queue)
+        for test in tests:
+            test.sent_at = time.monotonic()
+            try:
+                socket.send_fds(slot.sock, [test.request], test.fds)
+            except OSError:
+                return  # the child is gone; _complete notices and replaces it
+
+    def _complete(self, slot: _Slot, limits: tuple, queue) -> dict | None:
+        """Wait for the oldest outstanding test and return its result (None: stopped)."""
+        head = queue[0]
+        reused = slot.pid is not None and slot.tests_run > 0
+        for attempt in range(3):
+            if slot.pid is None:
+                self._deliver(slot, limits, queue, [])
+            # The child starts a test as soon as it has finished the one before.
+            start = max(head.sent_at, slot.last_done)
+            done, timed_out, status = self._await(slot, max(0.0, start + head.timeout - time.monotonic()))
+            if self.stop_requested:
+                return None
+            elapsed = time.monotonic() - start
+            if done:
+                slot.last_done = start + elapsed
+                slot.tests_run += 1
+            else:
+                self._retire_slot(slot)
+                if not timed_out and not head.started():
+                    head.reopen()  # the child died between tests, before taking this one
+                    continue
+            reply = self._reply(slot, head, done, timed_out, status, elapsed)
+            if reply["status"] == "memory" and reused and attempt == 0:
+                # Earlier tests may have fragmented the warm child's heap; only a fresh
+                # process's verdict counts, as under `python3 file.py`.
+                if slot.pid is not None:
+                    self._retire_slot(slot)
+                head.reopen()
+                reused = False
+                continue
+            return reply
+        return {"i": head.i, "status": "setup_error", "error": "could not start the program's process"}
+
+    def _reply(self, slot: _Slot, test: "_Test", done: bool, timed_out: bool, status: int, elapsed: float) -> dict:
+        out_limit = slot.limits[1]
+        stdout, stdout_size = _read_memfd(test.fds[1], out_limit)
+        stderr, _ = _read_memfd(test.fds[2], 1 << 20)
+        raw_status, _ = _read_memfd(test.fds[3], out_limit)
+        reply: dict = {"i": test.i, "time": round(elapsed, 6), "stderr": stderr[-4000:].decode("utf-8", "replace")}
         try:
-            child = json.loads(raw_status) if raw_status else {}
+            child = json.loads(raw_status) if raw_status.strip() else {}
         except ValueError:
             child = {}
         if stdout_size >= out_limit:
@@ -340,16 +417,7 @@ class Zygote:
             parent.close()
             self._serve(slot, child, limits)
         child.close()
-        slot.pid, slot.sock, slot.limits, slot.tests_run = pid, parent, limits, 0
-
-    def _send(self, slot: _Slot, limits: tuple, request: dict, fds: list[int]) -> bool:
-        if slot.pid is None:
-            self._spawn(slot, limits)
-        try:
-            socket.send_fds(slot.sock, [json.dumps(request).encode()], fds)
-            return True
-        except OSError:
-            return False
+        slot.pid, slot.sock, slot.limits, slot.tests_run, slot.last_done = pid, parent, limits, 0, 0.0
 
     def _await(self, slot: _Slot, timeout: float) -> tuple[bool, bool, int]:
         """Wait for the test to finish. Returns (child alive and done, timed out, wait status)."""
@@ -455,6 +523,10 @@ class Zygote:
             for target, fd in enumerate(fds):
                 os.dup2(fd, target)
                 os.close(fd)
+            os.write(3, b" ")  # marks the test as taken (see _Test.started)
+            os.chdir(self.scratch)
+            if os.listdir(self.scratch):
+                self._wipe_scratch()  # files from earlier tests must not survive into this one
             args = None
             if len(fds) > 4:  # functional arguments, one JSON value per line
                 try:
