@@ -180,6 +180,15 @@ def test_time_limit(judge):
     assert res.verdict is Verdict.TIME_LIMIT
 
 
+def test_time_limit_is_per_test_although_tests_are_sent_ahead(judge):
+    # The worker queues several tests with the warm child; each one's clock starts when the
+    # previous one ends, so four 0.6 s tests pass a 1.5 s limit, and the slow fifth does not.
+    p = Problem("slow", [TestCase(f"{d}\n", f"{d}\n") for d in (0.6, 0.6, 0.6, 0.6, 3.0)])
+    res = judge.judge(p, "import time\nd = float(input())\ntime.sleep(d)\nprint(d)", timeout=1.5, stop_on_first_failure=False)
+    assert [t.verdict for t in res.tests] == [Verdict.ACCEPTED] * 4 + [Verdict.TIME_LIMIT], res.tests
+    assert all(0.55 <= t.time < 1.5 for t in res.tests[:4]), [t.time for t in res.tests]
+
+
 def test_memory_limit(judge):
     res = judge.judge(SUM, "x = bytearray(3 << 30)\nprint(len(x))", memory_mb=512)
     assert res.verdict is Verdict.MEMORY_LIMIT
