@@ -21,6 +21,7 @@ demo: setup
 
 bench: setup
 	$(PY) benchmarks/judge_throughput.py
+	$(PY) benchmarks/judge_throughput.py --host-mb 2000
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache
