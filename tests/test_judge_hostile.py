@@ -354,3 +354,31 @@ def test_stop_ends_the_running_test_at_once(judge):
     assert time.monotonic() - start < 10
     assert [t.verdict for t in res.tests] == [Verdict.WRONG_ANSWER, Verdict.SKIPPED, Verdict.SKIPPED]
     assert judge.judge(ECHO, "print(input())").accepted  # the worker is fine afterwards
+
+
+IPC_PLANT = r"""
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+shm = libc.shmget(0x5EED, 4096, 0o1000 | 0o666)
+ctypes.memmove(libc.shmat(shm, None, 0), b"planted\0", 8)
+msg, sem = libc.msgget(0x5EEE, 0o1000 | 0o666), libc.semget(0x5EEF, 1, 0o1000 | 0o666)
+queue = ctypes.CDLL("librt.so.1").mq_open(b"/planted", os.O_CREAT | os.O_RDWR, 0o666, None)
+print(shm >= 0, msg >= 0, sem >= 0, queue >= 0)
+"""
+IPC_LOOK = r"""
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+print(libc.shmget(0x5EED, 4096, 0o666), libc.msgget(0x5EEE, 0o666), libc.semget(0x5EEF, 1, 0o666), os.listdir("/dev/mqueue"))
+"""
+
+
+def test_ipc_objects_do_not_survive_the_sample(judge):
+    # System V shared memory, queues and semaphores and POSIX queues outlive the processes that
+    # made them: without cleanup, a sample could leave answers for the next one on its worker.
+    require(judge, "namespaces")
+    with Judge(JudgeConfig(workers=1, timeout=10)) as single:
+        [planted] = single.run_outputs(IPC_PLANT, [""])
+        assert planted.output == "True True True True\n", planted
+        [looked] = single.run_outputs(IPC_LOOK, [""])
+        assert looked.output == "-1 -1 -1 []\n", looked

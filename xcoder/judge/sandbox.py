@@ -99,7 +99,7 @@ def _bwrap_args(python: str) -> list[str]:
     args = [
         "bwrap", "--die-with-parent", "--new-session",
         "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
-        "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--clearenv", "--chdir", "/tmp",
+        "--dev", "/dev", "--mqueue", "/dev/mqueue", "--proc", "/proc", "--tmpfs", "/tmp", "--clearenv", "--chdir", "/tmp",
     ]
     system = []
     for directory in SYSTEM_DIRS:

@@ -235,7 +235,27 @@ class Zygote:
         for name in list(self.slots):
             self._retire(name)
         self.slots.clear()
+        if self.pidns:  # our own IPC namespace (never the host's, which holds other users' objects)
+            self._clear_ipc()
         return {"ok": True}
+
+    def _clear_ipc(self) -> None:
+        """Remove System V shared memory, queues and semaphores and POSIX queues the sample
+        created: they outlive processes and would carry data to the next sample."""
+        objects, queues = _ipc_leftovers()
+        if not objects and not queues:
+            return
+        if self.uid is None:
+            _remove_ipc(objects, queues)
+            return
+        helper = os.fork()  # removing needs the owner's uid
+        if helper == 0:
+            try:
+                os.setresuid(self.uid, self.uid, self.uid)
+                _remove_ipc(objects, queues)
+            finally:
+                os._exit(0)
+        os.waitpid(helper, 0)
 
     def run(self, msg: dict) -> dict:
         """Run the loaded program on one input and answer with its result."""
@@ -639,6 +659,40 @@ class Zygote:
                 return False
             if pid == 0:
                 return True
+
+
+IPC_RMID = 0
+
+
+def _ipc_leftovers() -> tuple[list[tuple[str, int]], list[str]]:
+    found: list[tuple[str, int]] = []
+    for kind in ("shm", "msg", "sem"):
+        try:
+            with open(f"/proc/sysvipc/{kind}") as fh:
+                next(fh, None)  # the header
+                found += [(kind, int(line.split()[1])) for line in fh if line.strip()]
+        except (OSError, ValueError, IndexError):
+            pass
+    try:
+        queues = os.listdir("/dev/mqueue")
+    except OSError:
+        queues = []
+    return found, queues
+
+
+def _remove_ipc(objects: list[tuple[str, int]], queues: list[str]) -> None:
+    for kind, ident in objects:
+        if kind == "shm":
+            _libc.shmctl(ident, IPC_RMID, None)
+        elif kind == "msg":
+            _libc.msgctl(ident, IPC_RMID, None)
+        else:
+            _libc.semctl(ident, 0, IPC_RMID)
+    for name in queues:
+        try:
+            os.unlink(os.path.join("/dev/mqueue", name))
+        except OSError:
+            pass
 
 
 def _plain(value):
