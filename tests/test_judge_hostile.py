@@ -382,3 +382,26 @@ def test_ipc_objects_do_not_survive_the_sample(judge):
         assert planted.output == "True True True True\n", planted
         [looked] = single.run_outputs(IPC_LOOK, [""])
         assert looked.output == "-1 -1 -1 []\n", looked
+
+
+KEY_PLANT = r"""
+import ctypes, platform
+libc = ctypes.CDLL(None, use_errno=True)
+add_key = {"x86_64": 248, "aarch64": 217}[platform.machine()]
+r = libc.syscall(add_key, b"user", b"planted", b"answer", 6, ctypes.c_int(-4))  # into the uid's keyring
+print(r, ctypes.get_errno())
+"""
+
+
+def test_kernel_keyring_is_refused(judge):
+    # The per-uid keyring outlives processes: a key planted there would reach the next sample
+    # that runs as the same uid. The worker's seccomp filter makes the keyring calls fail.
+    require(judge, "namespaces")
+    import platform
+
+    from xcoder.judge.sandbox import seccomp_filter
+
+    if seccomp_filter(platform.machine()) is None:
+        pytest.skip(f"no syscall table for {platform.machine()}")
+    [out] = judge.run_outputs(KEY_PLANT, [""])
+    assert out.output == "-1 1\n", out  # EPERM

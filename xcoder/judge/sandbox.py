@@ -17,12 +17,15 @@ fork storm hits a per-uid process limit instead of the machine's.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import logging
 import os
+import platform
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -134,20 +137,76 @@ def _bwrap_args(python: str) -> list[str]:
     return args
 
 
-@lru_cache(maxsize=None)
-def _bwrap_works(python: str) -> bool:
-    if not shutil.which("bwrap"):
-        return False
+# Syscalls judged code may not make, per architecture: (audit arch, syscall numbers). The kernel
+# keyring calls: a key added to the per-uid keyring outlives the sample and would carry data to
+# the next one on the same worker. They fail with EPERM, as where keyrings are disabled.
+_DENIED_SYSCALLS = {
+    "x86_64": (0xC000003E, (248, 249, 250)),  # add_key, request_key, keyctl
+    "aarch64": (0xC00000B7, (217, 218, 219)),
+}
+
+
+def seccomp_filter(machine: str | None = None) -> bytes | None:
+    """The classic-BPF seccomp program bwrap installs (``--seccomp FD``), or None on an
+    architecture we have no syscall table for."""
+    spec = _DENIED_SYSCALLS.get(machine or platform.machine())
+    if spec is None:
+        return None
+    arch, calls = spec
+    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_JMP|JGE|K, BPF_RET|K
+    allow, deny = 0x7FFF0000, 0x00050000 | errno.EPERM  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO
+    checks = ([(jge, 0x40000000)] if arch == 0xC000003E else []) + [(jeq, nr) for nr in calls]  # x32 ABI too
+    # Another ABI (32-bit int 0x80 on x86_64) has other numbers: refuse it outright.
+    prog = [(ld, 0, 0, 4), (jeq, 1, 0, arch), (ret, 0, 0, deny), (ld, 0, 0, 0)]
+    deny_at = len(prog) + len(checks) + 1
+    for op, k in checks:
+        prog.append((op, deny_at - (len(prog) + 1), 0, k))
+    prog += [(ret, 0, 0, allow), (ret, 0, 0, deny)]
+    return b"".join(struct.pack("=HBBI", *insn) for insn in prog)
+
+
+def _seccomp_fd() -> int | None:
+    program = seccomp_filter()
+    if program is None:
+        return None
+    fd = os.memfd_create("xcoder-seccomp", 0)
+    os.write(fd, program)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _run_bwrap(python: str, argv: list[str], seccomp: bool, **popen) -> subprocess.Popen:
+    """Start ``argv`` under bubblewrap (with the seccomp filter when asked)."""
+    fd = _seccomp_fd() if seccomp else None
     try:
-        proc = subprocess.run(
-            [*_bwrap_args(python), "--", python, "-E", "-s", "-c", "pass"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=30,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    if proc.returncode != 0:
-        log.debug("bwrap probe failed: %s", proc.stderr.decode(errors="replace").strip())
-    return proc.returncode == 0
+        extra = ["--seccomp", str(fd)] if fd is not None else []
+        return subprocess.Popen([*_bwrap_args(python), *extra, "--", *argv], pass_fds=(fd,) if fd is not None else (), **popen)
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+@lru_cache(maxsize=None)
+def _bwrap_mode(python: str) -> str | None:
+    """"seccomp" if bubblewrap works here with our syscall filter, "plain" if only without it,
+    None if not at all."""
+    if not shutil.which("bwrap"):
+        return None
+    for mode in ("seccomp", "plain"):
+        try:
+            proc = _run_bwrap(python, [python, "-E", "-s", "-c", "pass"], mode == "seccomp",
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            _, err = proc.communicate(timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        if proc.returncode == 0:
+            return mode
+        log.debug("bwrap probe (%s) failed: %s", mode, err.decode(errors="replace").strip())
+    return None
+
+
+def _bwrap_works(python: str) -> bool:
+    return _bwrap_mode(python) is not None
 
 
 _warned = False
@@ -236,7 +295,7 @@ class Worker:
         uid = self._lease.uid if self._lease else None
         if self.kind == "bwrap":
             scratch = "/tmp/.xcoder-scratch"
-            cmd = [*_bwrap_args(spec.python), "--", spec.python, "-E", "-s", str(ZYGOTE)]
+            cmd = [spec.python, "-E", "-s", str(ZYGOTE)]
             env = None
         else:
             self._tmpdir = tempfile.mkdtemp(prefix="xcoder-judge-")
@@ -251,10 +310,12 @@ class Worker:
             cmd.append("--pidns")
         self._stderr = tempfile.TemporaryFile()
         try:
-            self.proc = subprocess.Popen(
-                cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-                env=env, cwd=self._tmpdir or "/", close_fds=True, start_new_session=True,
-            )
+            popen = dict(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+                         env=env, cwd=self._tmpdir or "/", close_fds=True, start_new_session=True)
+            if self.kind == "bwrap":
+                self.proc = _run_bwrap(spec.python, cmd, _bwrap_mode(spec.python) == "seccomp", **popen)
+            else:
+                self.proc = subprocess.Popen(cmd, **popen)
             hello = read_message(self.proc.stdout.fileno(), time.monotonic() + spec.start_timeout)
         except (OSError, EOFError, TimeoutError, ValueError) as exc:
             self.close()
