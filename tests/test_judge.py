@@ -345,3 +345,34 @@ def test_memory_verdict_comes_from_a_fresh_process(judge):
     )
     p = Problem("mem", [TestCase("1\n", "1\n"), TestCase("2\n", "2\n")])
     ok(judge, p, code, memory_mb=512)
+
+
+def test_worker_reads_what_a_dead_child_answered_before_dying(tmp_path):
+    # The worker sends tests ahead. When the child then dies (a later test crashes) with some of
+    # them unread, the kernel reports ECONNRESET once, before the answers the child did send;
+    # those earlier tests still passed. (Under load this misattributed a crash to a passing test.)
+    import os
+    import select
+    import socket
+
+    from xcoder.judge import zygote
+
+    worker = zygote.Zygote(str(tmp_path), None, False, {})
+    slot = zygote._Slot(None, "stdin", None)
+    parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    parent.send(b"test sent ahead, never read")
+    pid = os.fork()
+    if pid == 0:
+        parent.close()
+        child.send(b"ok")
+        child.send(b"ok")
+        os._exit(3)
+    child.close()
+    pidfd = os.pidfd_open(pid)
+    select.select([pidfd], [], [], 10)  # dead, not yet reaped
+    os.close(pidfd)
+    slot.pid, slot.sock = pid, parent
+    assert worker._await(slot, 5) == (True, False, 0)
+    assert worker._await(slot, 5) == (True, False, 0)
+    done, timed_out, status = worker._await(slot, 5)
+    assert (done, timed_out, os.waitstatus_to_exitcode(status)) == (False, False, 3)

@@ -455,11 +455,17 @@ class Zygote:
         finally:
             os.close(pidfd)
         if slot.sock in ready:
-            try:
-                if slot.sock.recv(16) == b"ok":
-                    return True, False, 0
-            except OSError:
-                pass
+            for _ in range(2):
+                try:
+                    if slot.sock.recv(16) == b"ok":
+                        return True, False, 0
+                except ConnectionResetError:
+                    # The child died with tests we sent ahead unread. The kernel reports that
+                    # once, before the answers the child did send, so read again.
+                    continue
+                except OSError:
+                    pass
+                break
         timed_out = not ready
         if timed_out:
             _kill_group(slot.pid)
