@@ -405,3 +405,32 @@ def test_kernel_keyring_is_refused(judge):
         pytest.skip(f"no syscall table for {platform.machine()}")
     [out] = judge.run_outputs(KEY_PLANT, [""])
     assert out.output == "-1 1\n", out  # EPERM
+
+
+FORK_MEMORY_BOMB = r"""
+import os, time
+pids = []
+for _ in range(8):
+    pid = os.fork()
+    if pid == 0:
+        block = bytearray(200 << 20)  # within the per-process limit
+        for i in range(0, len(block), 4096):
+            block[i] = 1
+        time.sleep(1.5)
+        os._exit(0)
+    pids.append(pid)
+print(sum(os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]) == 0 for p in pids))
+"""
+
+
+def test_sample_memory_is_bounded_as_a_whole():
+    # Each process stays under its 256 MiB limit, but 8 of them would hold 1.6 GB. The worker's
+    # cgroup (limit + 1 GiB headroom) bounds the sample: the kernel kills some, and the worker
+    # lives on. Without it, enough such processes take the machine's memory from the trainer.
+    with Judge(JudgeConfig(workers=1, memory_mb=256, timeout=20)) as single:
+        probe = single.judge(ECHO, "print(input())")
+        if "+cgroup" not in probe.isolation:
+            pytest.skip(f"no writable cgroup here ({probe.isolation!r})")
+        [out] = single.run_outputs(FORK_MEMORY_BOMB, [""])
+        assert out.output is None or int(out.output) < 8, out
+        assert single.judge(ECHO, "print(input())").accepted

@@ -76,7 +76,8 @@ class Judge:
 
     def __init__(self, config: JudgeConfig | None = None, **overrides):
         self.config = replace(config or JudgeConfig(), **overrides)
-        self._spec = WorkerSpec(sandbox=self.config.sandbox, python=self.config.python)
+        self._spec = WorkerSpec(sandbox=self.config.sandbox, python=self.config.python,
+                                memory_mb=self.config.memory_mb, max_processes=self.config.max_processes)
         self._reset_pool()
         _LIVE_JUDGES.add(self)
 

@@ -2,16 +2,18 @@
 
 Isolation, strongest first (recorded in every result as ``isolation``):
 
-* ``namespaces`` — the worker runs under bubblewrap: no network (own net namespace), own pid
-  namespace (nothing outlives a sample: the worker kills everything else in it), a read-only
-  view of the host with private ``/tmp``, ``/run`` and ``$HOME``, no inherited environment,
-  capabilities dropped to what the worker needs.
+* ``namespaces`` — the worker runs under bubblewrap: no network (own net namespace), own pid and
+  IPC namespaces (nothing outlives a sample: the worker kills everything else in it and removes
+  IPC objects), a read-only view of only the system directories and the interpreter's
+  installation, a private ``/tmp``, no inherited environment, capabilities dropped to what the
+  worker needs, and a seccomp filter refusing the kernel keyring.
 * ``rlimits`` — no usable namespaces (many containers): resource limits, process-group and
   subreaper cleanup, a scratch directory as working directory, and a scrubbed environment. A
   warning is logged once.
 
-Either way, when the judge runs as root each worker gets a private uid that judged programs
-drop to: they then cannot signal or trace the judge, cannot write files the host owns, and a
+Either way, where cgroups are writable each worker and its descendants share a memory and pids
+cgroup (``cgroup.py``, ``+cgroup``), and when the judge runs as root each worker gets a private
+uid that judged programs drop to (``+uid``): they then cannot signal or trace the judge, cannot write files the host owns, and a
 fork storm hits a per-uid process limit instead of the machine's.
 """
 
@@ -34,6 +36,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from xcoder.judge.cgroup import WorkerCgroup
 from xcoder.judge.zygote import read_message, write_message
 
 log = logging.getLogger("xcoder.judge")
@@ -41,6 +44,7 @@ log = logging.getLogger("xcoder.judge")
 ZYGOTE = Path(__file__).with_name("zygote.py")
 UID_BASE = 61000  # private uids for judged programs: UID_BASE .. UID_BASE + UID_COUNT - 1
 UID_COUNT = 512
+CGROUP_HEADROOM_MB = 1024  # the worker itself, and a sample's other processes and files
 SANDBOX_KINDS = ("auto", "bwrap", "none")
 # Passed through to judged programs: locale, and the OpenBLAS settings some CPUs need to run numpy.
 _PASS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -175,12 +179,14 @@ def _seccomp_fd() -> int | None:
     return fd
 
 
-def _run_bwrap(python: str, argv: list[str], seccomp: bool, **popen) -> subprocess.Popen:
-    """Start ``argv`` under bubblewrap (with the seccomp filter when asked)."""
+def _run_bwrap(python: str, argv: list[str], seccomp: bool, wrap=lambda cmd: cmd, **popen) -> subprocess.Popen:
+    """Start ``argv`` under bubblewrap (with the seccomp filter when asked); ``wrap`` may put
+    a launcher in front of bwrap."""
     fd = _seccomp_fd() if seccomp else None
     try:
         extra = ["--seccomp", str(fd)] if fd is not None else []
-        return subprocess.Popen([*_bwrap_args(python), *extra, "--", *argv], pass_fds=(fd,) if fd is not None else (), **popen)
+        cmd = wrap([*_bwrap_args(python), *extra, "--", *argv])
+        return subprocess.Popen(cmd, pass_fds=(fd,) if fd is not None else (), **popen)
     finally:
         if fd is not None:
             os.close(fd)
@@ -281,6 +287,9 @@ class WorkerSpec:
     sandbox: str = "auto"
     python: str = sys.executable
     start_timeout: float = 60.0
+    memory_mb: int = 4096
+    """Per program; the worker's cgroup allows this plus CGROUP_HEADROOM_MB for all of a sample."""
+    max_processes: int = 64
 
 
 class Worker:
@@ -309,13 +318,14 @@ class Worker:
         if self.kind == "bwrap":
             cmd.append("--pidns")
         self._stderr = tempfile.TemporaryFile()
+        self._cgroup = WorkerCgroup((spec.memory_mb + CGROUP_HEADROOM_MB) << 20, spec.max_processes + 16)
         try:
             popen = dict(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
                          env=env, cwd=self._tmpdir or "/", close_fds=True, start_new_session=True)
             if self.kind == "bwrap":
-                self.proc = _run_bwrap(spec.python, cmd, _bwrap_mode(spec.python) == "seccomp", **popen)
+                self.proc = _run_bwrap(spec.python, cmd, _bwrap_mode(spec.python) == "seccomp", self._cgroup.wrap, **popen)
             else:
-                self.proc = subprocess.Popen(cmd, **popen)
+                self.proc = subprocess.Popen(self._cgroup.wrap(cmd), **popen)
             hello = read_message(self.proc.stdout.fileno(), time.monotonic() + spec.start_timeout)
         except (OSError, EOFError, TimeoutError, ValueError) as exc:
             self.close()
@@ -323,7 +333,8 @@ class Worker:
         self.uid = hello.get("uid")
         if self._lease and self.uid is None:
             self._lease.release()
-        self.isolation = ("namespaces" if self.kind == "bwrap" else "rlimits") + ("+uid" if self.uid is not None else "")
+        self.isolation = (("namespaces" if self.kind == "bwrap" else "rlimits") + ("+cgroup" if self._cgroup.active else "")
+                          + ("+uid" if self.uid is not None else ""))
 
     def call(self, msg: dict, timeout: float) -> dict:
         """Send one request and wait for its answer; a stuck or dead worker raises."""
@@ -392,6 +403,9 @@ class Worker:
         if self._tmpdir:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None
+        cgroup = getattr(self, "_cgroup", None)
+        if cgroup is not None:
+            cgroup.close()
 
 
 def _kill_uid(uid: int) -> None:
