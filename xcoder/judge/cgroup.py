@@ -113,8 +113,16 @@ class WorkerCgroup:
         worker and all its descendants are inside from their first instruction."""
         if not self.active:
             return argv
-        script = 'for f in "$@"; do [ "$f" = -- ] && break; echo $$ > "$f" || exit 125; shift; done; shift; exec "$@"'
+        # A refused join is not fatal: the worker starts anyway, and ``holds`` tells.
+        script = 'for f in "$@"; do [ "$f" = -- ] && break; echo $$ 2>/dev/null > "$f"; shift; done; shift; exec "$@"'
         return ["/bin/sh", "-c", script, "sh", *self.procs_files, "--", *argv]
+
+    def holds(self, pid: int) -> bool:
+        """Did ``pid`` get into every one of our cgroups?"""
+        try:
+            return all(str(pid) in Path(f).read_text().split() for f in self.procs_files)
+        except OSError:
+            return False
 
     def close(self) -> None:
         """Remove the cgroup once its processes are gone (they may take a moment to exit)."""

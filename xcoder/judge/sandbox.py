@@ -330,6 +330,9 @@ class Worker:
         except (OSError, EOFError, TimeoutError, ValueError) as exc:
             self.close()
             raise WorkerError(f"judge worker failed to start: {exc}; stderr: {self.stderr_tail()}") from None
+        if self._cgroup.active and not self._cgroup.holds(self.proc.pid):
+            log.debug("judge worker could not join its cgroup; running without one")
+            self._cgroup.close()
         self.uid = hello.get("uid")
         if self._lease and self.uid is None:
             self._lease.release()
