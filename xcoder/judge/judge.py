@@ -358,7 +358,7 @@ class _Session:
         failure = _FAILURES.get(status)
         if failure is None:
             return TestResult(Verdict.JUDGE_ERROR, t, stderr, f"unexpected worker status {status!r}")
-        message = reply.get("error") or status
+        message = BUDGET_MESSAGE if status == "budget" else (reply.get("error") or status)
         if "MemoryError" in message or (failure is Verdict.RUNTIME_ERROR and reply.get("signal") == 9 and "MemoryError" in stderr):
             failure = Verdict.MEMORY_LIMIT
         return TestResult(failure, t, stderr, message)
@@ -445,7 +445,6 @@ _FAILURES = {
     "setup_error": Verdict.JUDGE_ERROR,
     "bad_input": Verdict.JUDGE_ERROR,
     "bad_return": Verdict.WRONG_ANSWER,
-    "bad_expected": Verdict.JUDGE_ERROR,
     "budget": Verdict.TIME_LIMIT,
 }
 BUDGET_MESSAGE = "sample time budget exhausted"

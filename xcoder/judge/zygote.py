@@ -287,7 +287,7 @@ class Zygote:
         try:
             if slot is not None:
                 # A budget needs each test to start only when the previous one has ended.
-                window = 1 if budget is not None else max(1, int(msg.get("window", WINDOW)))
+                window = 1 if budget is not None else WINDOW
                 deadline = None if budget is None else time.monotonic() + float(budget)
                 self._pipeline(slot, msg, msg["inputs"], window, deadline, emit)
         finally:
@@ -296,9 +296,9 @@ class Zygote:
             self.end(msg)
         return {"done": True} if slot is not None else {"done": True, "error": "no code loaded"}
 
-    def _poll_host(self, timeout: float = 0.0) -> bool:
+    def _poll_host(self) -> bool:
         """Take a message the host sent during a stream, if any. True when it asked to stop."""
-        if not select.select([self.host_in], [], [], timeout)[0]:
+        if not select.select([self.host_in], [], [], 0)[0]:
             return False
         msg = read_message(self.host_in)
         if msg.get("op") == "stop":
@@ -326,7 +326,7 @@ class Zygote:
                     return
                 while len(queue) < window and nxt < len(inputs):
                     if deadline is not None and time.monotonic() >= deadline:
-                        emit({"i": nxt, "status": "budget", "error": "sample time budget exhausted"})
+                        emit({"i": nxt, "status": "budget"})
                         return
                     queue.append(_Test(nxt, inputs[nxt], slot.mode, timeout))
                     nxt += 1
