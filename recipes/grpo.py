@@ -21,6 +21,7 @@ def main(script_args, training_args, model_args):
     from trl import GRPOTrainer, get_peft_config, get_quantization_config
 
     from rewards import get_reward_funcs
+    from xcoder.train.finish import train_and_save
     from xcoder.train.grpo import (
         check_options,
         load_rl_dataset,
@@ -53,13 +54,7 @@ def main(script_args, training_args, model_args):
         quantization_config=get_quantization_config(model_args),
         peft_config=get_peft_config(model_args),
     )
-    trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
-    trainer.save_model(training_args.output_dir)
-    trainer.accelerator.print(f"Model saved to {training_args.output_dir}")
-    if training_args.push_to_hub:
-        trainer.push_to_hub(dataset_name=script_args.dataset_name)
-    if hasattr(trainer, "end"):  # transformers >= 5.18: finish trackers, tear down the process group
-        trainer.end()
+    train_and_save(trainer, training_args, script_args.dataset_name)
 
 
 if __name__ == "__main__":

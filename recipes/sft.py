@@ -14,6 +14,7 @@ from __future__ import annotations
 def main(script_args, training_args, model_args, dataset_args):
     from trl import SFTTrainer, get_peft_config, get_quantization_config
 
+    from xcoder.train.finish import train_and_save
     from xcoder.train.sft import check_options, load_sft_dataset, prepare_model
 
     check_options(script_args, training_args)
@@ -30,14 +31,7 @@ def main(script_args, training_args, model_args, dataset_args):
         quantization_config=get_quantization_config(model_args),
         peft_config=get_peft_config(model_args),
     )
-    trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
-    trainer.save_model(training_args.output_dir)
-    trainer.save_state()  # trainer_state.json with the loss history, for plots and checks
-    trainer.accelerator.print(f"Model saved to {training_args.output_dir}")
-    if training_args.push_to_hub:
-        trainer.push_to_hub(dataset_name=script_args.dataset_name)
-    if hasattr(trainer, "end"):  # transformers >= 5.18: finish trackers, tear down the process group
-        trainer.end()
+    train_and_save(trainer, training_args, script_args.dataset_name, save_state=True)
 
 
 if __name__ == "__main__":
