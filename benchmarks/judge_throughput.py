@@ -11,7 +11,7 @@
     exec'd with StringIO stdin/stdout and nothing else. No process-per-sample judge can pay less,
     so it bounds what any such design costs.
 All judges stop a sample at its first failing test, use the same comparison and run 2 samples
-at a time (one per core). Also reports the per-test overhead of a trivial program.
+at a time (one per core). Also reports the per-test overhead of a trivial program and where a sample's CPU goes.
 
 Where a judge runs matters for the baselines: they fork the process that calls them. A reward
 function runs inside the trainer (torch imported, weights in memory); ``--host-mb N`` imports
@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from xcoder.judge import Judge, JudgeConfig  # noqa: E402
 from xcoder.judge.compare import compare_lcb, compare_values, loads_json  # noqa: E402
+from xcoder.judge.zygote import PRELUDE_MODULES  # noqa: E402
 from xcoder.problem import Problem, TestCase  # noqa: E402
 
 TIMEOUT = 6.0
@@ -272,10 +273,9 @@ def lcb_style_judge(problem: Problem, code: str) -> bool:
 # the function under five ``unittest.mock.patch``es of stdin and ``open`` with stdout captured in a
 # StringIO; LeetCode problems call the method directly.
 
-_LCB_MODULES = ("string", "re", "datetime", "collections", "heapq", "bisect", "copy", "math", "random",
-                "statistics", "itertools", "functools", "operator", "io", "sys", "json")
-_LCB_PRELUDE = ("".join(f"from {m} import *\n" for m in (*_LCB_MODULES, "builtins", "typing"))
-                + "".join(f"import {m}\n" for m in _LCB_MODULES) + "sys.setrecursionlimit(50000)\n")
+# LCB's prelude: star imports of the same modules xcoder's worker offers, then builtins and typing.
+_LCB_PRELUDE = ("".join(f"from {m} import *\n" for m in (*PRELUDE_MODULES, "builtins", "typing"))
+                + "".join(f"import {m}\n" for m in PRELUDE_MODULES) + "sys.setrecursionlimit(50000)\n")
 
 
 class _Alarm(Exception):
@@ -412,6 +412,28 @@ def lcb_runner_judge(problem: Problem, code: str) -> bool:
 # -- measurement ---------------------------------------------------------------------------------
 
 
+def _cpu_breakdown(pairs) -> dict[str, float]:
+    """CPU milliseconds per sample in the caller, the worker and the programs' processes: one
+    worker, samples one after another. The worker reports its own and its reaped children's
+    CPU when pinged (the benchmark reaches into the judge's pool for that worker)."""
+    import resource
+
+    def own() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    with Judge(JudgeConfig(workers=1, timeout=TIMEOUT)) as judge:
+        judge.judge(*pairs[0])
+        worker = judge._idle.get()
+        judge._idle.put(worker)
+        before, caller = worker.call({"op": "ping"}, 10)["rusage"], own()
+        for problem, code in pairs:
+            judge.judge(problem, code)
+        after, caller = worker.call({"op": "ping"}, 10)["rusage"], own() - caller
+    return {"caller": caller * 1000 / len(pairs), "worker": (after["self"] - before["self"]) * 1000 / len(pairs),
+            "programs": (after["children"] - before["children"]) * 1000 / len(pairs)}
+
+
 def _timed(fn, pairs) -> tuple[float, list[bool]]:
     start = time.perf_counter()
     with ThreadPoolExecutor(PARALLEL) as pool:
@@ -449,6 +471,7 @@ def main() -> None:
             res = single.judge(trivial, "print(input())")
             per_test_ms = (time.perf_counter() - t0) / len(trivial.tests) * 1000
         assert res.accepted
+    breakdown = _cpu_breakdown(pairs)
 
     with tempfile.TemporaryDirectory() as workdir:
         Path(workdir, "harness.py").write_text(_HARNESS)
@@ -477,6 +500,7 @@ def main() -> None:
         "speedup_vs_lcb_runner": t_lcb / t_ours,
         "speedup_vs_process_per_sample_min": t_min / t_ours,
         "per_test_overhead_ms_trivial": per_test_ms,
+        "cpu_ms_per_sample": breakdown,
         "compute_floor_s": t_floor,
         "xcoder_s": t_ours,
         "subprocess_per_test_s": t_sub,
@@ -509,6 +533,7 @@ def main() -> None:
           f"({figures['overhead_ratio_vs_lcb_runner']:.1f}x), bare process per sample {t_min - t_floor:.2f} s "
           f"({figures['overhead_ratio_vs_process_per_sample_min']:.1f}x), subprocess {t_sub - t_floor:.2f} s")
     print(f"per-test overhead, trivial program, one worker: {per_test_ms:.2f} ms")
+    print("CPU per sample, one worker: " + ", ".join(f"{k} {v:.2f} ms" for k, v in breakdown.items()))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
 
