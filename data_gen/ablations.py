@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 from rich.console import Console
 
-from data_gen.config import ConfigError, build_dataclass, read_yaml
+from xcoder.config import ConfigError, build as build_dataclass, read_yaml
 from data_gen.pipeline import MODELS, load_pipeline_config, run_pipeline
 from xcoder.io import atomic_write_json, atomic_write_text
 

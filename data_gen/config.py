@@ -8,15 +8,14 @@ generation run costs hours of GPU time.
 
 from __future__ import annotations
 
-import dataclasses
-import types
-import typing
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from xcoder.config import ConfigError, build, config_to_dict, read_yaml
+from xcoder.config import help_field as _help
 from xcoder.judge import JudgeConfig
-from xcoder.llm.config import LLMConfig, LLMConfigError
+from xcoder.llm.config import LLMConfig
 
 STAGES = ("features", "evolve", "tree", "tasks", "solutions", "tests", "verify", "filter", "export")
 """The stages in pipeline order."""
@@ -25,12 +24,6 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 BUNDLED_SEEDS = PACKAGE_DIR / "seeds" / "snippets.jsonl"
 
 
-class ConfigError(ValueError):
-    """Invalid configuration; the message names the file and key path."""
-
-
-def _help(text: str, **kw: Any) -> Any:
-    return field(metadata={"help": text}, **kw)
 
 
 @dataclass
@@ -236,80 +229,6 @@ class GenConfig:
 # Loading
 
 
-def _check_value(value: Any, hint: Any, where: str) -> Any:
-    """Light type check of a YAML scalar/list/dict against a field's annotation."""
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        options = typing.get_args(hint)
-        if value is None and type(None) in options:
-            return None
-        errors = []
-        for option in options:
-            if option is type(None):
-                continue
-            try:
-                return _check_value(value, option, where)
-            except ConfigError as err:
-                errors.append(str(err))
-        raise ConfigError(errors[0] if errors else f"{where}: invalid value {value!r}")
-    if hint is Any:
-        return value
-    if origin is list:
-        if not isinstance(value, list):
-            raise ConfigError(f"{where}: expected a list, got {value!r}")
-        (inner,) = typing.get_args(hint) or (Any,)
-        return [_check_value(v, inner, f"{where}[{i}]") for i, v in enumerate(value)]
-    if origin is dict:
-        if not isinstance(value, Mapping):
-            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
-        _, inner = typing.get_args(hint) or (str, Any)
-        return {str(k): _check_value(v, inner, f"{where}.{k}") for k, v in value.items()}
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{where}: expected true/false, got {value!r}")
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where}: expected an integer, got {value!r}")
-        return value
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{where}: expected a number, got {value!r}")
-        return float(value)
-    if hint is str:
-        if not isinstance(value, str):
-            raise ConfigError(f"{where}: expected a string, got {value!r}")
-        return value
-    if dataclasses.is_dataclass(hint):
-        return build_dataclass(hint, value, where)
-    return value
-
-
-def build_dataclass(cls: Any, data: Any, where: str) -> Any:
-    """Build dataclass ``cls`` from a mapping, recursing into nested dataclass fields."""
-    if data is None:
-        data = {}
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"{where}: expected a mapping, got {data!r}")
-    if cls is LLMConfig:
-        try:
-            return LLMConfig.from_dict(data, where=where)
-        except (LLMConfigError, TypeError) as err:
-            raise ConfigError(str(err)) from None
-    hints = typing.get_type_hints(cls)
-    known = {f.name for f in fields(cls) if f.init}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ConfigError(f"{where or 'top level'}: unknown key(s) {unknown}; known: {sorted(known)}")
-    kwargs = {name: _check_value(value, hints[name], f"{where}.{name}" if where else name) for name, value in data.items()}
-    try:
-        return cls(**kwargs)
-    except ConfigError:
-        raise
-    except (TypeError, ValueError) as err:
-        raise ConfigError(f"{where}: {err}") from None
-
-
 def config_from_dict(data: Mapping[str, Any], source: str = "config") -> GenConfig:
     """Build a :class:`GenConfig`; errors read ``<source>: <key.path>: <problem>``."""
     if not isinstance(data, Mapping):
@@ -317,7 +236,7 @@ def config_from_dict(data: Mapping[str, Any], source: str = "config") -> GenConf
     if "llm" not in data:
         raise ConfigError(f"{source}: missing section 'llm' (base_url, model, ...)")
     try:
-        return build_dataclass(GenConfig, data, "")
+        return build(GenConfig, data)
     except ConfigError as err:
         raise ConfigError(f"{source}: {err}") from None
 
@@ -325,37 +244,3 @@ def config_from_dict(data: Mapping[str, Any], source: str = "config") -> GenConf
 def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) -> GenConfig:
     """Read a YAML config; ``overrides`` maps dotted keys (``output_dir``, ``llm.base_url``) to values."""
     return config_from_dict(read_yaml(path, overrides), source=str(path))
-
-
-def read_yaml(path: str | Path, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """A YAML config file as a dict, with dotted-key ``overrides`` applied; clear errors for a
-    missing file, invalid YAML or an override through a non-section."""
-    import yaml
-
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} does not exist") from None
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: invalid YAML ({err})") from None
-    for dotted, value in (overrides or {}).items():
-        node = data
-        *parents, last = dotted.split(".")
-        for key in parents:
-            node = node.setdefault(key, {})
-            if not isinstance(node, dict):
-                raise ConfigError(f"override {dotted}: {key} is not a section")
-        node[last] = value
-    return data
-
-
-def config_to_dict(config: Any) -> Any:
-    """Plain data of a config (for manifests and fingerprints)."""
-    if dataclasses.is_dataclass(config):
-        return {f.name: config_to_dict(getattr(config, f.name)) for f in fields(config)}
-    if isinstance(config, (list, tuple)):
-        return [config_to_dict(v) for v in config]
-    if isinstance(config, dict):
-        return {k: config_to_dict(v) for k, v in config.items()}
-    return config

@@ -33,7 +33,7 @@ from typing import Any, Callable
 
 from rich.console import Console
 
-from data_gen.config import ConfigError, build_dataclass, config_to_dict, read_yaml
+from xcoder.config import ConfigError, build as build_dataclass, config_to_dict, read_yaml
 from data_gen.procedural import ProceduralConfig
 from xcoder.io import atomic_write_json, atomic_write_jsonl, atomic_write_text
 

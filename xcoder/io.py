@@ -53,3 +53,53 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, Any, str | None]]:
                 yield lineno, json.loads(line), None
             except json.JSONDecodeError as exc:
                 yield lineno, None, f"{path}:{lineno}: invalid JSON ({exc})"
+
+
+def iter_jsonl_tolerant(path: str | Path, warn: Any = None) -> Iterator[Any]:
+    """Rows of an append-only JSONL file, skipping a torn line (an interrupted write) with a warning
+    through ``warn(message)``; a missing file yields nothing."""
+    path = Path(path)
+    if not path.exists():
+        return
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                if warn is not None:
+                    warn(f"{path}: ignoring a torn line (interrupted write)")
+
+
+class JsonlAppender:
+    """Append-only JSONL writer that first trims a torn trailing line and flushes every row, so a
+    killed process loses nothing it wrote; fsync happens once, on close."""
+
+    def __init__(self, path: str | Path):
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() and path.stat().st_size:
+            with open(path, "rb+") as fh:
+                data = fh.read()
+                if not data.endswith(b"\n"):
+                    fh.truncate(data.rfind(b"\n") + 1)
+        self.path = path
+        self.fh = open(path, "a", encoding="utf-8")
+
+    def write(self, row: Any) -> None:
+        self.fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self.fh.flush()
+
+    def close(self) -> None:
+        if self.fh.closed:
+            return
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+
+    def __enter__(self) -> "JsonlAppender":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

@@ -256,9 +256,9 @@ def to_rl_dataset(ds, layout: str, source: str, system_prompt: str | None, skip_
 
 
 def _report(rows: list[tuple[str, ...]]) -> None:
-    from xcoder.train.sft import _is_main_process
+    from xcoder.dist import is_main_process
 
-    if not _is_main_process():
+    if not is_main_process():
         return
     from rich.console import Console
     from rich.table import Table

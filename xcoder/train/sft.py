@@ -29,6 +29,7 @@ from typing import Any
 import trl
 from trl import ScriptArguments
 
+from xcoder.dist import is_main_process
 from xcoder.train.precision import MixedPrecisionFallback
 
 logger = logging.getLogger(__name__)
@@ -85,10 +86,6 @@ def parse_args(args: list[str] | None = None):
 
 # --------------------------------------------------------------------------------------------
 # Loading
-
-
-def _is_main_process() -> bool:
-    return os.environ.get("RANK", "0") == "0"
 
 
 def load_source(
@@ -250,7 +247,7 @@ def mix(parts: list, fractions: list[float | None], sources: list[str], seed: in
 
 
 def _report(rows: list[tuple[str, str, str]]) -> None:
-    if not _is_main_process():
+    if not is_main_process():
         return
     from rich.console import Console
     from rich.table import Table
