@@ -22,8 +22,9 @@ class UserError(Exception):
 def fail(message: str, code: int = USER_ERROR_EXIT) -> typer.Exit:
     """Print ``error: message`` on stderr and return the ``typer.Exit`` to raise."""
     from rich.console import Console
+    from rich.text import Text
 
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, markup=False, soft_wrap=True)
+    Console(stderr=True).print(Text.assemble(("error: ", "bold red"), message), highlight=False, soft_wrap=True)
     return typer.Exit(code=code)
 
 
