@@ -26,7 +26,8 @@ from dataclasses import MISSING, fields
 from typing import Any
 
 from rewards.base import Reward, as_reward_function, guard
-from rewards.execution import EXECUTION_REWARDS
+from rewards.execution import EXECUTION_REWARDS, ExecutionReward
+from rewards.gate import gate_rewards
 from rewards.shaping import SHAPING_REWARDS
 
 REGISTRY: dict[str, type[Reward]] = {}
@@ -177,4 +178,6 @@ def get_reward_funcs(
             funcs.append(guard(functools.partial(obj, **own) if own else obj, name=label))
         else:
             raise ValueError(f"reward {name!r} is a {type(obj).__name__}, not a function")
-    return funcs
+    # A judge failure (None from an execution reward) must be None in every reward of the list, or
+    # TRL would count the completion's other rewards and put it in the group baseline as a failure.
+    return gate_rewards(funcs, is_execution=lambda f: isinstance(getattr(f, "reward", None), ExecutionReward))
