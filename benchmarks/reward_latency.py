@@ -1,5 +1,5 @@
-"""Reward latency: one GRPO-sized batch through the execution rewards vs a sequential
-subprocess-per-test reward, on this machine's cores.
+"""Reward latency: one GRPO-sized batch through the execution rewards vs a subprocess-per-test
+reward run on the same number of cores.
 
 The batch: 16 prompts x 8 completions = 128 completions, each a markdown answer with a fenced
 program, 10 tests per problem; a few completions have no code or a syntax error, as a real
@@ -15,8 +15,9 @@ Measured, each against the same batch:
 * ``binary`` (stops at a completion's first failing test), ``pass_rate`` (all 10 tests) and
   ``xcoder_graded`` (10 sampled tests), sync and async forms; the first call also starts the
   judge's workers ("cold"), later calls are "warm" (median of ``--repeat``);
-* the baseline many RL repos use: for each completion in turn, ``python solution.py < input``
-  per test (the binary form stops at the first failure, the graded form runs all tests).
+* the baseline many RL repos use: ``python solution.py < input`` per test, as many completions at
+  a time as the judge has workers (one per core by default), so both sides use the same cores
+  (the binary form stops at the first failure, the graded form runs all tests).
 
     python benchmarks/reward_latency.py [--repeat 3] [--host-mb 0] [--json out.json]
 
@@ -105,37 +106,46 @@ def program_time(completions: list[str], problems: list[Problem]) -> float:
 # -- the baseline: a fresh interpreter per test, one completion after another --------------------------
 
 
-def subprocess_reward(completions: list[str], problems: list[Problem], stop_on_first_failure: bool) -> list[float]:
-    rewards = []
+def _subprocess_score(workdir: str, i: int, completion: str, problem: Problem, stop_on_first_failure: bool) -> float:
+    """One completion's reward: a fresh interpreter per test."""
+    code = extract_code(completion)
+    if code is None:
+        return 0.0
+    harness = os.path.join(workdir, "harness.py")
+    path = os.path.join(workdir, f"s{i}.py")
+    Path(path).write_text(code)
+    passed = 0
+    for test in problem.tests:
+        cmd = [sys.executable, harness, path, problem.fn_name] if problem.is_functional else [sys.executable, path]
+        try:
+            proc = subprocess.run(cmd, input=test.input, capture_output=True, text=True, timeout=TIMEOUT)
+            if proc.returncode != 0:
+                ok = False
+            elif problem.is_functional:
+                ok = compare_values(loads_json(proc.stdout), loads_json(test.output))
+            else:
+                ok = compare_lcb(proc.stdout, test.output)
+        except (subprocess.TimeoutExpired, ValueError):
+            ok = False
+        passed += ok
+        if not ok and stop_on_first_failure:
+            break
+    total = len(problem.tests)
+    return float(passed == total) if stop_on_first_failure else passed / total
+
+
+def subprocess_reward(completions: list[str], problems: list[Problem], stop_on_first_failure: bool,
+                      parallel: int = 1) -> list[float]:
+    """The baseline, ``parallel`` completions at a time (as many as the judge has workers, so both
+    sides use the same cores)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     with tempfile.TemporaryDirectory() as workdir:
-        harness = os.path.join(workdir, "harness.py")
-        Path(harness).write_text(_HARNESS)
-        for i, (completion, problem) in enumerate(zip(completions, problems)):
-            code = extract_code(completion)
-            if code is None:
-                rewards.append(0.0)
-                continue
-            path = os.path.join(workdir, f"s{i}.py")
-            Path(path).write_text(code)
-            passed = 0
-            for test in problem.tests:
-                cmd = [sys.executable, harness, path, problem.fn_name] if problem.is_functional else [sys.executable, path]
-                try:
-                    proc = subprocess.run(cmd, input=test.input, capture_output=True, text=True, timeout=TIMEOUT)
-                    if proc.returncode != 0:
-                        ok = False
-                    elif problem.is_functional:
-                        ok = compare_values(loads_json(proc.stdout), loads_json(test.output))
-                    else:
-                        ok = compare_lcb(proc.stdout, test.output)
-                except (subprocess.TimeoutExpired, ValueError):
-                    ok = False
-                passed += ok
-                if not ok and stop_on_first_failure:
-                    break
-            total = len(problem.tests)
-            rewards.append(float(passed == total) if stop_on_first_failure else passed / total)
-    return rewards
+        Path(workdir, "harness.py").write_text(_HARNESS)
+        with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+            futures = [pool.submit(_subprocess_score, workdir, i, c, p, stop_on_first_failure)
+                       for i, (c, p) in enumerate(zip(completions, problems))]
+            return [f.result() for f in futures]
 
 
 # -- measurement ---------------------------------------------------------------------------------------
@@ -193,7 +203,7 @@ def main() -> None:
         if not args.skip_baseline:
             for name, stop in (("binary", True), ("pass_rate", False)):
                 f = figures[f"{workload} {name}"]
-                t, values = timed(functools.partial(subprocess_reward, completions, problems, stop))
+                t, values = timed(functools.partial(subprocess_reward, completions, problems, stop, cores))
                 agree = sum(abs(a - b) < 1e-9 for a, b in zip(values, f["values"])) / len(values)
                 f.update(baseline_s=t, speedup=t / f["warm_s"], agreement=agree)
                 print(f"{workload:10s} {name:14s} subprocess-per-test baseline {t:.1f} s ({f['speedup']:.0f}x slower), "
