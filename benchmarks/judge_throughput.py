@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from xcoder.judge import Judge, JudgeConfig  # noqa: E402
 from xcoder.judge.compare import compare_lcb, compare_values, loads_json  # noqa: E402
-from xcoder.judge.zygote import PRELUDE_MODULES  # noqa: E402
+from xcoder.judge.worker.prelude import PRELUDE_MODULES  # noqa: E402
 from xcoder.problem import Problem, TestCase  # noqa: E402
 
 TIMEOUT = 6.0

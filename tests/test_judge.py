@@ -355,7 +355,7 @@ def test_worker_reads_what_a_dead_child_answered_before_dying(tmp_path):
     import select
     import socket
 
-    from xcoder.judge import zygote
+    from xcoder.judge.worker import zygote
 
     worker = zygote.Zygote(str(tmp_path), None, False, {})
     slot = zygote._Slot(None, "stdin", None)

@@ -171,6 +171,28 @@ def test_cannot_read_the_callers_files(judge):
     assert "stdlib True etc True" in out.output  # the program itself still works
 
 
+def test_of_the_checkout_only_the_worker_package_is_visible(judge):
+    # The worker runs from the checkout: its package directory is exposed (read-only), and nothing
+    # beside it, not even the rest of xcoder.judge.
+    require(judge, "namespaces")
+    from xcoder.judge.sandbox import WORKER_DIR
+
+    package = WORKER_DIR.resolve()
+    code = f"""
+    import os
+    print(sorted(os.listdir({str(package.parent)!r})), sorted(os.listdir({str(package.parent.parent)!r})))
+    print(sorted(n for n in os.listdir({str(package)!r}) if n != "__pycache__"))
+    for path in {[str(package.parent / "sandbox.py"), str(package.parent.parent / "__init__.py")]!r}:
+        print(path, os.path.exists(path))
+    """
+    [out] = judge.run_outputs(textwrap.dedent(code), [""])
+    assert out.output is not None, out
+    lines = out.output.splitlines()
+    assert lines[0] == "['worker'] ['judge']", out.output
+    assert lines[1] == str(sorted(p.name for p in package.iterdir() if p.name != "__pycache__")), out.output
+    assert [line.rsplit(" ", 1)[1] for line in lines[2:]] == ["False", "False"], out.output
+
+
 def test_environment_is_not_visible(judge):
     require(judge, "separation")
     assert os.environ["XCODER_HOSTILE_SECRET"] == SECRET

@@ -1,6 +1,6 @@
 """The ``Judge``: one API that data verification, RL rewards and evaluation all use.
 
-The worker (``zygote.py``) only executes; the policy lives here: which tests to run, how to
+The worker (the ``worker`` package) only executes; the policy lives here: which tests to run, how to
 compare, when to stop, what verdict to give.
 """
 

@@ -37,11 +37,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from xcoder.judge.cgroup import WorkerCgroup
-from xcoder.judge.zygote import read_message, write_message
+from xcoder.judge.worker.protocol import read_message, write_message
 
 log = logging.getLogger("xcoder.judge")
 
-ZYGOTE = Path(__file__).with_name("zygote.py")
+# The worker package: the only part of the checkout the sandbox exposes; its ``__main__.py`` is run by path.
+WORKER_DIR = Path(__file__).with_name("worker")
+WORKER_MAIN = WORKER_DIR / "__main__.py"
 UID_BASE = 61000  # private uids for judged programs: UID_BASE .. UID_BASE + UID_COUNT - 1
 UID_COUNT = 512
 CGROUP_HEADROOM_MB = 1024  # the worker itself, and a sample's other processes and files
@@ -86,7 +88,7 @@ SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "
 @lru_cache(maxsize=None)
 def _needed_paths(python: str) -> tuple[str, ...]:
     """What the worker's interpreter must read: its installation and venv (asked of the
-    interpreter itself, which may not be ours), and the zygote script. A checkout or venv may
+    interpreter itself, which may not be ours), and the worker package. A checkout or venv may
     well live under /tmp or $HOME; project paths that only an editable install adds are left out."""
     probe = "import json, sys; print(json.dumps([sys.prefix, sys.base_prefix, sys.exec_prefix, sys.executable]))"
     try:
@@ -94,7 +96,7 @@ def _needed_paths(python: str) -> tuple[str, ...]:
         prefixes = json.loads(out)
     except (OSError, subprocess.SubprocessError, ValueError):
         prefixes = [sys.prefix, sys.base_prefix, sys.exec_prefix]
-    needed = {os.path.realpath(p) for p in prefixes if p} | {os.path.realpath(python), str(ZYGOTE.resolve())}
+    needed = {os.path.realpath(p) for p in prefixes if p} | {os.path.realpath(python), str(WORKER_DIR.resolve())}
     return tuple(sorted(needed))
 
 
@@ -304,13 +306,13 @@ class Worker:
         uid = self._lease.uid if self._lease else None
         if self.kind == "bwrap":
             scratch = "/tmp/.xcoder-scratch"
-            cmd = [spec.python, "-E", "-s", str(ZYGOTE)]
+            cmd = [spec.python, "-E", "-s", str(WORKER_MAIN)]
             env = None
         else:
             self._tmpdir = tempfile.mkdtemp(prefix="xcoder-judge-")
             os.chmod(self._tmpdir, 0o755)
             scratch = os.path.join(self._tmpdir, "work")
-            cmd = [spec.python, "-E", "-s", str(ZYGOTE)]
+            cmd = [spec.python, "-E", "-s", str(WORKER_MAIN)]
             env = child_env()
         cmd += ["--scratch", scratch, "--env", json.dumps(child_env())]
         if uid is not None:
