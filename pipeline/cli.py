@@ -1,4 +1,9 @@
-"""``xcoder pipeline``: the whole offline pipeline (see :mod:`data_gen.pipeline`)."""
+"""``xcoder pipeline`` and ``xcoder ablations`` (see :mod:`pipeline.runner`, :mod:`pipeline.ablations`).
+
+User errors (a missing or invalid config, an unknown stage, a stage whose input stages have not
+finished) are one ``error:`` line and exit 2 (``xcoder.cli_errors``); a stage that fails (a training
+recipe's non-zero exit) is exit 1 with the log to read, and the finished stages are kept.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,28 @@ from typing import Optional
 
 import typer
 
+CONFIG_HELP = "Pipeline YAML, e.g. recipes/tiny/pipeline.yaml."
+
+
+def split_list(values: str | list[str] | None) -> list[str]:
+    """``a,b`` (or a repeated option of such) as ``[a, b]``: the one spelling of a selection."""
+    if not values:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
 
 def register(app: typer.Typer) -> None:
     @app.command("pipeline")
     def pipeline(
-        config: Path = typer.Option(..., "--config", help="Pipeline YAML, e.g. recipes/tiny/pipeline.yaml."),
+        config: Path = typer.Option(..., "--config", "-c", help=CONFIG_HELP),
         output_dir: Optional[str] = typer.Option(None, "--output-dir", help="Override output_dir."),
-        only: list[str] = typer.Option([], "--only", help="Run only these stages (repeatable); others are left as they are."),
-        force: list[str] = typer.Option([], "--force", help="Rerun these stages even if finished (repeatable)."),
+        stages: Optional[str] = typer.Option(
+            None, "--stages", help="Comma-separated stages to run, e.g. data,model,verify (default: all); "
+            "the others are left as they are."),
+        force: Optional[str] = typer.Option(
+            None, "--force", help="Comma-separated stages to rerun even if finished (and everything after them)."),
         seed: Optional[int] = typer.Option(None, "--seed", help="Override the task sampler's seed."),
     ) -> None:
         """Tiny model -> procedural tasks -> verify/export -> SFT -> GRPO -> held-out avg@n, with a report.
@@ -22,30 +41,27 @@ def register(app: typer.Typer) -> None:
         Reruns resume: finished stages whose settings did not change are skipped."""
         from rich.console import Console
 
-        from data_gen.config import ConfigError
-        from data_gen.pipeline import STAGES, load_pipeline_config, run_pipeline
+        from pipeline.config import STAGES, load_pipeline_config
+        from pipeline.runner import check_stages, run_pipeline
+        from xcoder.cli_errors import user_errors
 
         console = Console(stderr=True)
-        bad = sorted((set(only) | set(force)) - set(STAGES))
-        if bad:
-            console.print(f"[red]error:[/red] unknown stage(s) {bad}; stages: {', '.join(STAGES)}", soft_wrap=True)
-            raise typer.Exit(2)
-        overrides = {}
+        overrides: dict = {}
         if output_dir:
             overrides["output_dir"] = output_dir
         if seed is not None:
             overrides["seed"] = seed
-        try:
+        with user_errors():
+            chosen, forced = split_list(stages), split_list(force)
+            check_stages(chosen, "stage in --stages")
+            check_stages(forced, "stage in --force")
             cfg = load_pipeline_config(config, overrides)
-        except (ConfigError, ValueError) as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from None
-        try:
-            summary = run_pipeline(cfg, stages=tuple(only) or STAGES, force=tuple(force), console=console)
-        except (ConfigError, FileNotFoundError, RuntimeError) as exc:  # a failed stage: its log path is in the message
-            console.print(f"[red]pipeline stopped:[/red] {exc}\nFinished stages are kept; rerun the same command to resume.",
-                          soft_wrap=True)
-            raise typer.Exit(1) from None
+            try:
+                summary = run_pipeline(cfg, stages=tuple(chosen) or STAGES, force=tuple(forced), console=console)
+            except (FileNotFoundError, RuntimeError) as exc:  # a failed stage: its log path is in the message
+                console.print(f"[red]pipeline stopped:[/red] {exc}\nFinished stages are kept; rerun the same "
+                              "command to resume.", soft_wrap=True)
+                raise typer.Exit(1) from None
         n = cfg.eval.n
         for name in ("base", "sft", "rl"):
             if name in summary:
@@ -53,24 +69,22 @@ def register(app: typer.Typer) -> None:
 
     @app.command("ablations")
     def ablations(
-        config: Path = typer.Option(..., "--config", help="Ablation YAML, e.g. recipes/tiny/ablations.yaml."),
-        experiment: list[str] = typer.Option([], "--experiment", help="Run only these experiments (repeatable)."),
+        config: Path = typer.Option(..., "--config", "-c", help="Ablation YAML, e.g. recipes/tiny/ablations.yaml."),
+        experiments: Optional[str] = typer.Option(
+            None, "--experiments", help="Comma-separated experiments to run (default: all)."),
         report_only: bool = typer.Option(False, "--report-only", help="Rebuild the tables and plot from finished runs."),
     ) -> None:
         """Pipeline variants side by side (unique tasks vs solutions per task, noisy labels, ...)."""
         from rich.console import Console
 
-        from data_gen.ablations import load_ablation_config, run_ablations, write_results
-        from data_gen.config import ConfigError
+        from pipeline.ablations import load_ablation_config, run_ablations, write_results
+        from xcoder.cli_errors import user_errors
 
         console = Console(stderr=True)
-        try:
+        with user_errors():
             cfg = load_ablation_config(config)
             if report_only:
                 write_results(cfg)
             else:
-                run_ablations(cfg, tuple(experiment), console)
-        except (ConfigError, ValueError) as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from None
+                run_ablations(cfg, tuple(split_list(experiments)), console)
         console.print(f"results: {Path(cfg.output_dir) / 'ablations.md'}")
