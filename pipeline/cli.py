@@ -8,7 +8,6 @@ recipe's non-zero exit) is exit 1 with the log to read, and the finished stages 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -28,13 +27,13 @@ def register(app: typer.Typer) -> None:
     @app.command("pipeline")
     def pipeline(
         config: Path = typer.Option(..., "--config", "-c", help=CONFIG_HELP),
-        output_dir: Optional[str] = typer.Option(None, "--output-dir", help="Override output_dir."),
-        stages: Optional[str] = typer.Option(
+        output_dir: str | None = typer.Option(None, "--output-dir", help="Override output_dir."),
+        stages: str | None = typer.Option(
             None, "--stages", help="Comma-separated stages to run, e.g. data,model,verify (default: all); "
             "the others are left as they are."),
-        force: Optional[str] = typer.Option(
+        force: str | None = typer.Option(
             None, "--force", help="Comma-separated stages to rerun even if finished (and everything after them)."),
-        seed: Optional[int] = typer.Option(None, "--seed", help="Override the task sampler's seed."),
+        seed: int | None = typer.Option(None, "--seed", help="Override the task sampler's seed."),
     ) -> None:
         """Tiny model -> procedural tasks -> verify/export -> SFT -> GRPO -> held-out avg@n, with a report.
 
@@ -70,9 +69,10 @@ def register(app: typer.Typer) -> None:
     @app.command("ablations")
     def ablations(
         config: Path = typer.Option(..., "--config", "-c", help="Ablation YAML, e.g. recipes/tiny/ablations.yaml."),
-        experiments: Optional[str] = typer.Option(
+        experiments: str | None = typer.Option(
             None, "--experiments", help="Comma-separated experiments to run (default: all)."),
-        report_only: bool = typer.Option(False, "--report-only", help="Rebuild the tables and plot from finished runs."),
+        report_only: bool = typer.Option(False, "--report-only",
+                                         help="Rebuild the tables and plot from finished runs."),
     ) -> None:
         """Pipeline variants side by side (unique tasks vs solutions per task, noisy labels, ...)."""
         from rich.console import Console

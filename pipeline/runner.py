@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from rich.console import Console
 
-from pipeline.report import write_report
 from pipeline.config import STAGES, PipelineConfig
+from pipeline.report import write_report
 from pipeline.stages import stage_data, stage_eval, stage_grpo, stage_model, stage_sft, stage_verify
 from pipeline.state import State
 from xcoder.cli_errors import UserError

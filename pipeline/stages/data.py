@@ -35,8 +35,8 @@ def stage_data(cfg: PipelineConfig, console: Console) -> dict[str, Any]:
         tests.append(tin)
     synth = cfg.out / "synth"
     # A changed config must not leave records of an earlier run behind in the stage directories.
-    for stage in ("tasks", "solutions", "tests"):
-        write_records(synth, stage, {"tasks": tasks, "solutions": solutions, "tests": tests}[stage], writer="procedural")
+    for stage, records in (("tasks", tasks), ("solutions", solutions), ("tests", tests)):
+        write_records(synth, stage, records, writer="procedural")
     with make_judge(cfg) as judge:
         problems = holdout_problems(holdout, judge, progress=True)
     atomic_write_jsonl(cfg.out / "data" / "holdout.jsonl", [problem_to_lcb_row(p) for p in problems])

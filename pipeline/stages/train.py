@@ -75,23 +75,26 @@ def clear_checkpoints(out: Path) -> None:
         shutil.rmtree(ckpt, ignore_errors=True)
 
 
-def _train(cfg: PipelineConfig, section: str, forced: dict[str, Any], out: Path, console: Console) -> list[dict]:
+def _train(cfg: PipelineConfig, section: str, forced: dict[str, Any], out: Path,
+           console: Console) -> tuple[list[dict], dict[str, str]]:
+    """Run the section's recipe; its logged history, and which script and base YAML ran."""
     train: TrainSection = getattr(cfg, section)
     clear_checkpoints(out)
     config_path = train_config(cfg, section, forced, cfg.out / "configs" / f"{section}.yaml")
-    run_recipe(cfg.locate(f"{section}.recipe"), config_path, out / "train.log", console, train.threads)
+    script = cfg.locate(f"{section}.recipe")
+    run_recipe(script, config_path, out / "train.log", console, train.threads)
     history = log_history(out)
     atomic_write_json(out / "log_history.json", history)
-    return history
+    return history, {"recipe": str(script), "base_config": str(cfg.locate(f"{section}.config"))}
 
 
 def stage_sft(cfg: PipelineConfig, state: State, console: Console) -> dict[str, Any]:
     out = cfg.out / "sft"
     forced = {**forced_args(cfg.out / "model", out, str(cfg.out / state.get("verify")["info"]["sft_file"])),
               "build_tiny_model": False}
-    history = _train(cfg, "sft", forced, out, console)
+    history, ran = _train(cfg, "sft", forced, out, console)
     losses = [h["loss"] for h in history if "loss" in h]
-    return {"steps": max((h.get("step", 0) for h in history), default=0),
+    return {**ran, "steps": max((h.get("step", 0) for h in history), default=0),
             "first_loss": losses[0] if losses else None, "last_loss": losses[-1] if losses else None}
 
 
@@ -105,9 +108,9 @@ def stage_grpo(cfg: PipelineConfig, state: State, console: Console) -> dict[str,
         rows, corrupted = corrupt_labels(rl_file, cfg.grpo.label_noise, cfg.seed)
         rl_file = rl_file.with_name("rl_noisy.jsonl")
         atomic_write_jsonl(rl_file, rows)
-    history = _train(cfg, "grpo", forced_args(Path(model_paths(cfg)["sft"]), out, str(rl_file)), out, console)
+    history, ran = _train(cfg, "grpo", forced_args(Path(model_paths(cfg)["sft"]), out, str(rl_file)), out, console)
     rewards = [h["reward"] for h in history if "reward" in h]
     rewards_mean = sum(rewards) / len(rewards) if rewards else None
-    return {"steps": max((h.get("step", 0) for h in history), default=0), "mean_reward": rewards_mean,
+    return {**ran, "steps": max((h.get("step", 0) for h in history), default=0), "mean_reward": rewards_mean,
             "corrupted_test_labels": corrupted,
             "first_reward": rewards[0] if rewards else None, "last_reward": rewards[-1] if rewards else None}
