@@ -9,10 +9,11 @@ import pytest
 import yaml
 from rich.console import Console
 
-from data_gen.ablations import collect, deep_merge, load_ablation_config
-from data_gen.config import ConfigError
-from data_gen.pipeline import load_pipeline_config, stage_data, stage_verify
-from data_gen.procedural.variants import corrupt_labels, more_solutions
+from pipeline.ablations import collect, deep_merge, load_ablation_config
+from pipeline.config import load_pipeline_config
+from pipeline.stages import stage_data, stage_verify
+from pipeline.variants import corrupt_labels, more_solutions
+from xcoder.config import ConfigError
 from xcoder.judge import Judge, JudgeConfig
 from xcoder.problem import parse_input_output
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from data_gen.pipeline import STAGES, ConfigError, load_pipeline_config
+from pipeline.config import STAGES, load_pipeline_config
+from xcoder.config import ConfigError
 from xcoder.problem import load_problems
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +26,8 @@ def small_config(out: Path) -> dict:
         "output_dir": str(out),
         "procedural": {"families": FAMILIES, "train_tasks": 24, "holdout_tasks": 6,
                        "tests": {"small": 2, "medium": 1, "large": 1}},
-        "model": {"hidden_size": 32, "num_layers": 1, "num_heads": 2, "num_kv_heads": 1, "corpus_tasks": 24},
+        "model": {"hidden_size": 32, "num_layers": 1, "num_heads": 2, "num_kv_heads": 1},
+        "data": {"tokenizer_corpus_tasks": 24},
         "sft": {"args": {"max_steps": 2, "per_device_train_batch_size": 4, "packing": False, "padding_free": False,
                          "logging_steps": 1}, "threads": 1},
         "grpo": {"args": {"max_steps": 2, "num_generations": 2, "per_device_train_batch_size": 2,
@@ -120,10 +122,10 @@ def test_config_errors_name_the_key(tmp_path):
 def test_a_stage_whose_inputs_are_missing_stops_with_a_clear_message(tmp_path):
     config = tmp_path / "pipeline.yaml"
     config.write_text(yaml.safe_dump(small_config(tmp_path / "demo")))
-    res = subprocess.run([sys.executable, "-m", "xcoder.cli", "pipeline", "--config", str(config), "--only", "sft"],
+    res = subprocess.run([sys.executable, "-m", "xcoder.cli", "pipeline", "--config", str(config), "--stages", "sft"],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert res.returncode == 1
+    assert res.returncode == 2  # a user error now (xcoder.cli_errors); it was 1 before the CLI convention
     assert "stage 'data' has not finished" in res.stderr and "rerun the same command" in res.stderr
-    res = subprocess.run([sys.executable, "-m", "xcoder.cli", "pipeline", "--config", str(config), "--only", "sfft"],
+    res = subprocess.run([sys.executable, "-m", "xcoder.cli", "pipeline", "--config", str(config), "--stages", "sfft"],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert res.returncode == 2 and "unknown stage" in res.stderr

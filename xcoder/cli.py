@@ -1,5 +1,5 @@
 """The ``xcoder`` command: the one front door. Subcommands import their packages lazily so
-that ``xcoder --help`` stays fast and the core never depends on data_gen/rewards/eval."""
+that ``xcoder --help`` stays fast and the core never depends on data_gen/rewards/eval/pipeline."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ app = typer.Typer(
 # Each module defines ``register(app)``; keep this list sorted.
 COMMAND_MODULES = [
     "data_gen.cli",
-    "data_gen.pipeline_cli",
     "eval.cli",
+    "pipeline.cli",
     "xcoder.judge.cli",
     "xcoder.tiny_model_cli",
 ]

@@ -4,7 +4,7 @@ Each family (``families/``) declares its arguments, phrasings, parameter sampler
 generator, reference solution and plausible buggy ones; ``styles`` renders statements in the
 Codeforces, AtCoder and LeetCode styles; ``generate`` samples instances and emits the SynthSmith
 records (so ``verify``/``filter``/``export`` are shared) plus a held-out split in LiveCodeBench
-format. No network, no model: the demo pipeline (``data_gen.pipeline``) starts here.
+format. No network, no model: the demo pipeline (``pipeline``) starts here.
 """
 
 from data_gen.procedural.families import FAMILIES, get_families

@@ -21,21 +21,19 @@ from typing import Any
 import yaml
 from rich.console import Console
 
-from xcoder.config import ConfigError, build as build_dataclass, read_yaml
-from data_gen.pipeline import MODELS, load_pipeline_config, run_pipeline
+from pipeline.config import MODELS, load_pipeline_config
+from pipeline.locate import locate
+from pipeline.runner import run_pipeline
+from xcoder.config import ConfigError, help_field, load, read_yaml
 from xcoder.io import atomic_write_json, atomic_write_text
-
-
-def _help(text: str, **kw: Any) -> Any:
-    return field(metadata={"help": text}, **kw)
 
 
 @dataclass
 class Experiment:
-    description: str = _help("One line: what is compared.", default="")
-    metric: str = _help("Whose held-out avg@n is compared: base, sft or rl.", default="sft")
-    shared: dict[str, Any] = _help("Pipeline overrides common to every variant.", default_factory=dict)
-    variants: dict[str, dict[str, Any]] = _help("Variant name -> its pipeline overrides.", default_factory=dict)
+    description: str = help_field("One line: what is compared.", default="")
+    metric: str = help_field("Whose held-out avg@n is compared: base, sft or rl.", default="sft")
+    shared: dict[str, Any] = help_field("Pipeline overrides common to every variant.", default_factory=dict)
+    variants: dict[str, dict[str, Any]] = help_field("Variant name -> its pipeline overrides.", default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.metric not in MODELS:
@@ -46,14 +44,22 @@ class Experiment:
 
 @dataclass
 class AblationConfig:
-    base: str = _help("The pipeline config every variant starts from.", default="recipes/tiny/pipeline.yaml")
-    output_dir: str = _help("Where the runs and the results go.", default="runs/ablations")
-    seeds: list[int] = _help("Task-sampler seeds; every variant runs once per seed.", default_factory=lambda: [0])
-    experiments: dict[str, Experiment] = _help("Experiments by name.", default_factory=dict)
+    base: str = help_field("The pipeline config every variant starts from.", default="recipes/tiny/pipeline.yaml")
+    output_dir: str = help_field("Where the runs and the results go.", default="runs/ablations")
+    seeds: list[int] = help_field("Task-sampler seeds; every variant runs once per seed.", default_factory=lambda: [0])
+    experiments: dict[str, Experiment] = help_field("Experiments by name.", default_factory=dict)
+    source: str | None = field(default=None, init=False, metadata={
+        "help": "The YAML this config was read from (a relative base is looked up beside it first)."})
+
+    def base_path(self) -> Path:
+        """The base pipeline config (found as :mod:`pipeline.locate` describes)."""
+        return locate(self.base, Path(self.source).parent if self.source else None, f"base: {self.base}")
 
 
 def load_ablation_config(path: str | Path) -> AblationConfig:
-    return build_dataclass(AblationConfig, read_yaml(path), str(path))
+    config = load(AblationConfig, path)
+    config.source = str(path)
+    return config
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -70,10 +76,10 @@ def variant_dir(cfg: AblationConfig, experiment: str, seed: int, variant: str) -
 
 def run_ablations(cfg: AblationConfig, only: tuple[str, ...] = (), console: Console | None = None) -> dict[str, Any]:
     console = console or Console(stderr=True)
-    base = read_yaml(cfg.base)
     unknown = sorted(set(only) - set(cfg.experiments))
     if unknown:
         raise ConfigError(f"unknown experiment(s) {unknown}; known: {sorted(cfg.experiments)}")
+    base = read_yaml(cfg.base_path())
     for name, exp in cfg.experiments.items():
         if only and name not in only:
             continue

@@ -15,7 +15,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from data_gen.procedural.generate import derive_seed
+from xcoder.hashing import derive_seed
 
 
 def more_solutions(synth_dir: str | Path, k: int, judge: Any) -> list[dict[str, Any]]:
@@ -23,7 +23,7 @@ def more_solutions(synth_dir: str | Path, k: int, judge: Any) -> list[dict[str, 
     (in candidate order, so alternatives before buggy ones) that the judge accepts on *all* the
     task's voted tests — the only evidence of correctness a real pipeline has. Codes are distinct."""
     from data_gen.records import Solution, VerifiedTask
-    from data_gen.runner import read_records
+    from data_gen.storage import read_records
 
     export = Path(synth_dir) / "export" / "sft.jsonl"
     golden_rows = {row["id"]: row for row in map(json.loads, export.read_text(encoding="utf-8").splitlines())}

@@ -1,4 +1,4 @@
-"""The pipeline's results: ``summary.json``, ``report.md`` (tables) and PNG plots.
+"""Stage ``report``, the pipeline's results: ``summary.json``, ``report.md`` (tables) and PNG plots.
 
 Plots: ``sft_loss.png`` (training loss per step), ``rl_reward.png`` (mean reward per GRPO step),
 ``avg_at_n.png`` (held-out avg@n of base, SFT and RL with 95% intervals). Everything is read
@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from xcoder.io import atomic_write_json, atomic_write_text
 
 if TYPE_CHECKING:
-    from data_gen.pipeline import PipelineConfig, State
+    from pipeline.config import PipelineConfig
+    from pipeline.state import State
 
 LABELS = {"base": "base (random init)", "sft": "after SFT", "rl": "after SFT + GRPO"}
 
