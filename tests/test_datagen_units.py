@@ -15,14 +15,15 @@ import yaml
 from data_gen.answers import code_reason, encode_args, valid_functional_input
 from data_gen.config import ConfigError, config_from_dict, load_config
 from data_gen.feature_tree import build_tree, leaf_count, leaves, normalise_name, normalise_tree, sample_config
-from data_gen.filters import deterministic_reason, near_duplicates
+from data_gen.stages.filter import deterministic_reason, near_duplicates
 from data_gen.prompts import PROMPTS_DIR, PromptError, load_prompt
 from data_gen.records import (Example, FeatureConfig, Provenance, RecordError, Solution, Task, TaskTestInputs,
                               TestInput, VerifiedTask, VotedTest)
-from data_gen.runner import (Drop, ItemResult, ShardWriter, committed_parts, parse_shard, read_done, read_records,
-                             shard_of, stage_status, write_records)
-from data_gen.tasks import build_leetcode, build_stdin, _HINT
-from data_gen.verify import output_comparator, split_holdout, vote
+from data_gen.stage import Drop, ItemResult
+from data_gen.stages.tasks import build_leetcode, build_stdin, _HINT
+from data_gen.stages.verify import output_comparator, split_holdout, vote
+from data_gen.storage import (ShardWriter, committed_parts, parse_shard, read_done, read_records, shard_of, stage_status,
+                              write_records)
 
 ROOT = Path(__file__).resolve().parents[1]
 LLM = {"base_url": "http://127.0.0.1:9/v1", "model": "m"}
