@@ -175,20 +175,19 @@ def procedural_configs(config: Optional[Path], options: dict[str, Any]):
     from xcoder.config import ConfigError, build, read_yaml
 
     data: dict[str, Any] = {}
-    where = "options"
     if config is not None:
         data = read_yaml(config)
-        where = str(config)
         if isinstance(data.get("procedural"), dict):
             data = dict(data["procedural"])
-            where = f"{config}: procedural"
     data.update({k: v for k, v in options.items() if v is not None})
     row_keys = {f.name for f in fields(RowsConfig)}
     try:
         rows_cfg = build(RowsConfig, {k: v for k, v in data.items() if k in row_keys})
-        proc_cfg = build(ProceduralConfig, {k: v for k, v in data.items() if k not in row_keys})
+        proc_cfg = build(ProceduralConfig, {k: v for k, v in data.items() if k not in row_keys}, "procedural")
     except ConfigError as err:
-        raise ConfigError(f"{where}: {err}") from None
+        # ProceduralConfig's own checks already name their key (procedural.tests: ...)
+        msg = str(err).replace("procedural: procedural.", "procedural.", 1)
+        raise ConfigError(f"{config}: {msg}" if config is not None else msg) from None
     return proc_cfg, rows_cfg
 
 
