@@ -60,6 +60,19 @@ def test_records_round_trip_through_json_and_reject_unknown_fields():
         TestInput("i", "x", scale="huge")
 
 
+def test_ids_seeds_and_shards_keep_their_values():
+    """Ids, seeds and shard assignment come from xcoder.hashing now; a resumed run must recreate the
+    very same ids and seeds as before the move (values pinned from the earlier implementation)."""
+    from data_gen.stage import StageContext
+    from rich.console import Console
+    from xcoder.hashing import digest, make_id
+
+    ctx = StageContext(config_from_dict({"llm": LLM, "random_seed": 3}), "tasks", (0, 1), Console())
+    assert ctx.seed_for("tasks", "cfg-1", 0) == 1551889768
+    assert make_id("task", "cfg-1", 0) == "task-648f06437c8f8229" and make_id("sol", "tâsk", 2) == "sol-d83192082a54eb41"
+    assert digest("print(1)", 12) == "d287bb7f9d15" and shard_of("task-1", 8) == 7
+
+
 # -- config --------------------------------------------------------------------------------------
 
 
