@@ -1,6 +1,6 @@
 """Reading LLM answers in the stages: JSON objects and single Python programs, with the reason an
 answer is unusable (truncated, refusal, no JSON, no/many code blocks, syntax error) as a
-:class:`~data_gen.runner.Drop` so every stage counts failures the same way."""
+:class:`~data_gen.stage.Drop` so every stage counts failures the same way."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import json
 import re
 from typing import Any
 
-from data_gen.runner import Drop
-from xcoder.extract import count_code_blocks, extract_code
-from xcoder.extract import strip_reasoning
+from data_gen.stage import Drop
+from xcoder.extract import count_code_blocks, extract_code, strip_reasoning
 from xcoder.llm import JSONExtractionError, extract_json
 
 _REFUSAL = re.compile(

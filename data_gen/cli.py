@@ -1,19 +1,27 @@
-"""``xcoder gen ...``: run the SynthSmith pipeline, one stage, or show where a run stands.
+"""``xcoder gen ...``: run the SynthSmith pipeline, one stage, or show where a run stands; write
+training rows from the procedural task families.
 
     xcoder gen run --config recipes/data_gen/synthsmith.yaml            # all nine stages, resuming
     xcoder gen run --config ... --shard 3/8                             # this machine's eighth
+    xcoder gen run --config ... --stages tasks,solutions                # a subset, in pipeline order
     xcoder gen tasks --config ... [--force]                             # one stage
     xcoder gen status --config ...                                      # per-stage table
+    xcoder gen procedural --families sum_mod,gcd_all --rows sft --out DIR   # verified rows, no model
+
+User errors (a bad path, key, flag or stage name) are one line on stderr and exit code 2
+(``xcoder.cli_errors``).
 """
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
 from data_gen.config import STAGES
+from xcoder.cli_errors import UserError, fail, user_errors
 
 gen_app = typer.Typer(
     name="gen",
@@ -27,62 +35,61 @@ CONFIG_HELP = "Run config YAML (see recipes/data_gen/synthsmith.yaml)."
 SHARD_HELP = "Process only shard i of n (e.g. 3/8); global stages (tree, export) run on shard 0."
 OUTPUT_HELP = "Override output_dir of the config."
 NO_PROGRESS_HELP = "No progress bars (logs and CI)."
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    from rich.console import Console
-
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=code)
+STAGES_HELP = "Comma-separated subset, e.g. tasks,solutions (default: all)."
 
 
 def _load(config: Path, output_dir: Optional[str]):
-    from data_gen.config import ConfigError, load_config
+    from data_gen.config import load_config
 
-    try:
-        return load_config(config, {"output_dir": output_dir} if output_dir else None)
-    except ConfigError as err:
-        raise _fail(str(err)) from None
+    return load_config(config, {"output_dir": output_dir} if output_dir else None)
+
+
+def parse_stages(text: Optional[str]) -> list[str]:
+    """``--stages a,b`` as stage names in pipeline order (all when empty); unknown names are a user error."""
+    if not text:
+        return list(STAGES)
+    chosen = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = [s for s in chosen if s not in STAGES]
+    if unknown:
+        raise UserError(f"--stages: unknown stage(s) {unknown}; stages: {', '.join(STAGES)}")
+    return [s for s in STAGES if s in chosen]
 
 
 def _run(config_path: Path, stages: list[str], shard: Optional[str], output_dir: Optional[str], force: bool,
          no_progress: bool) -> None:
     from rich.console import Console
 
-    from data_gen.runner import StageNotReady, parse_shard, run_pipeline, run_stage
+    from data_gen.runner import StageNotReady, run_stage, run_stages
+    from data_gen.storage import parse_shard
 
-    config = _load(config_path, output_dir)
-    try:
-        shard_tuple = parse_shard(shard)
-    except ValueError as err:
-        raise _fail(str(err)) from None
+    with user_errors():
+        config = _load(config_path, output_dir)
+        try:
+            shard_tuple = parse_shard(shard)
+        except ValueError as err:
+            raise UserError(str(err)) from None
     try:
         if force:
             for name in stages:
                 summary = run_stage(config, name, shard_tuple, force=True, progress=not no_progress)
                 Console().print(summary.table())
         else:
-            run_pipeline(config, stages, shard_tuple, progress=not no_progress)
+            run_stages(config, stages, shard_tuple, progress=not no_progress)
     except (StageNotReady, FileNotFoundError) as err:
-        raise _fail(str(err), code=1) from None
+        raise fail(str(err), code=1) from None
 
 
 @gen_app.command("run")
 def run_all(
     config: Path = typer.Option(..., "--config", "-c", help=CONFIG_HELP),
     shard: Optional[str] = typer.Option(None, "--shard", help=SHARD_HELP),
-    stages: Optional[str] = typer.Option(None, "--stages", help="Comma-separated subset, e.g. tasks,solutions (default: all)."),
+    stages: Optional[str] = typer.Option(None, "--stages", help=STAGES_HELP),
     output_dir: Optional[str] = typer.Option(None, "--output-dir", help=OUTPUT_HELP),
     no_progress: bool = typer.Option(False, "--no-progress", help=NO_PROGRESS_HELP),
 ) -> None:
     """Run every stage in order; each resumes where a previous run stopped."""
-    chosen = list(STAGES)
-    if stages:
-        chosen = [s.strip() for s in stages.split(",") if s.strip()]
-        unknown = [s for s in chosen if s not in STAGES]
-        if unknown:
-            raise _fail(f"unknown stage(s) {unknown}; stages: {', '.join(STAGES)}")
-        chosen = [s for s in STAGES if s in chosen]
+    with user_errors():
+        chosen = parse_stages(stages)
     _run(config, chosen, shard, output_dir, False, no_progress)
 
 
@@ -114,9 +121,10 @@ def status(
     from rich.console import Console
     from rich.table import Table
 
-    from data_gen.runner import stage_status, stage_summary
+    from data_gen.storage import stage_status, stage_summary
 
-    cfg = _load(config, output_dir)
+    with user_errors():
+        cfg = _load(config, output_dir)
     table = Table(title=f"SynthSmith run in {cfg.output_dir}", title_justify="left")
     for column in ("stage", "state", "items", "kept", "dropped", "top drop reasons"):
         table.add_column(column, justify="right" if column in ("items", "kept", "dropped") else "left")
@@ -127,6 +135,123 @@ def status(
         state = "finished" if done else ("not started" if "has not run" in why else "in progress")
         table.add_row(name, state, str(s.items), str(s.kept), str(sum(s.dropped.values())), top)
     Console().print(table)
+
+
+# ------------------------------------------------------------------------------------------------
+# gen procedural: rows straight from the task families
+
+
+def _procedural_help(name: str) -> str:
+    from data_gen.procedural import ProceduralConfig
+    from data_gen.procedural.rows import RowsConfig
+    from xcoder.config import field_help
+
+    for cls in (ProceduralConfig, RowsConfig):
+        for f in fields(cls):
+            if f.name == name:
+                return field_help(f)
+    raise KeyError(name)
+
+
+def parse_mapping(text: str, flag: str, cast: type) -> dict[str, Any]:
+    """``a=1,b=2`` -> ``{"a": 1, "b": 2}`` (values cast with ``cast``)."""
+    out: dict[str, Any] = {}
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        key, sep, value = part.partition("=")
+        try:
+            if not sep or not key.strip():
+                raise ValueError
+            out[key.strip()] = cast(value)
+        except ValueError:
+            raise UserError(f"{flag}: expected NAME={cast.__name__.upper()}[,NAME=...], got {part!r}") from None
+    return out
+
+
+def procedural_configs(config: Optional[Path], options: dict[str, Any]):
+    """``(ProceduralConfig, RowsConfig)`` from an optional YAML (keys of both, at the top level or in
+    a ``procedural:`` section as in ``recipes/tiny/pipeline.yaml``) with ``options`` overriding it."""
+    from data_gen.procedural import ProceduralConfig
+    from data_gen.procedural.rows import RowsConfig
+    from xcoder.config import ConfigError, build, read_yaml
+
+    data: dict[str, Any] = {}
+    if config is not None:
+        data = read_yaml(config)
+        if isinstance(data.get("procedural"), dict):
+            data = dict(data["procedural"])
+    data.update({k: v for k, v in options.items() if v is not None})
+    row_keys = {f.name for f in fields(RowsConfig)}
+    try:
+        rows_cfg = build(RowsConfig, {k: v for k, v in data.items() if k in row_keys})
+        proc_cfg = build(ProceduralConfig, {k: v for k, v in data.items() if k not in row_keys}, "procedural")
+    except ConfigError as err:
+        # ProceduralConfig's own checks already name their key (procedural.tests: ...)
+        msg = str(err).replace("procedural: procedural.", "procedural.", 1)
+        raise ConfigError(f"{config}: {msg}" if config is not None else msg) from None
+    return proc_cfg, rows_cfg
+
+
+@gen_app.command("procedural")
+def procedural(
+    out: Path = typer.Option(..., "--out", "-o", help="Directory for the JSONL file(s)."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML with the options below (keys as "
+                                          "named here with '_', top level or a procedural: section)."),
+    rows: Optional[str] = typer.Option(None, "--rows", help=_procedural_help("rows") + " [default: sft]"),
+    prompt: Optional[str] = typer.Option(None, "--prompt", help=_procedural_help("prompt") + " [default: lcb]"),
+    system_prompt: Optional[str] = typer.Option(None, "--system-prompt", help=_procedural_help("system_prompt")
+                                                + " 'none' for None."),
+    families: Optional[str] = typer.Option(None, "--families", help=_procedural_help("families")
+                                           + " Comma-separated."),
+    train_tasks: Optional[int] = typer.Option(None, "--train-tasks", help=_procedural_help("train_tasks")
+                                              + " One row each."),
+    styles: Optional[str] = typer.Option(None, "--styles", help=_procedural_help("styles")
+                                         + " E.g. codeforces=2,leetcode=1."),
+    examples: Optional[int] = typer.Option(None, "--examples", help=_procedural_help("examples")),
+    tests: Optional[str] = typer.Option(None, "--tests", help=_procedural_help("tests") + " E.g. small=4,medium=3."),
+    seed: Optional[int] = typer.Option(None, "--seed", help=_procedural_help("seed")),
+    name: Optional[str] = typer.Option(None, "--name", help="File stem (default: sft for --rows sft, grpo for "
+                                       "--rows rl, whose warm-up rows go to <stem>_warmup.jsonl)."),
+    no_progress: bool = typer.Option(False, "--no-progress", help=NO_PROGRESS_HELP),
+) -> None:
+    """Write SFT or GRPO rows made from the procedural task families, every reference program judged
+    on its row's tests first (deterministic in --seed; no model, no network)."""
+    from rich.console import Console
+
+    from data_gen.procedural import FamilyError, sample_instances
+    from data_gen.procedural.rows import make_rows, verify_rows, warmup_rows
+    from xcoder.io import atomic_write_jsonl
+    from xcoder.judge import Judge
+
+    with user_errors():
+        options: dict[str, Any] = {
+            "rows": rows, "prompt": prompt, "train_tasks": train_tasks, "examples": examples, "seed": seed,
+            "system_prompt": system_prompt,
+            "families": None if families is None else [f.strip() for f in families.split(",") if f.strip()],
+            "styles": None if styles is None else parse_mapping(styles, "--styles", float),
+            "tests": None if tests is None else parse_mapping(tests, "--tests", int),
+        }
+        proc_cfg, rows_cfg = procedural_configs(config, options)
+        if out.exists() and not out.is_dir():
+            raise UserError(f"--out {out} is a file, not a directory")
+        try:
+            instances = sample_instances(proc_cfg, "train")
+            made, problems, programs = make_rows(instances, rows_cfg)
+        except FamilyError as err:
+            raise UserError(str(err)) from None
+    try:
+        with Judge() as judge:
+            verify_rows(problems, programs, judge, progress=not no_progress)
+    except FamilyError as err:
+        raise fail(str(err), code=1) from None
+    stem = name or ("sft" if rows_cfg.rows == "sft" else "grpo")
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / f"{stem}.jsonl"]
+    atomic_write_jsonl(written[0], made)
+    if rows_cfg.rows == "rl":
+        written.append(out / f"{stem}_warmup.jsonl")
+        atomic_write_jsonl(written[1], warmup_rows(made))
+    Console().print(f"wrote {len(made)} verified {rows_cfg.rows} rows to {', '.join(map(str, written))}",
+                    soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

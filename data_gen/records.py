@@ -1,6 +1,6 @@
 """The records every data-generation stage reads and writes — one schema for LLM and procedural data.
 
-Each stage writes JSON lines under ``output_dir/<stage>/`` (see ``data_gen/runner.py``); one line is
+Each stage writes JSON lines under ``output_dir/<stage>/`` (see ``data_gen/storage.py``); one line is
 one record's :meth:`to_dict`. Records are plain dataclasses so that a procedural task family
 (``data_gen/procedural/``) can emit exactly the same :class:`Task`, :class:`Solution` and
 :class:`TaskTestInputs` records as the LLM stages, and ``verify``/``filter``/``export`` never care
@@ -21,7 +21,7 @@ The flow, stage by stage (record written -> record the next stage reads)::
 Conventions:
 
 * ``id`` is deterministic (a hash of what the record derives from), so a resumed run recreates the
-  same ids and duplicates are detectable. Use :func:`make_id`.
+  same ids and duplicates are detectable. Use :func:`xcoder.hashing.make_id`.
 * every record carries :class:`Provenance`: which stage/source made it, from which parent ids, with
   which model, prompt file (and its hash), LLM cache key and random seed.
 * **test encoding** is LiveCodeBench's (as in :class:`xcoder.problem.TestCase`): for stdin tasks
@@ -34,17 +34,16 @@ Conventions:
 A procedural family emits, per task: one :class:`Task` (``provenance.source="procedural:<family>"``),
 one or more :class:`Solution` records (its reference solutions; ``response`` may simply be the code
 in a fenced block) and one :class:`TaskTestInputs`; write them with
-``data_gen.runner.write_records(output_dir, stage, records)`` into the ``tasks``, ``solutions`` and
+``data_gen.storage.write_records(output_dir, stage, records)`` into the ``tasks``, ``solutions`` and
 ``tests`` stage directories and run ``verify`` onwards as usual.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any, ClassVar, Mapping, TypeVar
 
+from xcoder.config import ConfigError, build
 from xcoder.problem import Problem, TestCase
 
 STYLES = ("codeforces", "leetcode", "atcoder")
@@ -62,17 +61,6 @@ SPLITS = ("suite", "holdout")
 
 class RecordError(ValueError):
     """A record that does not match the schema; the message names the record type and field."""
-
-
-def make_id(prefix: str, *parts: Any) -> str:
-    """A short deterministic id, e.g. ``make_id("task", config_id, 0) -> "task-1f3a..."``."""
-    blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
-    return f"{prefix}-{hashlib.sha256(blob.encode('utf-8')).hexdigest()[:16]}"
-
-
-def short_hash(text: str) -> str:
-    """12 hex digits of SHA-256: prompt versions and generator code in provenance."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
 T = TypeVar("T", bound="Record")
@@ -95,53 +83,40 @@ class Provenance:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Provenance:
-        return _build(cls, data, "Provenance")
+        return _from_dict(cls, data)
 
 
 @dataclass
 class Record:
-    """Base: ``to_dict``/``from_dict`` with strict field checking and nested records."""
+    """Base: ``to_dict``/``from_dict`` with strict field checking; nested records follow the type hints."""
 
     KIND: ClassVar[str] = "record"
-    NESTED: ClassVar[dict[str, Any]] = {}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
-        return _build(cls, data, cls.__name__)
+        return _from_dict(cls, data)
 
 
-def _build(cls: Any, data: Mapping[str, Any], where: str) -> Any:
+def _from_dict(cls: type[Any], data: Mapping[str, Any]) -> Any:
+    """``cls`` built from a JSON object by :func:`xcoder.config.build` (nested records included);
+    unknown and missing fields of the record itself are named as such."""
+    where = cls.__name__
     if not isinstance(data, Mapping):
         raise RecordError(f"{where}: expected a JSON object, got {type(data).__name__}")
-    known = {f.name: f for f in fields(cls)}
+    known = {f.name: f for f in fields(cls) if f.init}
     unknown = sorted(set(data) - set(known))
     if unknown:
         raise RecordError(f"{where}: unknown field(s) {unknown}; known: {sorted(known)}")
     missing = [n for n, f in known.items() if n not in data and f.default is MISSING and f.default_factory is MISSING]
     if missing:
         raise RecordError(f"{where}: missing required field(s) {missing}")
-    nested: dict[str, Any] = getattr(cls, "NESTED", {})
-    kwargs: dict[str, Any] = {}
-    for name, value in data.items():
-        sub = nested.get(name)
-        if name == "provenance":
-            value = Provenance.from_dict(value)
-        elif sub is not None and value is not None:
-            inner, many = sub
-            if many:
-                if not isinstance(value, list):
-                    raise RecordError(f"{where}.{name}: expected a list")
-                value = [_build(inner, v, f"{where}.{name}[{i}]") for i, v in enumerate(value)]
-            else:
-                value = _build(inner, value, f"{where}.{name}")
-        kwargs[name] = value
     try:
-        return cls(**kwargs)
-    except (TypeError, ValueError) as err:
-        raise RecordError(f"{where}: {err}") from None
+        return build(cls, data, where)
+    except ConfigError as err:
+        raise RecordError(str(err)) from None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -215,7 +190,6 @@ class Task(Record):
     ``starter_code`` (``class Solution`` with the method) and are judged functionally."""
 
     KIND: ClassVar[str] = "task"
-    NESTED: ClassVar[dict[str, Any]] = {"examples": (Example, True)}
     id: str
     style: str
     title: str
@@ -310,7 +284,6 @@ class TaskTestInputs(Record):
 
     __test__ = False
     KIND: ClassVar[str] = "test_inputs"
-    NESTED: ClassVar[dict[str, Any]] = {"inputs": (TestInput, True), "programs": (GeneratorProgram, True)}
     id: str
     task_id: str
     inputs: list[TestInput]
@@ -344,7 +317,6 @@ class VerifiedTask(Record):
     ``proxy_pass_rate``."""
 
     KIND: ClassVar[str] = "verified_task"
-    NESTED: ClassVar[dict[str, Any]] = {"task": (Task, False), "golden": (Solution, False), "tests": (VotedTest, True)}
     id: str
     task: Task
     golden: Solution

@@ -26,8 +26,8 @@ from datagen_fake import BANK, ScriptedModel, _expected  # noqa: E402
 from data_gen.config import STAGES, config_from_dict  # noqa: E402
 from data_gen.records import (Example, FeatureConfig, FeatureSet, Provenance, Solution, Task, TaskTestInputs,  # noqa: E402
                               TestInput, VerifiedTask)
-from data_gen.runner import (StageNotReady, iter_raw, read_records, run_pipeline, run_stage, stage_status,  # noqa: E402
-                             stage_summary, write_records)
+from data_gen.runner import StageNotReady, run_stage, run_stages  # noqa: E402
+from data_gen.storage import iter_raw, read_records, stage_status, stage_summary, write_records  # noqa: E402
 from xcoder.judge import Judge, JudgeConfig  # noqa: E402
 from xcoder.llm import ResponseCache  # noqa: E402
 from xcoder.llm.testing import DropConnection, FakeChatServer, HTTPError, MalformedBody, Reply  # noqa: E402
@@ -73,7 +73,7 @@ def test_all_nine_stages_make_sft_and_rl_datasets_the_loaders_read(tmp_path):
     model = ScriptedModel()
     with FakeChatServer(model) as server:
         config = make_config(server.url, out, filter={"proxy": {"enabled": True, "model": "proxy-model", "n": 2}})
-        summaries = run_pipeline(config, progress=False)
+        summaries = run_stages(config, progress=False)
         assert [s.stage for s in summaries] == list(STAGES)
         assert all(stage_status(out, s)[0] for s in STAGES)
         first_requests = server.request_count
@@ -81,7 +81,7 @@ def test_all_nine_stages_make_sft_and_rl_datasets_the_loaders_read(tmp_path):
 
         # A rerun of a finished pipeline is free: no request, no new record.
         server.reset()
-        again = run_pipeline(config, progress=False)
+        again = run_stages(config, progress=False)
         assert server.request_count == 0
         assert [(s.kept, s.dropped, s.new_items) for s in again] == [(s.kept, s.dropped, 0) for s in summaries]
 

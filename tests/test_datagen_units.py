@@ -15,14 +15,15 @@ import yaml
 from data_gen.answers import code_reason, encode_args, valid_functional_input
 from data_gen.config import ConfigError, config_from_dict, load_config
 from data_gen.feature_tree import build_tree, leaf_count, leaves, normalise_name, normalise_tree, sample_config
-from data_gen.filters import deterministic_reason, near_duplicates
+from data_gen.stages.filter import deterministic_reason, near_duplicates
 from data_gen.prompts import PROMPTS_DIR, PromptError, load_prompt
 from data_gen.records import (Example, FeatureConfig, Provenance, RecordError, Solution, Task, TaskTestInputs,
                               TestInput, VerifiedTask, VotedTest)
-from data_gen.runner import (Drop, ItemResult, ShardWriter, committed_parts, parse_shard, read_done, read_records,
-                             shard_of, stage_status, write_records)
-from data_gen.tasks import build_leetcode, build_stdin, _HINT
-from data_gen.verify import output_comparator, split_holdout, vote
+from data_gen.stage import Drop, ItemResult
+from data_gen.stages.tasks import build_leetcode, build_stdin, _HINT
+from data_gen.stages.verify import output_comparator, split_holdout, vote
+from data_gen.storage import (ShardWriter, committed_parts, parse_shard, read_done, read_records, shard_of, stage_status,
+                              write_records)
 
 ROOT = Path(__file__).resolve().parents[1]
 LLM = {"base_url": "http://127.0.0.1:9/v1", "model": "m"}
@@ -57,6 +58,19 @@ def test_records_round_trip_through_json_and_reject_unknown_fields():
         _task(style="leetcode")
     with pytest.raises(RecordError, match="scale must be one of"):
         TestInput("i", "x", scale="huge")
+
+
+def test_ids_seeds_and_shards_keep_their_values():
+    """Ids, seeds and shard assignment come from xcoder.hashing now; a resumed run must recreate the
+    very same ids and seeds as before the move (values pinned from the earlier implementation)."""
+    from data_gen.stage import StageContext
+    from rich.console import Console
+    from xcoder.hashing import digest, make_id
+
+    ctx = StageContext(config_from_dict({"llm": LLM, "random_seed": 3}), "tasks", (0, 1), Console())
+    assert ctx.seed_for("tasks", "cfg-1", 0) == 1551889768
+    assert make_id("task", "cfg-1", 0) == "task-648f06437c8f8229" and make_id("sol", "tâsk", 2) == "sol-d83192082a54eb41"
+    assert digest("print(1)", 12) == "d287bb7f9d15" and shard_of("task-1", 8) == 7
 
 
 # -- config --------------------------------------------------------------------------------------

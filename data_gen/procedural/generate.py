@@ -13,43 +13,41 @@ outputs come from running the reference program in the judge; it is written as L
 
 from __future__ import annotations
 
-import hashlib
-import json
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 from data_gen.procedural.families import AREA_DIFFICULTY, area_of, get_families
 from data_gen.procedural.family import TEST_SCALES, Family, FamilyError
 from data_gen.procedural.styles import STYLES, Example, framing_indices, phrasing_indices, render_statement
 from data_gen.records import Example as ExampleRecord
-from data_gen.records import Provenance, Solution, Task, TaskTestInputs, TestInput, make_id, short_hash
+from data_gen.records import Provenance, Solution, Task, TaskTestInputs, TestInput
+from xcoder.config import help_field
+from xcoder.hashing import derive_seed, digest, make_id
 from xcoder.problem import Problem, TestCase
 
 ROLES = ("reference", "alternative", "buggy")
 HOLDOUT_DATE = "2025-01-01T00:00:00"  # held-out rows need a date; eval windows are not used on them
 
 
-def _help(text: str, **kw: Any) -> Any:
-    return field(metadata={"help": text}, **kw)
-
-
 @dataclass
 class ProceduralConfig:
     """What to sample. Everything is deterministic in ``seed``."""
 
-    families: list[str] = _help("Family names to use (empty: all registered families).", default_factory=list)
-    train_tasks: int = _help("Training task instances (families round-robin, styles by weight).", default=600)
-    holdout_tasks: int = _help("Held-out evaluation problems (families round-robin, styles rotating).", default=60)
-    styles: dict[str, float] = _help("Style mix of the training tasks (weights).",
-                                     default_factory=lambda: {"codeforces": 0.4, "atcoder": 0.3, "leetcode": 0.3})
-    examples: int = _help("Examples shown in each statement (they are also sample tests).", default=1)
-    tests: dict[str, int] = _help("Generated test inputs per task, by scale.",
-                                  default_factory=lambda: {"small": 2, "medium": 2, "large": 1, "edge": 1})
-    alternatives: int = _help("Alternative correct solutions per task as extra candidates (at most those a family has).",
-                              default=1)
-    buggy: int = _help("Buggy candidates per task (at most those a family has): noise for the vote.", default=2)
-    seed: int = _help("Seed of every random choice.", default=0)
+    families: list[str] = help_field("Family names to use (empty: all registered families).", default_factory=list)
+    train_tasks: int = help_field("Training task instances (families round-robin, styles by weight).", default=600)
+    holdout_tasks: int = help_field("Held-out evaluation problems (families round-robin, styles rotating).",
+                                    default=60)
+    styles: dict[str, float] = help_field(
+        "Style mix of the training tasks (weights).",
+        default_factory=lambda: {"codeforces": 0.4, "atcoder": 0.3, "leetcode": 0.3})
+    examples: int = help_field("Examples shown in each statement (they are also sample tests).", default=1)
+    tests: dict[str, int] = help_field("Generated test inputs per task, by scale.",
+                                       default_factory=lambda: {"small": 2, "medium": 2, "large": 1, "edge": 1})
+    alternatives: int = help_field(
+        "Alternative correct solutions per task as extra candidates (at most those a family has).", default=1)
+    buggy: int = help_field("Buggy candidates per task (at most those a family has): noise for the vote.", default=2)
+    seed: int = help_field("Seed of every random choice.", default=0)
 
     def __post_init__(self) -> None:
         bad = sorted(set(self.styles) - set(STYLES))
@@ -63,11 +61,6 @@ class ProceduralConfig:
         if self.examples < 1:
             raise FamilyError("procedural.examples must be >= 1 (statements need an example)")
         get_families(self.families)  # unknown names fail now
-
-
-def derive_seed(*parts: Any) -> int:
-    blob = json.dumps(parts, sort_keys=True, default=str)
-    return int(hashlib.sha256(blob.encode()).hexdigest()[:8], 16) & 0x7FFFFFFF
 
 
 @dataclass
@@ -174,7 +167,7 @@ def instance_records(inst: Instance, cfg: ProceduralConfig) -> tuple[Task, list[
     inputs = [TestInput(make_id("in", task.id, "sample", j), e.input, kind="sample", scale="sample")
               for j, e in enumerate(inst.examples)]
     inputs += [TestInput(make_id("in", task.id, scale, seed), text, kind="procedural", scale=scale, seed=seed,
-                         generator=short_hash(inst.family.name))
+                         generator=digest(inst.family.name, 12))
                for scale, text, seed in inst.tests]
     tests = TaskTestInputs(id=make_id("tests", task.id), task_id=task.id, inputs=inputs,
                            provenance=Provenance(stage="tests", source=source, parents=[task.id]))

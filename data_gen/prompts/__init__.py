@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from data_gen.records import short_hash
+from xcoder.hashing import digest
 
 PROMPTS_DIR = Path(__file__).resolve().parent
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}")
@@ -30,7 +30,7 @@ class PromptTemplate:
 
     @property
     def sha(self) -> str:
-        return short_hash(self.text)
+        return digest(self.text, 12)
 
     @property
     def placeholders(self) -> set[str]:

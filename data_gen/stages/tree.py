@@ -20,8 +20,9 @@ from typing import Any, Iterable
 
 from data_gen.config import config_to_dict
 from data_gen.feature_tree import Node, build_tree, leaf_count, leaves, normalise_tree, sample_config, tree_from_nested
-from data_gen.records import FeatureConfig, FeatureSet, Provenance, make_id, short_hash
-from data_gen.runner import Drop, ItemResult, Stage, WorkItem
+from data_gen.records import FeatureConfig, FeatureSet, Provenance
+from data_gen.stage import Drop, ItemResult, Stage, WorkItem
+from xcoder.hashing import digest, make_id
 from xcoder.io import atomic_write_json, iter_jsonl
 
 
@@ -37,14 +38,14 @@ class TreeStage(Stage):
         # The key names the options and the inputs, so a change of either recomputes the tree
         # instead of adding to it (see runner.run_stage).
         cfg = self.config.tree
-        options = short_hash(json.dumps(config_to_dict(cfg), sort_keys=True) + str(self.config.random_seed))
+        options = digest(json.dumps(config_to_dict(cfg), sort_keys=True) + str(self.config.random_seed), 12)
         if cfg.import_path:
             path = Path(cfg.import_path)
-            inputs = short_hash(path.read_text(encoding="utf-8")) if path.is_file() else "missing"
+            inputs = digest(path.read_text(encoding="utf-8"), 12) if path.is_file() else "missing"
             self._sets: list[FeatureSet] = []
         else:
             self._sets = self.ctx.read("features", FeatureSet) + self.ctx.read("evolve", FeatureSet)
-            inputs = short_hash(" ".join(fs.id for fs in self._sets))
+            inputs = digest(" ".join(fs.id for fs in self._sets), 12)
         return [WorkItem(f"tree:{options}:{inputs}")]
 
     async def process(self, item: WorkItem) -> ItemResult:
@@ -98,7 +99,8 @@ class TreeStage(Stage):
                 id=make_id("cfg", idx, features), idx=idx, features=features, leaf_count=leaf_count(features),
                 mandatory_features=mandatory, shape=list(shape),
                 provenance=Provenance(stage=self.name, source=source, parents=[], seed=self.ctx.seed_for("tree", idx),
-                                      extra={"feature_sets": len(parents), "tree_sha": short_hash(json.dumps(root.to_dict()))}),
+                                      extra={"feature_sets": len(parents),
+                                             "tree_sha": digest(json.dumps(root.to_dict()), 12)}),
             ))
         return result
 

@@ -27,8 +27,8 @@ from typing import Any, Iterable
 
 from data_gen.answers import code_reason
 from data_gen.records import VerifiedTask
-from data_gen.runner import Drop, ItemResult, Stage, WorkItem
-from data_gen.solutions import task_messages
+from data_gen.stage import Drop, ItemResult, Stage, WorkItem
+from data_gen.stages.solutions import task_messages
 
 EMPTY_OUTPUTS = {"", "null", "[]", "{}", '""', "''", "none"}
 _WORD = re.compile(r"\w+")

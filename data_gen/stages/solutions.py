@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from data_gen.answers import code_reason
-from data_gen.records import Provenance, Solution, Task, make_id
-from data_gen.runner import ItemResult, Stage, WorkItem
+from data_gen.records import Provenance, Solution, Task
+from data_gen.stage import ItemResult, Stage, WorkItem
+from xcoder.hashing import make_id
 from xcoder.prompts import DEFAULT_SYSTEM_PROMPT, build_messages
 
 

@@ -19,8 +19,9 @@ from typing import Any, Iterable
 
 from data_gen.answers import as_text, encode_args, json_answer, with_newline
 from data_gen.feature_tree import leaf_count, normalise_tree
-from data_gen.records import Example, FeatureConfig, Provenance, Task, make_id
-from data_gen.runner import Drop, ItemResult, Stage, WorkItem
+from data_gen.records import Example, FeatureConfig, Provenance, Task
+from data_gen.stage import Drop, ItemResult, Stage, WorkItem
+from xcoder.hashing import make_id
 
 _HINT = re.compile(r"(?im)^[\s#*_>-]*(hints?|approach|solution idea|how to solve)\b[\s*_]*[:.]?")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

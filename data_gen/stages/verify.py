@@ -28,8 +28,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
-from data_gen.records import Provenance, Solution, Task, TaskTestInputs, TestInput, VerifiedTask, VotedTest, make_id
-from data_gen.runner import Drop, ItemResult, Stage, WorkItem, shard_of
+from data_gen.records import Provenance, Solution, Task, TaskTestInputs, TestInput, VerifiedTask, VotedTest
+from data_gen.stage import Drop, ItemResult, Stage, WorkItem
+from data_gen.storage import shard_of
+from xcoder.hashing import make_id
 from xcoder.judge.compare import compare_values, loads_json, stdout_comparator
 
 

@@ -26,9 +26,11 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from data_gen.config import STAGES, config_to_dict
-from data_gen.records import RLRow, SFTRow, VerifiedTask, short_hash
-from data_gen.runner import Drop, ItemResult, Stage, StageSummary, WorkItem, stage_summary
-from data_gen.solutions import task_messages
+from data_gen.records import RLRow, SFTRow, VerifiedTask
+from data_gen.stage import Drop, ItemResult, Stage, WorkItem
+from data_gen.stages.solutions import task_messages
+from data_gen.storage import StageSummary, stage_summary
+from xcoder.hashing import digest
 from xcoder.io import atomic_write_jsonl, atomic_write_text
 
 
@@ -166,9 +168,9 @@ class ExportStage(Stage):
 
     def items(self) -> Iterable[WorkItem]:
         self._tasks = self.ctx.read("filter", VerifiedTask)
-        options = short_hash(json.dumps(config_to_dict(self.config.export), sort_keys=True)
-                             + str(self.config.solutions.system_prompt))
-        return [WorkItem(f"export:{options}:{short_hash(' '.join(vt.id for vt in self._tasks))}")]
+        options = digest(json.dumps(config_to_dict(self.config.export), sort_keys=True)
+                         + str(self.config.solutions.system_prompt), 12)
+        return [WorkItem(f"export:{options}:{digest(' '.join(vt.id for vt in self._tasks), 12)}")]
 
     async def process(self, item: WorkItem) -> ItemResult:
         cfg = self.config.export

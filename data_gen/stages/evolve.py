@@ -13,8 +13,9 @@ from typing import Iterable
 
 from data_gen.answers import json_answer
 from data_gen.feature_tree import all_names, leaf_count, merge_sets, normalise_tree, without
-from data_gen.records import FeatureSet, Provenance, make_id
-from data_gen.runner import Drop, ItemResult, Stage, WorkItem
+from data_gen.records import FeatureSet, Provenance
+from data_gen.stage import Drop, ItemResult, Stage, WorkItem
+from xcoder.hashing import make_id
 
 
 class EvolveStage(Stage):

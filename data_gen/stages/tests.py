@@ -21,9 +21,10 @@ from collections import Counter
 from typing import Any, Iterable
 
 from data_gen.answers import as_text, code_answer, encode_args, json_answer, valid_functional_input, with_newline
-from data_gen.records import GeneratorProgram, Provenance, Task, TaskTestInputs, TestInput, make_id, short_hash
-from data_gen.runner import Drop, ItemResult, Stage, WorkItem
-from data_gen.tasks import method_parameters
+from data_gen.records import GeneratorProgram, Provenance, Task, TaskTestInputs, TestInput
+from data_gen.stage import Drop, ItemResult, Stage, WorkItem
+from data_gen.stages.tasks import method_parameters
+from xcoder.hashing import digest, make_id
 from xcoder.llm import LLMError
 
 STDIN_INSTRUCTIONS = ("Give each input as the exact text of standard input (a JSON string, with \\n "
@@ -145,7 +146,7 @@ class TestsStage(Stage):
         except Drop as d:
             dropped[d.reason] += 1
             return None
-        program = GeneratorProgram(code=code, role=role, sha=short_hash(code))
+        program = GeneratorProgram(code=code, role=role, sha=digest(code, 12))
         programs.append(program)
         return program
 

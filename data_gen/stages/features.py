@@ -12,8 +12,9 @@ from typing import Iterable
 from data_gen.answers import json_answer
 from data_gen.config import SeedsConfig
 from data_gen.feature_tree import leaf_count, normalise_tree
-from data_gen.records import FeatureSet, Provenance, SeedSnippet, make_id
-from data_gen.runner import Drop, ItemResult, Stage, WorkItem
+from data_gen.records import FeatureSet, Provenance, SeedSnippet
+from data_gen.stage import Drop, ItemResult, Stage, WorkItem
+from xcoder.hashing import make_id
 from xcoder.io import iter_jsonl
 
 
