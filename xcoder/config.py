@@ -109,11 +109,9 @@ def build(cls: type[T], data: Any, where: str = "") -> T:
     kwargs = {name: check_value(value, hints[name], f"{where}.{name}" if where else name) for name, value in data.items()}
     try:
         return cls(**kwargs)
-    except ConfigError as err:
-        msg = str(err)
-        raise ConfigError(msg if not where or msg.startswith(where) else f"{where}: {msg}") from None
-    except (TypeError, ValueError) as err:
-        raise ConfigError(f"{where or cls.__name__}: {err}") from None
+    except (TypeError, ValueError) as err:  # ConfigError included; __post_init__ may name the key already
+        msg, prefix = str(err), where or cls.__name__
+        raise ConfigError(msg if msg.startswith(prefix) else f"{prefix}: {msg}") from None
 
 
 def read_yaml(path: str | Path, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
