@@ -15,7 +15,8 @@ import pytest
 
 from eval.dataset import DatasetConfig
 from eval.generate import GenerationConfig, GenerationError, SamplingConfig
-from eval.runner import EvalConfig, JudgeSettings, run_eval
+from eval.runner import EvalConfig, run_eval
+from xcoder.judge import JudgeConfig
 from xcoder.llm.testing import FakeChatServer, HTTPError, Reply
 from xcoder.problem import load_problems
 from xcoder.prompts import build_messages
@@ -51,7 +52,7 @@ def cfg(tmp_path: Path, url: str, out: str = "out", n: int = 4, preset: str | No
         output_dir=str(tmp_path / out),
         generation=GenerationConfig(backend="openai", model="fake-model", base_url=url, max_concurrency=4, **gen),
         sampling=SamplingConfig(n=n, max_tokens=512),
-        judge=JudgeSettings(timeout=5.0, workers=2),
+        judge=JudgeConfig(timeout=5.0, workers=2),
     )
 
 

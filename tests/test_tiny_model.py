@@ -202,5 +202,5 @@ def test_cli_builds_and_reports(tmp_path):
     assert holds_model(out) and "parameters" in done.stdout
     # a conflicting spec is a clear error, exit code 2, and the model is untouched
     done = subprocess.run([*cmd[:-8], "--hidden-size", "128"], capture_output=True, text=True, cwd=ROOT, timeout=300)
-    assert done.returncode == 2 and "different spec" in done.stdout
+    assert done.returncode == 2 and "different spec" in done.stderr and "Traceback" not in done.stderr
     assert read_spec(out).hidden_size == 64
