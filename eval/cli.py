@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -47,7 +46,7 @@ EVAL_FLAGS = dict(
 @eval_app.callback()
 @config_options(EvalConfig, config_file=True, **EVAL_FLAGS)
 def run(
-    config: Optional[EvalConfig],
+    config: EvalConfig | None,
     no_system_prompt: bool = typer.Option(False, "--no-system-prompt", help="Send no system message.",
                                           rich_help_panel="Generation"),
 ) -> None:
@@ -55,7 +54,7 @@ def run(
 
     Example: xcoder eval --model runs/sft --backend transformers --dataset lcb/ --preset v5 --n 8 --output-dir runs/eval-v5
 
-    Or: xcoder eval --config run.yaml --n 4 (YAML with EvalConfig's sections: dataset, generation, sampling, judge)
+    Or: xcoder eval --config run.yaml --n 4 (YAML in EvalConfig's sections; typed flags override it)
     """
     if config is None:  # `xcoder eval compare ...`
         return
@@ -79,9 +78,9 @@ def run(
 
 @eval_app.command("compare")
 def compare(
-    run_dirs: List[Path] = typer.Argument(..., help="Output directories of finished eval runs."),
+    run_dirs: list[Path] = typer.Argument(..., help="Output directories of finished eval runs."),
     output_dir: Path = typer.Option(Path("eval_compare"), "--output-dir", help="Where compare.md/.csv/.png go."),
-    names: List[str] = typer.Option([], "--name", help="Label per run, in order (default: each run's model name)."),
+    names: list[str] = typer.Option([], "--name", help="Label per run, in order (default: each run's model name)."),
 ) -> None:
     """Side-by-side table and grouped bar plot of several runs."""
     from eval.report import compare_runs

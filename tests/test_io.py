@@ -2,8 +2,14 @@ import json
 import os
 import stat
 
-from xcoder.io import (JsonlAppender, atomic_write_json, atomic_write_jsonl, atomic_write_text, iter_jsonl,
-                       iter_jsonl_tolerant)
+from xcoder.io import (
+    JsonlAppender,
+    atomic_write_json,
+    atomic_write_jsonl,
+    atomic_write_text,
+    iter_jsonl,
+    iter_jsonl_tolerant,
+)
 
 
 def test_atomic_writes_replace_whole_files_with_normal_permissions(tmp_path):

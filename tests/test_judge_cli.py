@@ -83,5 +83,6 @@ def test_judge_cli_user_errors_are_one_line_with_exit_code_2(tmp_path):
     assert "--out" in one_line_error(xcoder(*args, "--out", "examples/judge/samples.jsonl"))
     assert not out.exists()
     # the options come from JudgeConfig: a field the old hand-written list lacked is there too
-    proc = xcoder(*args, "--out", str(out), "--quiet", "--timeout", "2", "--total-timeout", "30", "--max-processes", "16")
+    proc = xcoder(*args, "--out", str(out), "--quiet", "--timeout", "2", "--total-timeout", "30",
+                  "--max-processes", "16")
     assert proc.returncode == 0, proc.stderr

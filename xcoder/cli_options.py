@@ -26,9 +26,10 @@ import inspect
 import json
 import types
 import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import MISSING, dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, List, Mapping, Optional, Sequence, TypeVar
+from typing import Any, TypeVar
 
 import typer
 
@@ -78,15 +79,15 @@ def _cli_type(hint: Any, key: str) -> tuple[Any, bool]:
     inner, optional = _unwrap_optional(hint)
     origin = typing.get_origin(inner)
     if inner in (bool, int, float, str) or origin is typing.Literal:
-        return (Optional[inner] if optional else inner), False
+        return (inner | None if optional else inner), False
     if origin in (list, tuple):
         args = [a for a in typing.get_args(inner) if a is not Ellipsis]
         item = args[0] if len(args) == 1 else str
         if item not in (int, float, str) and typing.get_origin(item) is not typing.Literal:
             raise TypeError(f"{key}: no command-line form for {hint!r}; skip it")
-        return List[item], False  # type: ignore[valid-type]
+        return list[item], False
     if origin is dict or inner is dict:
-        return Optional[str], True
+        return str | None, True
     raise TypeError(f"{key}: no command-line form for {hint!r}; skip it or give it a simpler type")
 
 
@@ -156,7 +157,9 @@ def _parse_json(flag: Flag, text: str) -> Any:
     return value
 
 
-def _check_required(cls: type, data: Mapping[str, Any], flags: Sequence[Flag], config_file: bool, path: str = "") -> None:
+def _check_required(
+    cls: type, data: Mapping[str, Any], flags: Sequence[Flag], config_file: bool, path: str = ""
+) -> None:
     """A missing required field is named by its flag (and its key, where a config file is taken)."""
     by_key = {flag.key: flag for flag in flags}
     hints = typing.get_type_hints(cls)
@@ -218,7 +221,7 @@ def config_options(
         if config_file:
             option = typer.Option(None, "--config", "-c", help="YAML config file; flags given on the command line "
                                   "override its values.")
-            added.append(inspect.Parameter(CONFIG_FILE_PARAM, kw_only, default=option, annotation=Optional[Path]))
+            added.append(inspect.Parameter(CONFIG_FILE_PARAM, kw_only, default=option, annotation=Path | None))
         for flag in flags:
             show = not (isinstance(flag.default, str) and len(flag.default) > 40)
             text = flag.help + (" (required)" if flag.required else "")

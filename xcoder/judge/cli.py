@@ -100,10 +100,14 @@ def register(app: typer.Typer) -> None:
     @config_options(JudgeConfig, skip=("stop_on_first_failure",))
     def judge_command(
         config: JudgeConfig,
-        problems: Path = typer.Option(..., "--problems", exists=True, dir_okay=False, help="JSONL of LiveCodeBench rows or rows with question_id + input_output."),
-        samples: Path = typer.Option(..., "--samples", exists=True, dir_okay=False, help='JSONL of {"question_id", "code_list": [...]}.'),
-        out: Path = typer.Option(..., "--out", dir_okay=False, help="Output JSONL: each sample row plus graded_list and details."),
-        all_tests: bool = typer.Option(False, "--all-tests", help="Run every test instead of stopping at the first failure."),
+        problems: Path = typer.Option(..., "--problems", exists=True, dir_okay=False,
+                                      help="JSONL of LiveCodeBench rows or rows with question_id + input_output."),
+        samples: Path = typer.Option(..., "--samples", exists=True, dir_okay=False,
+                                     help='JSONL of {"question_id", "code_list": [...]}.'),
+        out: Path = typer.Option(..., "--out", dir_okay=False,
+                                 help="Output JSONL: each sample row plus graded_list and details."),
+        all_tests: bool = typer.Option(False, "--all-tests",
+                                       help="Run every test instead of stopping at the first failure."),
         quiet: bool = typer.Option(False, help="No progress bar or summary."),
     ) -> None:
         """Judge samples against problems' tests, as LiveCodeBench's runner does, but isolated and fast.
