@@ -49,8 +49,9 @@ def main() -> None:
 
     from eval.dataset import DatasetConfig
     from eval.generate import GenerationConfig, SamplingConfig
-    from eval.runner import EvalConfig, JudgeSettings, run_eval
+    from eval.runner import EvalConfig, run_eval
     from eval.scoring import ProblemScore, score
+    from xcoder.judge import JudgeConfig
 
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -58,7 +59,7 @@ def main() -> None:
         cfg = EvalConfig(
             dataset=DatasetConfig(str(data)), output_dir=str(tmp / "out"),
             generation=GenerationConfig(backend="samples", samples_path=str(samples)),
-            sampling=SamplingConfig(n=args.n), judge=JudgeSettings(workers=args.workers),
+            sampling=SamplingConfig(n=args.n), judge=JudgeConfig(workers=args.workers),
         )
         total = args.problems * args.n
         t0 = time.perf_counter()

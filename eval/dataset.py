@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
+from xcoder.config import help_field
 from xcoder.problem import Problem, load_problems
 
 LCB_HUB_REPO = "livecodebench/code_generation_lite"
@@ -277,18 +278,26 @@ def select_problems(
 class DatasetConfig:
     """Which benchmark problems to evaluate."""
 
-    dataset: str  # a JSONL file, a directory of LCB files, or a release tag (hub)
-    release: str | None = None  # with a directory: which files (release_v5, v6, v1_v3, …)
-    preset: str | None = None  # named date window: v5 or v6
-    start_date: str | None = None  # inclusive, overrides the preset's start
-    end_date: str | None = None  # inclusive, overrides the preset's end
-    platforms: tuple[str, ...] = ()
-    difficulties: tuple[str, ...] = ()
-    exclude_errata: bool = False
-    skip_bad_rows: bool = False
-    question_ids: tuple[str, ...] = ()
-    limit: int | None = None
-    cache_dir: str | None = None  # huggingface_hub cache for downloads
+    dataset: str = help_field(
+        "LCB JSONL file, directory of test*.jsonl, or release tag (release_v6, v6, v1_v3; from the hub).")
+    release: str | None = help_field(
+        "With a directory dataset: which files (release_v5, v6, v1_v3, ...).", default=None)
+    preset: str | None = help_field(
+        "Date window of papers: v5 (2024-08-01..2025-02-01) or v6 (2025-02-01..2025-05-01).", default=None)
+    start_date: str | None = help_field(
+        "First contest date (inclusive, YYYY-MM-DD); overrides the preset's.", default=None)
+    end_date: str | None = help_field("Last contest date (inclusive); overrides the preset's.", default=None)
+    platforms: tuple[str, ...] = help_field(
+        "Keep only these platforms: leetcode, atcoder, codeforces (flag repeatable).", default=())
+    difficulties: tuple[str, ...] = help_field(
+        "Keep only these difficulties: easy, medium, hard (flag repeatable).", default=())
+    exclude_errata: bool = help_field(
+        "Leave out LCB's known-bad problems (they are flagged either way).", default=False)
+    skip_bad_rows: bool = help_field(
+        "Drop malformed dataset rows (listed in results) instead of failing.", default=False)
+    question_ids: tuple[str, ...] = help_field("Evaluate only these problems (flag repeatable).", default=())
+    limit: int | None = help_field("Only the first N selected problems (smoke tests).", default=None)
+    cache_dir: str | None = help_field("huggingface_hub cache directory for downloads.", default=None)
 
 
 def load_selection(cfg: DatasetConfig) -> Selection:

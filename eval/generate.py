@@ -14,14 +14,15 @@ Backends:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from xcoder.config import help_field
+from xcoder.hashing import seed_from_text
 from xcoder.problem import Problem
 from xcoder.prompts import DEFAULT_SYSTEM_PROMPT, build_messages, build_prompt_text
 
@@ -38,12 +39,13 @@ class GenerationError(RuntimeError):
 class SamplingConfig:
     """How completions are sampled. Defaults follow X-Coder's LiveCodeBench protocol."""
 
-    n: int = 8  # samples per problem (avg@n)
-    temperature: float = 0.6
-    top_p: float = 0.95
-    top_k: int | None = None  # None: backend default (no top-k)
-    max_tokens: int = 32768  # completion budget; reasoning models need tens of thousands
-    seed: int = 0
+    n: int = help_field("Samples per problem (avg@n).", default=8)
+    temperature: float = help_field("Sampling temperature.", default=0.6)
+    top_p: float = help_field("Nucleus sampling.", default=0.95)
+    top_k: int | None = help_field("Top-k sampling (default: the backend's, no top-k).", default=None)
+    max_tokens: int = help_field(
+        "Completion token budget per sample; reasoning models need tens of thousands.", default=32768)
+    seed: int = help_field("Run seed; each sample's seed is derived from it and the question id.", default=0)
 
     def __post_init__(self) -> None:
         if self.n < 1:
@@ -60,27 +62,33 @@ class SamplingConfig:
 class GenerationConfig:
     """Which model answers and how prompts are built."""
 
-    backend: str = "transformers"
-    model: str | None = None  # local path or hub id; the served model name for openai
-    system_prompt: str | None = DEFAULT_SYSTEM_PROMPT  # None: no system message
-    chat_template_kwargs: dict[str, Any] = field(default_factory=dict)  # e.g. {"enable_thinking": true}
+    backend: str = help_field("transformers | vllm | openai | samples.", default="transformers")
+    model: str | None = help_field(
+        "Local model dir or hub id; the served model name for the openai backend.", default=None)
+    system_prompt: str | None = help_field(
+        "System message (None: none; on the command line --no-system-prompt).", default=DEFAULT_SYSTEM_PROMPT)
+    chat_template_kwargs: dict[str, Any] = help_field(
+        'Passed to the chat template, e.g. {"enable_thinking": true}.', default_factory=dict)
     # transformers
-    batch_size: int = 8  # max sequences per generate() call
-    device: str | None = None  # default: cuda if available, else cpu
-    dtype: str = "auto"  # auto: bfloat16 on GPU, float32 on CPU
+    batch_size: int = help_field("transformers: sequences per generate() call.", default=8)
+    device: str | None = help_field("transformers: cpu, cuda, cuda:1 (default: cuda if available).", default=None)
+    dtype: str = help_field("auto (bf16 on GPU, fp32 on CPU), float32, bfloat16, float16.", default="auto")
     # vllm
-    tensor_parallel_size: int = 1
-    gpu_memory_utilization: float = 0.9
-    max_model_len: int | None = None
-    chunk_size: int = 512  # samples per vLLM generate() call (cache granularity)
+    tensor_parallel_size: int = help_field("vllm: GPUs per model.", default=1)
+    gpu_memory_utilization: float = help_field("vllm: fraction of GPU memory the engine may use.", default=0.9)
+    max_model_len: int | None = help_field("vllm: context length (default: the model's).", default=None)
+    chunk_size: int = help_field("vllm: samples per generate() call (cache granularity).", default=512)
     # openai
-    base_url: str | None = None  # default: $OPENAI_BASE_URL or http://127.0.0.1:8000/v1
-    api_key_env: str | None = None  # name of the env var holding the key (default OPENAI_API_KEY if set)
-    max_concurrency: int = 64
-    request_timeout: float = 1800.0
-    max_retries: int = 6
+    base_url: str | None = help_field(
+        "openai: server URL ending in /v1 (default $OPENAI_BASE_URL or http://127.0.0.1:8000/v1).", default=None)
+    api_key_env: str | None = help_field(
+        "openai: name of the env var holding the API key (default OPENAI_API_KEY if set).", default=None)
+    max_concurrency: int = help_field("openai: requests in flight.", default=64)
+    request_timeout: float = help_field("openai: seconds one request may take.", default=1800.0)
+    max_retries: int = help_field("openai: retries per request after the first attempt.", default=6)
     # samples
-    samples_path: str | None = None
+    samples_path: str | None = help_field(
+        "samples: LCB samples JSONL ({question_id, code_list}) to score instead of a model.", default=None)
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -114,12 +122,6 @@ class Job:
 
 
 OnResult = Callable[[Generation], None]
-
-
-def derive_seed(*parts: Any) -> int:
-    """A stable 31-bit seed from the run seed and ids (Python's hash() is salted per process)."""
-    digest = hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()
-    return int(digest[:8], 16) & 0x7FFFFFFF
 
 
 def _check_model(model: str | None, backend: str) -> None:
@@ -227,7 +229,7 @@ class TransformersBackend(Backend):
                     chunk = range(start, min(n, start + bs))
                     if not wanted.intersection(chunk):
                         continue
-                    seed = derive_seed(self.sampling.seed, job.problem.question_id, start)
+                    seed = seed_from_text(f"{self.sampling.seed}:{job.problem.question_id}:{start}")
                     for i, (out, finish, ntok) in zip(chunk, self._sample_batch(ids, len(chunk), seed)):
                         if i in wanted:
                             on_result(Generation(job.problem.question_id, i, out, finish, ntok))
@@ -274,7 +276,7 @@ class VLLMBackend(Backend):
                 extra = {"top_k": s.top_k} if s.top_k else {}
                 params = [
                     self.SamplingParams(n=1, temperature=s.temperature, top_p=s.top_p, max_tokens=s.max_tokens,
-                                        seed=derive_seed(s.seed, qid, i), **extra)
+                                        seed=seed_from_text(f"{s.seed}:{qid}:{i}"), **extra)
                     for qid, i, _ in chunk
                 ]
                 outputs = self.llm.generate([text for _, _, text in chunk], params, use_tqdm=False)
@@ -321,7 +323,8 @@ class OpenAIBackend(Backend):
         s = self.sampling
         keys = [(job.problem.question_id, i) for job in jobs for i in job.samples]
         messages = {job.problem.question_id: build_messages(job.problem, self.gen.system_prompt) for job in jobs}
-        requests = [ChatRequest(messages[qid], n=1, params={"seed": derive_seed(s.seed, qid, i)}) for qid, i in keys]
+        requests = [ChatRequest(messages[qid], n=1, params={"seed": seed_from_text(f"{s.seed}:{qid}:{i}")})
+                    for qid, i in keys]
         failed: list[str] = []
 
         async def run() -> None:

@@ -15,16 +15,14 @@ Files in OUTPUT_DIR:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Literal
 
 from eval.dataset import DatasetConfig, load_selection
 from eval.generate import (
@@ -36,8 +34,11 @@ from eval.generate import (
     make_backend,
 )
 from eval.scoring import ProblemScore, score, score_group
+from xcoder.config import config_to_dict, help_field
 from xcoder.extract import extract_code
-from xcoder.io import atomic_write_json, atomic_write_jsonl
+from xcoder.hashing import digest, fingerprint
+from xcoder.io import JsonlAppender, atomic_write_json, atomic_write_jsonl, iter_jsonl_tolerant
+from xcoder.judge import JudgeConfig
 from xcoder.problem import Problem
 
 log = logging.getLogger("eval.runner")
@@ -57,28 +58,19 @@ class RunStateError(RuntimeError):
 
 
 @dataclass
-class JudgeSettings:
-    """How samples are executed (see xcoder.judge.JudgeConfig)."""
-
-    timeout: float = 6.0  # seconds per test, as LiveCodeBench
-    memory_mb: int = 4096
-    workers: int = 0  # 0: one per CPU core
-    sandbox: str = "auto"
-
-
-@dataclass
 class EvalConfig:
-    """A whole evaluation run."""
+    """A whole evaluation run (``xcoder eval``; YAML for ``--config`` has this structure)."""
 
-    dataset: DatasetConfig
-    output_dir: str
-    generation: GenerationConfig = field(default_factory=GenerationConfig)
-    sampling: SamplingConfig = field(default_factory=SamplingConfig)
-    judge: JudgeSettings = field(default_factory=JudgeSettings)
-    name: str | None = None  # model label in reports (default: from --model / --samples)
-    extract_mode: str = "last"  # which fenced block is the program: last | first | longest
-    overwrite: bool = False  # discard caches made with different settings
-    progress: bool = True
+    dataset: DatasetConfig = help_field("Which benchmark problems to evaluate.")
+    output_dir: str = help_field("Where results and caches go; rerun to resume.")
+    generation: GenerationConfig = help_field("Which model answers and how.", default_factory=GenerationConfig)
+    sampling: SamplingConfig = help_field("How completions are sampled.", default_factory=SamplingConfig)
+    judge: JudgeConfig = help_field("How samples are executed and graded.", default_factory=JudgeConfig)
+    name: str | None = help_field("Model label in reports (default: from the model or samples path).", default=None)
+    extract_mode: Literal["last", "first", "longest"] = help_field(
+        "Which fenced block is the program: last (as LCB), first, longest.", default="last")
+    overwrite: bool = help_field("Discard caches in the output dir made with other settings.", default=False)
+    progress: bool = help_field("Reserved for switching progress bars off; not read yet.", default=True)
 
     def label(self) -> str:
         if self.name:
@@ -88,48 +80,6 @@ class EvalConfig:
         if path.is_file():
             return path.stem  # samples.jsonl -> samples
         return path.name if path.is_dir() else src
-
-
-# --------------------------------------------------------------------------------------------
-# Small file helpers
-
-
-def _read_jsonl_cache(path: Path) -> Iterator[dict[str, Any]]:
-    """Rows of an append-only cache; a torn last line (killed mid-write) is dropped."""
-    if not path.exists():
-        return
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError:
-                log.warning("%s: ignoring a torn line (interrupted write)", path)
-
-
-class _Appender:
-    """Append-only JSONL writer that first trims a torn trailing line and flushes every row
-    (a killed process loses nothing flushed; fsync happens once, on close)."""
-
-    def __init__(self, path: Path):
-        if path.exists() and path.stat().st_size:
-            with open(path, "rb+") as fh:
-                data = fh.read()
-                if not data.endswith(b"\n"):
-                    fh.truncate(data.rfind(b"\n") + 1)
-        self.fh = open(path, "a", encoding="utf-8")
-
-    def write(self, row: dict[str, Any]) -> None:
-        self.fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-        self.fh.flush()
-
-    def close(self) -> None:
-        self.fh.flush()
-        os.fsync(self.fh.fileno())
-        self.fh.close()
-
-
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 # --------------------------------------------------------------------------------------------
@@ -165,7 +115,7 @@ def _generate(cfg: EvalConfig, out: Path, problems: list[Problem]) -> dict[tuple
     gens: dict[tuple[str, int], Generation] = {}
     use_cache = cfg.generation.backend != "samples"  # a samples file is re-read every time
     if use_cache:
-        for row in _read_jsonl_cache(out / GENERATIONS):
+        for row in iter_jsonl_tolerant(out / GENERATIONS, log.warning):
             if row.get("question_id") in wanted and 0 <= row.get("sample", -1) < n:
                 g = Generation(**row)
                 gens[(g.question_id, g.sample)] = g
@@ -176,7 +126,7 @@ def _generate(cfg: EvalConfig, out: Path, problems: list[Problem]) -> dict[tuple
             log.info("all %d generations cached", len(gens))
         return gens
     backend = make_backend(cfg.generation, cfg.sampling)
-    appender = _Appender(out / GENERATIONS) if use_cache else None
+    appender = JsonlAppender(out / GENERATIONS) if use_cache else None
 
     def on_result(g: Generation) -> None:
         gens[(g.question_id, g.sample)] = g
@@ -192,22 +142,15 @@ def _generate(cfg: EvalConfig, out: Path, problems: list[Problem]) -> dict[tuple
     return gens
 
 
-def _judge_config(cfg: EvalConfig):
-    from xcoder.judge import JudgeConfig
-
-    return JudgeConfig(timeout=cfg.judge.timeout, memory_mb=cfg.judge.memory_mb, workers=cfg.judge.workers,
-                       sandbox=cfg.judge.sandbox, stop_on_first_failure=True)
-
-
 def _judge(
     cfg: EvalConfig, out: Path, by_id: dict[str, Problem], codes: dict[tuple[str, int], str]
 ) -> dict[tuple[str, int], dict[str, Any]]:
     """Cached verdicts plus fresh ones for the rest; judge errors are not cached (retried)."""
-    judge_fp = _sha(json.dumps(asdict(cfg.judge), sort_keys=True))
+    judge_fp = fingerprint(config_to_dict(cfg.judge))
     verdicts: dict[tuple[str, int], dict[str, Any]] = {}
-    for row in _read_jsonl_cache(out / VERDICTS):
+    for row in iter_jsonl_tolerant(out / VERDICTS, log.warning):
         key = (row.get("question_id"), row.get("sample"))
-        if key in codes and row.get("code_sha") == _sha(codes[key]) and row.get("judge") == judge_fp:
+        if key in codes and row.get("code_sha") == digest(codes[key]) and row.get("judge") == judge_fp:
             verdicts[key] = row
     todo = [key for key in codes if key not in verdicts]
     if not todo:
@@ -215,16 +158,15 @@ def _judge(
     from xcoder.judge import Judge, Verdict
     from xcoder.progress import progress_bar
 
-    jc = _judge_config(cfg)
-    appender = _Appender(out / VERDICTS)
+    appender = JsonlAppender(out / VERDICTS)
     try:
-        with Judge(jc) as judge, ThreadPoolExecutor(max_workers=jc.n_workers) as pool:
+        with Judge(cfg.judge) as judge, ThreadPoolExecutor(max_workers=cfg.judge.n_workers) as pool:
             futures = {pool.submit(judge.judge, by_id[q], codes[(q, i)]): (q, i) for q, i in todo}
             with progress_bar("judging", total=len(todo)) as advance:
                 for fut in as_completed(futures):
                     q, i = futures[fut]
                     res = fut.result()
-                    row = {"question_id": q, "sample": i, "code_sha": _sha(codes[(q, i)]), "judge": judge_fp,
+                    row = {"question_id": q, "sample": i, "code_sha": digest(codes[(q, i)]), "judge": judge_fp,
                            "verdict": res.verdict.value, "passed": res.passed, "total": res.total,
                            "time": round(res.time, 4), "isolation": res.isolation}
                     if res.error:
@@ -241,7 +183,6 @@ def _judge(
 def run_eval(cfg: EvalConfig) -> dict[str, Any]:
     """Run (or resume) an evaluation and write all outputs; returns eval_results.json's content."""
     started = time.time()
-    _judge_config(cfg)  # invalid judge options fail now, not after hours of generation
     selection = load_selection(cfg.dataset)
     problems = selection.problems
     by_id = {p.question_id: p for p in problems}
@@ -329,7 +270,7 @@ def run_eval(cfg: EvalConfig) -> dict[str, Any]:
 
 
 def _config_dict(cfg: EvalConfig) -> dict[str, Any]:
-    d = asdict(cfg)
+    d = config_to_dict(cfg)
     d["generation"] = {k: v for k, v in d["generation"].items() if v not in (None, {}, "")}
     return d
 

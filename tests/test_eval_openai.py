@@ -15,7 +15,9 @@ import pytest
 
 from eval.dataset import DatasetConfig
 from eval.generate import GenerationConfig, GenerationError, SamplingConfig
-from eval.runner import EvalConfig, JudgeSettings, run_eval
+from eval.runner import EvalConfig, run_eval
+from xcoder.hashing import seed_from_text
+from xcoder.judge import JudgeConfig
 from xcoder.llm.testing import FakeChatServer, HTTPError, Reply
 from xcoder.problem import load_problems
 from xcoder.prompts import build_messages
@@ -51,7 +53,7 @@ def cfg(tmp_path: Path, url: str, out: str = "out", n: int = 4, preset: str | No
         output_dir=str(tmp_path / out),
         generation=GenerationConfig(backend="openai", model="fake-model", base_url=url, max_concurrency=4, **gen),
         sampling=SamplingConfig(n=n, max_tokens=512),
-        judge=JudgeSettings(timeout=5.0, workers=2),
+        judge=JudgeConfig(timeout=5.0, workers=2),
     )
 
 
@@ -82,6 +84,19 @@ def test_openai_backend_requests_scores_and_cache(tmp_path):
         again = run_eval(cfg(tmp_path, server.url))
         assert server.request_count == 0  # everything came from the generation cache
         assert again["overall"] == res["overall"]
+
+
+def test_sample_seeds_are_those_of_earlier_releases():
+    """Seeds must not change (cached runs and the demo's figures depend on them): the values below were
+    computed with the former eval.generate.derive_seed, sha256 of "seed:question_id:sample"."""
+    from eval.generate import Job, OpenAIBackend
+
+    assert seed_from_text("1234:abc337_e:7") == 1189937827
+    with FakeChatServer(seeded_solver) as server:
+        backend = OpenAIBackend(GenerationConfig(backend="openai", model="fake-model", base_url=server.url),
+                                SamplingConfig(n=2, seed=0, max_tokens=64))
+        backend.generate([Job(PROBLEMS["fx001"], [0, 1])], lambda g: None)
+        assert sorted(b["seed"] for b in server.chat_bodies()) == [511883940, 947632363]
 
 
 def test_refused_prompt_is_a_recorded_failure(tmp_path):

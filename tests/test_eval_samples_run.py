@@ -15,7 +15,8 @@ import pytest
 from eval.dataset import DatasetConfig, EmptySelectionError
 from eval.generate import GenerationConfig, GenerationError, SamplingConfig
 from eval.report import compare_runs
-from eval.runner import EvalConfig, JudgeSettings, RunStateError, run_eval
+from eval.runner import EvalConfig, RunStateError, run_eval
+from xcoder.judge import JudgeConfig
 
 FIXTURE = Path(__file__).parent / "fixtures" / "lcb_mini"
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +56,7 @@ def config(tmp_path: Path, samples: Path, out: str = "out", n: int = 4, **kw) ->
         output_dir=str(tmp_path / out),
         generation=GenerationConfig(backend="samples", samples_path=str(samples)),
         sampling=SamplingConfig(n=n),
-        judge=JudgeSettings(timeout=5.0, workers=2),
+        judge=JudgeConfig(timeout=5.0, workers=2),
         **kw,
     )
 

@@ -11,7 +11,8 @@ import pytest
 
 from eval.dataset import DatasetConfig
 from eval.generate import GenerationConfig, GenerationError, SamplingConfig
-from eval.runner import EvalConfig, JudgeSettings, run_eval
+from eval.runner import EvalConfig, run_eval
+from xcoder.judge import JudgeConfig
 
 FIXTURE = Path(__file__).parent / "fixtures" / "lcb_mini"
 
@@ -31,7 +32,7 @@ def cfg(model: str, out: Path, **kw) -> EvalConfig:
         output_dir=str(out),
         generation=GenerationConfig(backend="transformers", model=model, batch_size=2),
         sampling=SamplingConfig(n=3, max_tokens=12, seed=kw.pop("seed", 0)),
-        judge=JudgeSettings(workers=1),
+        judge=JudgeConfig(workers=1),
         **kw,
     )
 

@@ -68,3 +68,21 @@ def test_judge_cli_refuses_to_overwrite_inputs(tmp_path):
     proc = xcoder("judge", "--problems", "examples/judge/problems.jsonl", "--samples", str(samples), "--out", str(samples))
     assert proc.returncode != 0 and "overwrite" in proc.stderr
     assert json.loads(samples.read_text()) == {"question_id": "x", "code_list": []}
+
+
+def test_judge_cli_user_errors_are_one_line_with_exit_code_2(tmp_path):
+    def one_line_error(proc: subprocess.CompletedProcess) -> str:
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+        return lines[0]
+
+    out = tmp_path / "r.jsonl"
+    args = ["judge", "--problems", "examples/judge/problems.jsonl", "--samples", "examples/judge/samples.jsonl"]
+    assert "compare must be one of" in one_line_error(xcoder(*args, "--out", str(out), "--compare", "fuzzy"))
+    assert "--out" in one_line_error(xcoder(*args, "--out", "examples/judge/samples.jsonl"))
+    assert not out.exists()
+    # the options come from JudgeConfig: a field the old hand-written list lacked is there too
+    proc = xcoder(*args, "--out", str(out), "--quiet", "--timeout", "2", "--total-timeout", "30",
+                  "--max-processes", "16")
+    assert proc.returncode == 0, proc.stderr

@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from xcoder.config import ConfigError, build
 from xcoder.llm import (
     ChatRequest,
     ChatResult,
@@ -286,13 +287,15 @@ def test_api_key_from_env_and_never_logged(monkeypatch, caplog):
 
 
 def test_config_validation():
-    with pytest.raises(LLMConfigError, match="temprature"):
-        LLMConfig.from_dict({"base_url": "http://x/v1", "model": "m", "temprature": 0.5})
+    with pytest.raises(ConfigError, match=r"llm: unknown key\(s\) \['temprature'\]"):
+        build(LLMConfig, {"base_url": "http://x/v1", "model": "m", "temprature": 0.5}, "llm")
+    with pytest.raises(ConfigError, match=r"^llm.max_concurrency must be >= 1"):  # __post_init__ names its key
+        build(LLMConfig, {"model": "m", "max_concurrency": 0}, "llm")
     with pytest.raises(LLMConfigError, match="base_url"):
         LLMConfig(base_url="localhost:8000", model="m")
     with pytest.raises(LLMConfigError, match="model"):
         LLMConfig(base_url="http://x/v1")
-    assert LLMConfig.from_dict({"base_url": ["http://a/v1/", "http://b/v1"], "model": "m"}).base_urls == [
+    assert build(LLMConfig, {"base_url": ["http://a/v1/", "http://b/v1"], "model": "m"}).base_urls == [
         "http://a/v1", "http://b/v1"]
 
 

@@ -192,6 +192,16 @@ def test_spec_validation():
     assert TinyModelSpec(hidden_size=256).intermediate_size == 704
 
 
+def test_cli_rejects_a_bad_spec_in_one_line(tmp_path):
+    cmd = [sys.executable, "-m", "xcoder.cli", "tiny-model", "--out", str(tmp_path / "m"), "--hidden-size", "100",
+           "--num-heads", "3"]
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "error: TinyModelSpec: hidden_size 100 is not divisible by num_heads 3"]
+    assert not (tmp_path / "m").exists()
+
+
 @pytest.mark.slow  # two fresh interpreters importing torch/transformers: ~20 s on 2 busy cores
 def test_cli_builds_and_reports(tmp_path):
     out = tmp_path / "cli-model"
@@ -202,5 +212,5 @@ def test_cli_builds_and_reports(tmp_path):
     assert holds_model(out) and "parameters" in done.stdout
     # a conflicting spec is a clear error, exit code 2, and the model is untouched
     done = subprocess.run([*cmd[:-8], "--hidden-size", "128"], capture_output=True, text=True, cwd=ROOT, timeout=300)
-    assert done.returncode == 2 and "different spec" in done.stdout
+    assert done.returncode == 2 and "different spec" in done.stderr and "Traceback" not in done.stderr
     assert read_spec(out).hidden_size == 64

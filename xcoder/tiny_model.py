@@ -16,10 +16,12 @@ import logging
 import os
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from xcoder.config import help_field
 
 logger = logging.getLogger(__name__)
 
@@ -52,24 +54,18 @@ class TinyModelSpec:
     """Sizes of the tiny model. Defaults train at a few hundred tokens per step per second on a
     laptop CPU core and still fit simple programs; the demo may scale them up."""
 
-    vocab_size: int = field(
-        default=4096,
-        metadata={"help": "Upper bound for the BPE vocabulary; the corpus may support fewer tokens "
-                  "(the shipped corpus gives about 2.5k)."},
-    )
-    hidden_size: int = field(default=256, metadata={"help": "Width of the residual stream."})
-    num_layers: int = field(default=4, metadata={"help": "Number of decoder layers."})
-    num_heads: int = field(default=4, metadata={"help": "Attention heads (must divide hidden_size)."})
-    num_kv_heads: int = field(default=2, metadata={"help": "Key/value heads (grouped-query attention, as Qwen2)."})
-    intermediate_size: int | None = field(
-        default=None, metadata={"help": "MLP width; default 2.75 x hidden_size rounded to 64."}
-    )
-    max_position_embeddings: int = field(default=2048, metadata={"help": "Longest sequence the model accepts."})
-    seed: int = field(default=0, metadata={"help": "Seed for the weight initialisation."})
-    corpus_files: list[str] = field(
-        default_factory=list,
-        metadata={"help": "Extra UTF-8 text files to train the tokenizer on, besides the shipped corpus."},
-    )
+    vocab_size: int = help_field(
+        "Upper bound for the BPE vocabulary; the corpus may support fewer tokens (the shipped corpus gives "
+        "about 2.5k).", default=4096)
+    hidden_size: int = help_field("Width of the residual stream.", default=256)
+    num_layers: int = help_field("Number of decoder layers.", default=4)
+    num_heads: int = help_field("Attention heads (must divide hidden_size).", default=4)
+    num_kv_heads: int = help_field("Key/value heads (grouped-query attention, as Qwen2).", default=2)
+    intermediate_size: int | None = help_field("MLP width; default 2.75 x hidden_size rounded to 64.", default=None)
+    max_position_embeddings: int = help_field("Longest sequence the model accepts.", default=2048)
+    seed: int = help_field("Seed for the weight initialisation.", default=0)
+    corpus_files: list[str] = help_field(
+        "Extra UTF-8 text files to train the tokenizer on, besides the shipped corpus.", default_factory=list)
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "hidden_size", "num_layers", "num_heads", "num_kv_heads", "max_position_embeddings"):

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from xcoder.cli_errors import fail
+from xcoder.cli_options import config_options
 from xcoder.io import atomic_write_jsonl, iter_jsonl
+from xcoder.judge.judge import JudgeConfig
 
 
 def judge_files(
     problems_path: Path,
     samples_path: Path,
     out_path: Path,
-    judge_options: dict[str, Any],
+    config: JudgeConfig,
     progress: bool = True,
 ) -> tuple[list[dict], list[str]]:
     """Judge every sample of every row; returns the output rows and the input errors.
@@ -24,7 +28,7 @@ def judge_files(
     A bad row (malformed JSON, unknown ``question_id``, missing ``code_list``) is reported and
     written back with ``error`` and an all-False ``graded_list``; every other row is judged.
     """
-    from xcoder.judge import Judge, JudgeConfig
+    from xcoder.judge import Judge
     from xcoder.problem import load_problems
 
     problems, errors = load_problems(problems_path)
@@ -60,7 +64,7 @@ def judge_files(
         out["graded_list"] = [False] * len(codes)
         out["details"] = [None] * len(codes)
 
-    with Judge(JudgeConfig(**judge_options)) as judge:
+    with Judge(config) as judge:
         results = judge.judge_batch(pairs, progress=progress, description="judging")
     for (i, j), result in zip(owners, results):
         rows[i]["graded_list"][j] = result.accepted
@@ -93,27 +97,30 @@ def _summary(rows: list[dict], errors: list[str]) -> None:
 
 def register(app: typer.Typer) -> None:
     @app.command("judge")
+    @config_options(JudgeConfig, skip=("stop_on_first_failure",))
     def judge_command(
-        problems: Path = typer.Option(..., "--problems", exists=True, dir_okay=False, help="JSONL of LiveCodeBench rows or rows with question_id + input_output."),
-        samples: Path = typer.Option(..., "--samples", exists=True, dir_okay=False, help='JSONL of {"question_id", "code_list": [...]}.'),
-        out: Path = typer.Option(..., "--out", dir_okay=False, help="Output JSONL: each sample row plus graded_list and details."),
-        timeout: float = typer.Option(6.0, help="Per-test time limit in seconds."),
-        workers: int = typer.Option(0, help="Parallel sandboxed workers (0: one per CPU core)."),
-        memory_mb: int = typer.Option(4096, help="Memory limit per program."),
-        compare: str = typer.Option("lcb", help="Output comparison: lcb, exact or float."),
-        all_tests: bool = typer.Option(False, "--all-tests", help="Run every test instead of stopping at the first failure."),
-        sandbox: str = typer.Option("auto", help="auto, bwrap or none."),
+        config: JudgeConfig,
+        problems: Path = typer.Option(..., "--problems", exists=True, dir_okay=False,
+                                      help="JSONL of LiveCodeBench rows or rows with question_id + input_output."),
+        samples: Path = typer.Option(..., "--samples", exists=True, dir_okay=False,
+                                     help='JSONL of {"question_id", "code_list": [...]}.'),
+        out: Path = typer.Option(..., "--out", dir_okay=False,
+                                 help="Output JSONL: each sample row plus graded_list and details."),
+        all_tests: bool = typer.Option(False, "--all-tests",
+                                       help="Run every test instead of stopping at the first failure."),
         quiet: bool = typer.Option(False, help="No progress bar or summary."),
     ) -> None:
-        """Judge samples against problems' tests, as LiveCodeBench's runner does, but isolated and fast."""
+        """Judge samples against problems' tests, as LiveCodeBench's runner does, but isolated and fast.
+
+        Judge options are JudgeConfig's fields (xcoder.judge)."""
         if out.resolve() in {problems.resolve(), samples.resolve()}:
-            raise typer.BadParameter("--out must not overwrite an input file", param_hint="--out")
-        options = dict(timeout=timeout, workers=workers, memory_mb=memory_mb, compare=compare,
-                       stop_on_first_failure=not all_tests, sandbox=sandbox)
+            raise fail(f"--out {out} would overwrite an input file")
+        if all_tests:
+            config = replace(config, stop_on_first_failure=False)
         try:
-            rows, errors = judge_files(problems, samples, out, options, progress=not quiet)
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc)) from None
+            rows, errors = judge_files(problems, samples, out, config, progress=not quiet)
+        except (OSError, ValueError) as exc:
+            raise fail(str(exc)) from None
         if not quiet:
             _summary(rows, errors)
         elif errors:

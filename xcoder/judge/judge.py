@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, fields, replace
 from typing import Iterable, Sequence
 
+from xcoder.config import help_field
 from xcoder.judge.compare import COMPARE_MODES, compare_values, describe_mismatch, loads_json, stdout_comparator
 from xcoder.judge.result import JudgeResult, RunOutput, TestResult, Verdict
 from xcoder.judge.sandbox import SANDBOX_KINDS, Worker, WorkerDied, WorkerError, WorkerSpec
@@ -26,28 +27,26 @@ from xcoder.problem import Problem, TestCase
 
 @dataclass(frozen=True)
 class JudgeConfig:
-    timeout: float = 6.0
-    """Per-test wall-clock limit in seconds (LiveCodeBench uses 6)."""
-    total_timeout: float | None = None
-    """Budget for all tests of one sample; tests past it get time_limit. None: no budget."""
-    memory_mb: int = 4096
-    """Address-space limit per program."""
-    output_limit_mb: float = 64.0
-    """Largest stdout a program may write per test."""
-    stop_on_first_failure: bool = True
-    """Binary scoring stops at the first failing test; False runs all (fractional scoring)."""
-    compare: str = "lcb"
-    """Output comparison: lcb (LiveCodeBench's rules), exact, or float (tolerances below)."""
-    abs_tol: float = 1e-6
-    rel_tol: float = 1e-6
-    workers: int = 0
-    """Parallel workers (sandboxed zygotes); 0 means one per CPU core."""
-    sandbox: str = "auto"
-    """auto (bubblewrap if it works, else rlimits with a warning), bwrap (required) or none."""
-    python: str = sys.executable
-    """Interpreter that runs judged code (needs sortedcontainers for LeetCode parity)."""
-    max_processes: int = 64
-    """Processes/threads a program may have at once (enforced when a private uid is available)."""
+    """How untrusted programs are run and graded (shared by data verification, rewards and eval)."""
+
+    timeout: float = help_field("Per-test wall-clock limit in seconds (LiveCodeBench uses 6).", default=6.0)
+    total_timeout: float | None = help_field(
+        "Budget for all tests of one sample; tests past it get time_limit. None: no budget.", default=None)
+    memory_mb: int = help_field("Address-space limit per program, in MiB.", default=4096)
+    output_limit_mb: float = help_field("Largest stdout a program may write per test, in MiB.", default=64.0)
+    stop_on_first_failure: bool = help_field(
+        "Binary scoring stops at the first failing test; False runs all (fractional scoring).", default=True)
+    compare: str = help_field(
+        "Output comparison: lcb (LiveCodeBench's rules), exact, or float (tolerances below).", default="lcb")
+    abs_tol: float = help_field("Absolute tolerance of float comparison.", default=1e-6)
+    rel_tol: float = help_field("Relative tolerance of float comparison.", default=1e-6)
+    workers: int = help_field("Parallel workers (sandboxed zygotes); 0 means one per CPU core.", default=0)
+    sandbox: str = help_field(
+        "auto (bubblewrap if it works, else rlimits with a warning), bwrap (required) or none.", default="auto")
+    python: str = help_field(
+        "Interpreter that runs judged code (needs sortedcontainers for LeetCode parity).", default=sys.executable)
+    max_processes: int = help_field(
+        "Processes/threads a program may have at once (enforced when a private uid is available).", default=64)
 
     def __post_init__(self) -> None:
         if self.compare not in COMPARE_MODES:

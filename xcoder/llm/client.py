@@ -371,7 +371,12 @@ class LLMClient:
 
         n_workers = self.config.max_concurrency
         workers = [asyncio.create_task(worker()) for _ in range(n_workers)]
-        progress_bar = _progress(description, total) if progress else None
+        progress_bar = None
+        if progress:
+            from xcoder.progress import make_progress  # rich only when a bar is shown
+
+            progress_bar = make_progress(counters="cache hits {task.fields[hits]} · errors {task.fields[errors]}")
+            progress_bar.add_task(description, total=total, hits=0, errors=0)
         try:
             if progress_bar is not None:
                 progress_bar.__enter__()
@@ -602,19 +607,6 @@ async def _post_within(http: httpx.AsyncClient, url: str, body: dict[str, Any], 
         async with asyncio.timeout(seconds):
             return await http.post(url, json=body)
     return await asyncio.wait_for(http.post(url, json=body), timeout=seconds)  # Python 3.10
-
-
-def _progress(description: str, total: int | None):
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
-
-    progress = Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("cache hits {task.fields[hits]} · errors {task.fields[errors]}"),
-        TimeElapsedColumn(), TimeRemainingColumn(),
-    )
-    progress.add_task(description, total=total, hits=0, errors=0)
-    return progress
 
 
 def chat_many_sync(

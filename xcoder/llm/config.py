@@ -3,8 +3,10 @@ eval embed :class:`LLMConfig` and are parsed long before any request is made).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from xcoder.config import ConfigError, help_field
 
 N_MODES = ("auto", "native", "separate")
 STRUCTURED_MODES = ("auto", "json_schema", "json_object", "none")
@@ -14,45 +16,40 @@ STRUCTURED_MODES = ("auto", "json_schema", "json_object", "none")
 class LLMConfig:
     """Where and how to call a model. Sampling fields are defaults each call may override."""
 
-    base_url: str | list[str] = field(
+    base_url: str | list[str] = help_field(
+        "OpenAI-compatible base URL(s), ending in /v1; a list spreads load over servers.",
         default="http://127.0.0.1:8000/v1",
-        metadata={"help": "OpenAI-compatible base URL(s), ending in /v1; a list spreads load over servers."},
     )
-    model: str = field(default="", metadata={"help": "Model name as the server knows it."})
-    api_key_env: str | None = field(
-        default=None,
-        metadata={"help": "Name of the environment variable holding the API key (None: no auth header)."},
+    model: str = help_field("Model name as the server knows it.", default="")
+    api_key_env: str | None = help_field(
+        "Name of the environment variable holding the API key (None: no auth header).", default=None,
     )
-    max_concurrency: int = field(default=64, metadata={"help": "Max HTTP requests in flight, over all endpoints."})
-    timeout: float = field(default=600.0, metadata={"help": "Seconds one HTTP request may take in total."})
-    connect_timeout: float = field(default=10.0, metadata={"help": "Seconds to establish a connection."})
-    max_retries: int = field(default=6, metadata={"help": "Retries per request after the first attempt."})
-    backoff_base: float = field(default=1.0, metadata={"help": "First backoff delay (s); doubles per retry."})
-    backoff_max: float = field(default=60.0, metadata={"help": "Cap on one backoff delay (s)."})
-    max_retry_after: float = field(default=300.0, metadata={"help": "Cap on a server's Retry-After (s)."})
-    endpoint_cooldown: float = field(
-        default=5.0,
-        metadata={"help": "Seconds a failing endpoint is avoided; doubles per consecutive failure (up to 64x)."},
+    max_concurrency: int = help_field("Max HTTP requests in flight, over all endpoints.", default=64)
+    timeout: float = help_field("Seconds one HTTP request may take in total.", default=600.0)
+    connect_timeout: float = help_field("Seconds to establish a connection.", default=10.0)
+    max_retries: int = help_field("Retries per request after the first attempt.", default=6)
+    backoff_base: float = help_field("First backoff delay (s); doubles per retry.", default=1.0)
+    backoff_max: float = help_field("Cap on one backoff delay (s).", default=60.0)
+    max_retry_after: float = help_field("Cap on a server's Retry-After (s).", default=300.0)
+    endpoint_cooldown: float = help_field(
+        "Seconds a failing endpoint is avoided; doubles per consecutive failure (up to 64x).", default=5.0,
     )
-    temperature: float | None = field(default=0.7, metadata={"help": "Sampling temperature (None: server default)."})
-    top_p: float | None = field(default=None, metadata={"help": "Nucleus sampling (None: server default)."})
-    max_tokens: int | None = field(default=None, metadata={"help": "Max completion tokens (None: server default)."})
-    seed: int | None = field(default=None, metadata={"help": "Sampling seed, where the server honours it."})
-    stop: list[str] | None = field(default=None, metadata={"help": "Stop sequences."})
-    n_mode: str = field(
-        default="auto",
-        metadata={"help": "auto: send n, fetch missing samples separately; native: trust n; separate: n requests."},
+    temperature: float | None = help_field("Sampling temperature (None: server default).", default=0.7)
+    top_p: float | None = help_field("Nucleus sampling (None: server default).", default=None)
+    max_tokens: int | None = help_field("Max completion tokens (None: server default).", default=None)
+    seed: int | None = help_field("Sampling seed, where the server honours it.", default=None)
+    stop: list[str] | None = help_field("Stop sequences.", default=None)
+    n_mode: str = help_field(
+        "auto: send n, fetch missing samples separately; native: trust n; separate: n requests.", default="auto",
     )
-    structured_output: str = field(
-        default="auto",
-        metadata={"help": "auto (json_schema, degrading on rejection) | json_schema | json_object | none."},
+    structured_output: str = help_field(
+        "auto (json_schema, degrading on rejection) | json_schema | json_object | none.", default="auto",
     )
-    extra_body: dict[str, Any] = field(
-        default_factory=dict,
-        metadata={"help": "Extra request fields, e.g. {'top_k': 20} or chat_template_kwargs for vLLM."},
+    extra_body: dict[str, Any] = help_field(
+        "Extra request fields, e.g. {'top_k': 20} or chat_template_kwargs for vLLM.", default_factory=dict,
     )
-    cache_path: str | None = field(default=None, metadata={"help": "SQLite response cache file (None: no cache)."})
-    cache_durable: bool = field(default=False, metadata={"help": "fsync every cache entry (survives power loss)."})
+    cache_path: str | None = help_field("SQLite response cache file (None: no cache).", default=None)
+    cache_durable: bool = help_field("fsync every cache entry (survives power loss).", default=False)
 
     def __post_init__(self) -> None:
         urls = [self.base_url] if isinstance(self.base_url, str) else list(self.base_url)
@@ -76,22 +73,13 @@ class LLMConfig:
         urls = [self.base_url] if isinstance(self.base_url, str) else list(self.base_url)
         return [u.rstrip("/") for u in urls]
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str = "llm") -> LLMConfig:
-        """Build from a YAML mapping; unknown keys are an error naming them (typos must not be ignored)."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise LLMConfigError(f"{where}: unknown key(s) {unknown}; known: {sorted(known)}")
-        return cls(**dict(data))
-
 
 class LLMError(Exception):
     """Base of the errors a request can end in; batch helpers return these instead of raising."""
 
 
-class LLMConfigError(LLMError, ValueError):
-    """Invalid client configuration."""
+class LLMConfigError(LLMError, ConfigError):
+    """Invalid client configuration (a :class:`~xcoder.config.ConfigError`, so it names its key)."""
 
 
 class LLMHTTPError(LLMError):
