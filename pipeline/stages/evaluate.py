@@ -10,6 +10,7 @@ from rich.console import Console
 
 from pipeline.config import MODELS, PipelineConfig, model_paths
 from pipeline.state import State
+from xcoder.judge import JudgeConfig
 
 
 def stage_eval(cfg: PipelineConfig, state: State, console: Console, fresh: bool = True) -> dict[str, Any]:
@@ -28,16 +29,9 @@ def stage_eval(cfg: PipelineConfig, state: State, console: Console, fresh: bool 
         torch.set_num_threads(threads)
 
 
-def eval_judge(cfg: PipelineConfig):
-    """The eval config's judge: the pipeline's ``JudgeConfig``, passed through.
-
-    MERGE POINT: eval's ``EvalConfig.judge`` becomes an ``xcoder.judge.JudgeConfig`` on another branch;
-    in this tree it is still ``eval.runner.JudgeSettings``, so this is the one place that converts.
-    After the merge the body is ``return cfg.judge``."""
-    from eval.runner import JudgeSettings
-
-    j = cfg.judge
-    return JudgeSettings(timeout=j.timeout, memory_mb=j.memory_mb, workers=j.workers, sandbox=j.sandbox)
+def eval_judge(cfg: PipelineConfig) -> JudgeConfig:
+    """The eval's judge: the pipeline's one ``JudgeConfig``, passed through."""
+    return cfg.judge
 
 
 def eval_one(cfg: PipelineConfig, name: str, path: str, console: Console) -> dict[str, Any]:
