@@ -336,13 +336,15 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--preset", choices=sorted(PRESETS), default=None,
                         help="model shape (default: qwen2.5-coder-1.5b on a GPU, tiny on a CPU)")
     parser.add_argument("--max-length", type=int, default=None, help="packed row length (default 8192 GPU, 256 CPU)")
-    parser.add_argument("--steps", type=int, default=None, help="timed optimizer steps per setting (default 8 GPU, 3 CPU)")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="timed optimizer steps per setting (default 8 GPU, 3 CPU)")
     parser.add_argument("--warmup", type=int, default=None, help="untimed first steps (default 3 GPU, 1 CPU)")
     parser.add_argument("--sweep", choices=("oat", "full"), default="oat",
                         help="oat: the recipe's choice, then one factor at a time; full: every combination")
     parser.add_argument("--packing", default="on,off", help="on,off")
     parser.add_argument("--liger", default="", help="on,off (default: both where liger-kernel is installed)")
-    parser.add_argument("--attn", default="", help="sdpa,flex_attention,flash_attention_2,eager (default: available)")
+    parser.add_argument("--attn", default="",
+                        help="sdpa,flex_attention,flash_attention_2,eager (default: those available)")
     parser.add_argument("--ac", default="on,off", help="activation checkpointing: on,off")
     parser.add_argument("--packed-batch", type=int, default=1,
                         help="packed rows per step (padded batches hold about as many tokens)")

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import runpy
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 import yaml
 
 from xcoder.train import versions
@@ -80,7 +80,7 @@ def test_recorded_fields_are_from_the_floor_releases():
     recorded = floor_fields()
     for name in recorded:
         package, version = name.split("==")
-        assert FLOORS[package] == version, f"floor_fields.json holds {name}; rerecord it at {package}=={FLOORS[package]}"
+        assert FLOORS[package] == version, f"floor_fields.json holds {name}; record {package}=={FLOORS[package]}"
     assert {n.split("==")[0] for n in recorded} == {"transformers", "trl", "accelerate"}
 
 
