@@ -21,7 +21,7 @@ from typing import Iterable, Sequence
 from xcoder.judge.compare import COMPARE_MODES, compare_values, describe_mismatch, loads_json, stdout_comparator
 from xcoder.judge.result import JudgeResult, RunOutput, TestResult, Verdict
 from xcoder.judge.sandbox import SANDBOX_KINDS, Worker, WorkerDied, WorkerError, WorkerSpec
-from xcoder.judge.unittests import TEST_FILE_NAME, TestFileError, test_module_text, test_results
+from xcoder.judge.unittests import TEST_FILE_NAME, TestFileError, solution_test_module, results_of_run
 from xcoder.problem import Problem, TestCase
 
 
@@ -162,7 +162,7 @@ class Judge:
             return JudgeResult.judge_error(f"code must be a string, got {type(code).__name__}", total)
         if problem.is_unittest:
             try:
-                test_module_text(problem.test_file)
+                solution_test_module(problem.test_file)
             except TestFileError as exc:
                 return JudgeResult.judge_error(f"problem {problem.question_id!r}: {exc}", total)
         try:
@@ -305,7 +305,7 @@ class _Session:
                 return self._result_of([TestResult(Verdict.RUNTIME_ERROR, 0.0, error, f"collecting the tests failed: "
                                                    f"solution.py: {error}", TEST_FILE_NAME)])
             replies: list[dict] = []
-            self._stream([test_module_text(self.problem.test_file)], lambda r: bool(replies.append(r)) or True,
+            self._stream([solution_test_module(self.problem.test_file)], lambda r: bool(replies.append(r)) or True,
                          stop_on_failure=False, timeout=timeout)
         except WorkerDied as exc:
             return self._result_of([TestResult(Verdict.RUNTIME_ERROR, message=f"the program killed the judge worker ({exc})",
@@ -317,7 +317,7 @@ class _Session:
             return JudgeResult.judge_error(f"problem {qid!r}: {reply.get('error', 'setup error')}", 1, isolation)
         run = self._to_result(reply)
         try:
-            results = test_results(reply, run, self.problem.test_file)
+            results = results_of_run(reply, run, self.problem.test_file)
         except TestFileError as exc:
             return JudgeResult.judge_error(f"problem {qid!r}: {exc}", 1, isolation)
         if run.stderr and results:

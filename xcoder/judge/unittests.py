@@ -35,7 +35,7 @@ class TestFileError(ValueError):
     __test__ = False
 
 
-def test_module_text(test_file: str) -> str:
+def solution_test_module(test_file: str) -> str:
     """The text of ``test_solution.py``: the test file with ``from solution import *`` in front.
 
     KodCode's pipeline prepends it to every test file, whether or not the file imports from
@@ -73,6 +73,24 @@ def imported_modules(test_file: str) -> set[str]:
     return names
 
 
+def defines_tests(test_file: str) -> bool:
+    """Whether the file itself defines something pytest collects by name: a module-level
+    ``test*`` function (or name) or ``Test*`` class, or a class deriving from another (a
+    ``unittest.TestCase``, whatever its name)."""
+    try:
+        tree = ast.parse(test_file)
+    except (SyntaxError, ValueError):
+        return False
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+            return True
+        if isinstance(node, ast.ClassDef) and (node.name.startswith("Test") or node.bases):
+            return True
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id.startswith("test") for t in node.targets):
+            return True
+    return False
+
+
 def _passing_result(outcome: str, event: dict) -> TestResult:
     note = _PASSING[outcome]
     message = f"{note}: {event.get('message', '')}".rstrip(": ") if note else ""
@@ -92,7 +110,7 @@ def _failing_result(event: dict) -> TestResult:
     return TestResult(verdict, float(event.get("duration", 0.0)), "", event.get("message", ""), event["nodeid"])
 
 
-def test_results(reply: dict, failure: TestResult, test_file: str) -> list[TestResult]:
+def results_of_run(reply: dict, failure: TestResult, test_file: str) -> list[TestResult]:
     """One result per collected test from the worker's reply to the test file's run.
 
     ``failure`` is the verdict of the run itself when it did not end normally (timeout, crash,
@@ -132,7 +150,12 @@ def test_results(reply: dict, failure: TestResult, test_file: str) -> list[TestR
                            f"{why} while collecting the tests (importing the program or the test file): "
                            f"{failure.message}", TEST_FILE_NAME)]
     if not collected:
-        raise TestFileError("the test file has no tests (pytest collected none)")
+        if not defines_tests(test_file):
+            raise TestFileError("the test file has no tests (no test function or Test class)")
+        # The file has tests, yet pytest ended with none: the program's import stopped it.
+        return [TestResult(failure.verdict if failure.verdict is not Verdict.ACCEPTED else Verdict.RUNTIME_ERROR,
+                           failure.time, failure.stderr, "pytest collected no tests (exit status "
+                           f"{reply.get('pytest_exit')}): importing the program ended the session", TEST_FILE_NAME)]
     results: list[TestResult] = []
     failed = False
     for nodeid in collected:

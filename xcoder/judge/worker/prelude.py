@@ -72,9 +72,14 @@ def preimport_test_runner() -> bool:
         plugins = importlib.import_module("_pytest.config").default_plugins
     except ImportError:
         return False
-    for name in plugins:
+    for name in [*("_pytest." + p for p in plugins), *_SESSION_IMPORTS]:
         try:
-            importlib.import_module("_pytest." + name)
+            importlib.import_module(name)
         except ImportError:
             pass
     return True
+
+
+# What a pytest session imports on its own when it starts (its debugging and faulthandler
+# plugins); warm here so each forked session does not import them again.
+_SESSION_IMPORTS = ("_pytest._argcomplete", "pdb", "faulthandler", "code", "codeop", "cmd")
