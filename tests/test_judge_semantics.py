@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from xcoder.judge import Judge, JudgeConfig, Verdict
-from xcoder.judge import lcb
+from xcoder.judge import Judge, JudgeConfig, Verdict, lcb
 from xcoder.judge.lcb import explain_difference
 from xcoder.problem import Problem, TestCase
 
@@ -25,25 +24,73 @@ def judge(request):
 # (program, problem, accepted under xcoder, accepted under lcb, reason lcb names or that explain_difference gives)
 DIFFERENCES = {
     "open0": ("print(sum(map(int, open(0).read().split())))", SUM, True, False, lcb.MOCKED_STDIN),
-    "stdin_buffer": ("import sys\nprint(sum(map(int, sys.stdin.buffer.read().split())))", SUM, True, False, lcb.MOCKED_STDIN),
-    "from_sys_import_stdin_loop": ("from sys import stdin\nfor l in stdin:\n    print(sum(map(int, l.split())))", SUM, True,
-                                   False, lcb.MOCKED_STDIN),
-    "os_write": ("import os\n" + READ + "os.write(1, (str(a + b) + '\\n').encode())", SUM, True, False, lcb.CAPTURED_STDOUT),
-    "global_in_function": ("c = 0\ndef f():\n    global c\n    c += 1\nf()\n" + READ + "print(a + b)", SUM, True, False,
-                           lcb.FUNCTION_WRAPPING),
-    "recursion_limit": ("def f(n):\n    return 0 if n == 0 else 1 + f(n - 1)\nf(100000)\n" + READ + "print(a + b)", SUM,
-                        True, False, lcb.RECURSION_LIMIT),
+    "stdin_buffer": (
+        "import sys\nprint(sum(map(int, sys.stdin.buffer.read().split())))",
+        SUM,
+        True,
+        False,
+        lcb.MOCKED_STDIN,
+    ),
+    "from_sys_import_stdin_loop": (
+        "from sys import stdin\nfor l in stdin:\n    print(sum(map(int, l.split())))",
+        SUM,
+        True,
+        False,
+        lcb.MOCKED_STDIN,
+    ),
+    "os_write": (
+        "import os\n" + READ + "os.write(1, (str(a + b) + '\\n').encode())",
+        SUM,
+        True,
+        False,
+        lcb.CAPTURED_STDOUT,
+    ),
+    "global_in_function": (
+        "c = 0\ndef f():\n    global c\n    c += 1\nf()\n" + READ + "print(a + b)",
+        SUM,
+        True,
+        False,
+        lcb.FUNCTION_WRAPPING,
+    ),
+    "recursion_limit": (
+        "def f(n):\n    return 0 if n == 0 else 1 + f(n - 1)\nf(100000)\n" + READ + "print(a + b)",
+        SUM,
+        True,
+        False,
+        lcb.RECURSION_LIMIT,
+    ),
     "reliability_guard": ("import os\nos.getcwd()\n" + READ + "print(a + b)", SUM, True, False, lcb.RELIABILITY_GUARD),
-    "no_sortedcontainers": ("from sortedcontainers import SortedList\n" + READ + "print(a + b)", SUM, True, False,
-                            lcb.NO_SORTEDCONTAINERS),
+    "no_sortedcontainers": (
+        "from sortedcontainers import SortedList\n" + READ + "print(a + b)",
+        SUM,
+        True,
+        False,
+        lcb.NO_SORTEDCONTAINERS,
+    ),
     "exit_code_ignored": (READ + "print(a + b)\nimport sys\nsys.exit(1)", SUM, False, True, lcb.EXIT_CODES),
-    "swallowed_timeout": ("import time\ntry:\n    time.sleep(4)\nexcept Exception:\n    pass\n" + READ + "print(a + b)", SUM,
-                          False, True, lcb.TIMEOUTS),
-    "nested_tuple_return": ("class Solution:\n    def pair(self, a, b):\n        return [(a, b)]", PAIR, True, False,
-                            lcb.RETURN_VALUES),
-    "shared_solution_instance": ("class Solution:\n    def __init__(self):\n        self.calls = 0\n"
-                                 "    def pair(self, a, b):\n        self.calls += 1\n"
-                                 "        return [[a, b]] if self.calls == 1 else []", PAIR, True, False, lcb.SHARED_SOLUTION),
+    "swallowed_timeout": (
+        "import time\ntry:\n    time.sleep(4)\nexcept Exception:\n    pass\n" + READ + "print(a + b)",
+        SUM,
+        False,
+        True,
+        lcb.TIMEOUTS,
+    ),
+    "nested_tuple_return": (
+        "class Solution:\n    def pair(self, a, b):\n        return [(a, b)]",
+        PAIR,
+        True,
+        False,
+        lcb.RETURN_VALUES,
+    ),
+    "shared_solution_instance": (
+        "class Solution:\n    def __init__(self):\n        self.calls = 0\n"
+        "    def pair(self, a, b):\n        self.calls += 1\n"
+        "        return [[a, b]] if self.calls == 1 else []",
+        PAIR,
+        True,
+        False,
+        lcb.SHARED_SOLUTION,
+    ),
 }
 
 
@@ -60,14 +107,17 @@ def test_each_difference_on_a_minimal_program(judge, name):
     assert explain_difference(code, ours, theirs, functional=problem.is_functional) == reason
 
 
-@pytest.mark.parametrize("code", [
-    READ + "print(a + b)",
-    "import sys\nfor line in sys.stdin:\n    a, b = map(int, line.split())\n    print(a + b)",
-    "import sys\ninput = sys.stdin.readline\n" + READ + "print(a + b)",
-    "def main():\n    " + READ.strip() + "\n    print(a + b)\n\nif __name__ == '__main__':\n    main()",
-    "d = deque([1])\n" + READ + "print(a + b + len(d) - 1)",  # the prelude's names, under both
-    READ + "print(f'{a + b}.0')",  # LCB's Decimal comparison under both
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        READ + "print(a + b)",
+        "import sys\nfor line in sys.stdin:\n    a, b = map(int, line.split())\n    print(a + b)",
+        "import sys\ninput = sys.stdin.readline\n" + READ + "print(a + b)",
+        "def main():\n    " + READ.strip() + "\n    print(a + b)\n\nif __name__ == '__main__':\n    main()",
+        "d = deque([1])\n" + READ + "print(a + b + len(d) - 1)",  # the prelude's names, under both
+        READ + "print(f'{a + b}.0')",  # LCB's Decimal comparison under both
+    ],
+)
 def test_programs_both_semantics_accept(judge, code):
     ours, theirs = judge.judge(SUM, code), judge.judge(SUM, code, semantics="lcb")
     assert ours.accepted and theirs.accepted, ([t.message for t in ours.tests], [t.message for t in theirs.tests])
@@ -94,6 +144,6 @@ def test_unknown_semantics_is_refused():
 def test_stdin_program_rewrite_hoists_imports_and_wraps_the_rest():
     text = lcb.stdin_program("import sys\nx = 1\nprint(x)\n")
     assert text.startswith(lcb.LCB_PRELUDE) and "sys.setrecursionlimit(50000)" in text
-    body = text[len(lcb.LCB_PRELUDE):]
+    body = text[len(lcb.LCB_PRELUDE) :]
     assert body.index("import sys") < body.index("def wrapped_function():")
     assert "    x = 1" in body

@@ -274,8 +274,8 @@ class _Session:
         for test in result.tests:
             if test.verdict in (Verdict.ACCEPTED, Verdict.SKIPPED, Verdict.JUDGE_ERROR):
                 continue
-            test.reason = lcb.lcb_reason(self.code, self.problem.is_functional, test.verdict.value, test.message,
-                                         output_empty=test.message.startswith("got 1 lines") or "got ''" in test.message)
+            empty = test.message.startswith("got 1 lines") or "got ''" in test.message
+            test.reason = lcb.lcb_reason(self.code, self.problem.is_functional, test.verdict.value, test.message, empty)
             if test.reason and not result.reason:
                 result.reason = test.reason
 
@@ -335,8 +335,8 @@ class _Session:
             self._stream([solution_test_module(self.problem.test_file)], lambda r: bool(replies.append(r)) or True,
                          stop_on_failure=False, timeout=timeout)
         except WorkerDied as exc:
-            return self._result_of([TestResult(Verdict.RUNTIME_ERROR, message=f"the program killed the judge worker ({exc})",
-                                               name=TEST_FILE_NAME)])
+            return self._result_of([TestResult(Verdict.RUNTIME_ERROR, name=TEST_FILE_NAME,
+                                               message=f"the program killed the judge worker ({exc})")])
         except WorkerError as exc:
             return JudgeResult.judge_error(str(exc), 1, isolation)
         reply = replies[0] if replies else {"status": "lost"}
@@ -426,8 +426,8 @@ class _Session:
 
     def _load_msg(self, slot: str, code: str, func_name: str | None) -> dict:
         # With the limits, the worker starts the program's process as soon as it has answered.
-        msg = {"op": "load", "slot": slot, "code": code, "mode": "call" if func_name else "stdin", "func_name": func_name,
-               **self._limits()}
+        msg = {"op": "load", "slot": slot, "code": code, "mode": "call" if func_name else "stdin",
+               "func_name": func_name, **self._limits()}
         if self.lcb and slot == "main":
             msg.update(code=lcb.call_program(code) if func_name else lcb.stdin_program(code), semantics="lcb",
                        solution_class=lcb.has_solution_class(code))
@@ -519,7 +519,8 @@ class _Session:
             try:
                 ok, got = lcb.compare_call(reply.get("typed_result"), test.output)
             except ValueError:
-                return TestResult(Verdict.JUDGE_ERROR, ran.time, ran.stderr, f"expected output is not JSON: {test.output[:100]!r}")
+                return TestResult(Verdict.JUDGE_ERROR, ran.time, ran.stderr,
+                                  f"expected output is not JSON: {test.output[:100]!r}")
             if ok is None:
                 return TestResult(Verdict.RUNTIME_ERROR, ran.time, ran.stderr, got)
             return ran if ok else TestResult(Verdict.WRONG_ANSWER, ran.time, ran.stderr,

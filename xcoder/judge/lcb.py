@@ -35,11 +35,30 @@ from xcoder.judge.compare import compare_lcb
 
 SEMANTICS = ("xcoder", "lcb")
 
-LCB_PRELUDE_MODULES = ("string", "re", "datetime", "collections", "heapq", "bisect", "copy", "math", "random",
-                       "statistics", "itertools", "functools", "operator", "io", "sys", "json")
+LCB_PRELUDE_MODULES = (
+    "string",
+    "re",
+    "datetime",
+    "collections",
+    "heapq",
+    "bisect",
+    "copy",
+    "math",
+    "random",
+    "statistics",
+    "itertools",
+    "functools",
+    "operator",
+    "io",
+    "sys",
+    "json",
+)
 LCB_RECURSION_LIMIT = 50000
-LCB_PRELUDE = "".join(f"from {m} import *\n" for m in (*LCB_PRELUDE_MODULES, "builtins", "typing")) \
-    + "".join(f"import {m}\n" for m in LCB_PRELUDE_MODULES) + f"sys.setrecursionlimit({LCB_RECURSION_LIMIT})\n"
+LCB_PRELUDE = (
+    "".join(f"from {m} import *\n" for m in (*LCB_PRELUDE_MODULES, "builtins", "typing"))
+    + "".join(f"import {m}\n" for m in LCB_PRELUDE_MODULES)
+    + f"sys.setrecursionlimit({LCB_RECURSION_LIMIT})\n"
+)
 
 # Reason tags: which LCB mechanism failed a test (see lcb_reason).
 MOCKED_STDIN = "LCB's mocked stdin"
@@ -83,8 +102,13 @@ def stdin_program(code: str) -> str:
         body = body[:-1] + list(body[-1].body)
     imports = [s for s in body if isinstance(s, (ast.Import, ast.ImportFrom))]
     others = [s for s in body if not isinstance(s, (ast.Import, ast.ImportFrom))]
-    func = ast.FunctionDef(name="wrapped_function", args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[],
-                           kw_defaults=[], defaults=[]), body=others, decorator_list=[], lineno=1)
+    func = ast.FunctionDef(
+        name="wrapped_function",
+        args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]),
+        body=others,
+        decorator_list=[],
+        lineno=1,
+    )
     try:
         return LCB_PRELUDE + "\n" + ast.unparse(ast.Module(body=imports, type_ignores=[])) + "\n" + ast.unparse(func)
     except Exception:  # noqa: BLE001 - LCB keeps the code as it is when rewriting fails
@@ -163,11 +187,24 @@ def compare_stdout(captured: str, expected: str) -> bool:
 
 # -- why lcb-mode fails -----------------------------------------------------------------------
 
-_STDIN_PATTERNS = (r"open\(\s*0", r"os\.read\(\s*0", r"stdin\.buffer", r"\bfrom\s+sys\s+import\b[^\n]*\bstdin\b",
-                   r"fileno\(\)", r"(?<![.\w])stdin\.(read|readline|readlines)\b", r"for\s+\w+\s+in\s+stdin\b",
-                   r"sys\.__stdin__")
-_STDOUT_PATTERNS = (r"os\.write\(\s*1", r"stdout\.buffer", r"\bfrom\s+sys\s+import\b[^\n]*\bstdout\b",
-                    r"sys\.__stdout__", r"stdout\.reconfigure", r"threading\.Thread")
+_STDIN_PATTERNS = (
+    r"open\(\s*0",
+    r"os\.read\(\s*0",
+    r"stdin\.buffer",
+    r"\bfrom\s+sys\s+import\b[^\n]*\bstdin\b",
+    r"fileno\(\)",
+    r"(?<![.\w])stdin\.(read|readline|readlines)\b",
+    r"for\s+\w+\s+in\s+stdin\b",
+    r"sys\.__stdin__",
+)
+_STDOUT_PATTERNS = (
+    r"os\.write\(\s*1",
+    r"stdout\.buffer",
+    r"\bfrom\s+sys\s+import\b[^\n]*\bstdout\b",
+    r"sys\.__stdout__",
+    r"stdout\.reconfigure",
+    r"threading\.Thread",
+)
 
 
 def _has(code: str, patterns: tuple[str, ...]) -> bool:
@@ -189,7 +226,8 @@ def lcb_reason(code: str, functional: bool, verdict: str, message: str, output_e
     if "TimeoutException" in m:
         return TIMEOUTS
     if functional:
-        if verdict == "wrong_answer" and has_solution_class(code) and re.search(r"self\.\w+(\[[^\]]*\])?\s*[-+*/|&^]?=", code):
+        keeps_state = re.search(r"self\.\w+(\[[^\]]*\])?\s*[-+*/|&^]?=", code)
+        if verdict == "wrong_answer" and has_solution_class(code) and keeps_state:
             return SHARED_SOLUTION  # state kept on the one instance LCB shares between tests
         if "ambiguous" in m or (verdict == "wrong_answer" and ("(" in m or "{" in m or "." in m)):
             return RETURN_VALUES
@@ -213,8 +251,12 @@ def lcb_reason(code: str, functional: bool, verdict: str, message: str, output_e
             tree = ast.parse(code)
         except (SyntaxError, ValueError):
             return ""
-        if tree.body and isinstance(tree.body[-1], ast.stmt) and not _is_main_guard(tree.body[-1]) \
-                and any(_is_main_guard(s) or "__main__" in ast.unparse(s) for s in tree.body if isinstance(s, ast.If)):
+        if (
+            tree.body
+            and isinstance(tree.body[-1], ast.stmt)
+            and not _is_main_guard(tree.body[-1])
+            and any(_is_main_guard(s) or "__main__" in ast.unparse(s) for s in tree.body if isinstance(s, ast.If))
+        ):
             return FUNCTION_WRAPPING
         if "__name__" in code:
             return FUNCTION_WRAPPING

@@ -133,7 +133,8 @@ def _serve_tests(slot: _Slot, sock: socket.socket, scratch: str, prelude: dict) 
             if lcb_state is not None:
                 alarm = int(request.get("alarm") or 6)
                 if slot.mode == "call":
-                    exit_code = run_call_test(lcb_state, slot.code, slot.func_name, args, alarm, slot.solution_class, report)
+                    exit_code = run_call_test(lcb_state, slot.code, slot.func_name, args, alarm, slot.solution_class,
+                                              report)
                 else:
                     exit_code = run_stdin_test(lcb_state, slot.code, args, alarm, slot.solution_class, report)
             elif slot.mode == "call":

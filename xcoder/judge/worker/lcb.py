@@ -31,9 +31,34 @@ import signal
 import sys
 import types
 
-GUARDED_OS = ("kill", "system", "putenv", "remove", "removedirs", "rmdir", "fchdir", "setuid", "fork", "forkpty",
-              "killpg", "rename", "renames", "truncate", "replace", "unlink", "fchmod", "fchown", "chmod", "chown",
-              "chroot", "lchflags", "lchmod", "lchown", "getcwd", "chdir")
+GUARDED_OS = (
+    "kill",
+    "system",
+    "putenv",
+    "remove",
+    "removedirs",
+    "rmdir",
+    "fchdir",
+    "setuid",
+    "fork",
+    "forkpty",
+    "killpg",
+    "rename",
+    "renames",
+    "truncate",
+    "replace",
+    "unlink",
+    "fchmod",
+    "fchown",
+    "chmod",
+    "chown",
+    "chroot",
+    "lchflags",
+    "lchmod",
+    "lchown",
+    "getcwd",
+    "chdir",
+)
 BLOCKED_MODULES = ("ipdb", "joblib", "resource", "psutil", "tkinter", "sortedcontainers")
 INT_MAX_STR_DIGITS = 50000
 
@@ -132,15 +157,18 @@ def run_stdin_test(state: LcbState, code, text: str, alarm: int, has_solution_cl
     return 0 if report["status"] == "ok" else 1
 
 
-def run_call_test(state: LcbState, code, func_name: str, args: list, alarm: int, has_solution_class: bool,
-                  report: dict) -> int:
+def run_call_test(
+    state: LcbState, code, func_name: str, args: list, alarm: int, has_solution_class: bool, report: dict
+) -> int:
     if not _load(state, code, alarm, has_solution_class, report):
         return 1
     owner = state.instance if has_solution_class else state.module
     method = getattr(owner, func_name, None)
     if method is None:
-        report.update(status="exception", error=f"TypeError: no method {func_name!r} (LCB: cannot unpack "
-                      "non-iterable NoneType object)")
+        report.update(
+            status="exception",
+            error=f"TypeError: no method {func_name!r} (LCB: cannot unpack non-iterable NoneType object)",
+        )
         return 1
     signal.alarm(alarm)
     try:
