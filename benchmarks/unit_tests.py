@@ -59,8 +59,9 @@ def workload(n_samples: int, n_tests: int, work: int) -> tuple[list[tuple[Proble
         cases = [(s * n_tests + t, _f(s * n_tests + t, work)) for t in range(n_tests)]
         code = SOLUTION.format(work=work)
         unit.append((Problem(f"u{s}", [], test_file=TEST_FILE.format(cases=cases)), code))
-        stdin.append((Problem(f"s{s}", [TestCase(f"{n}\n", f"{e}\n") for n, e in cases]),
-                      STDIN_PROGRAM.format(work=work)))
+        stdin.append(
+            (Problem(f"s{s}", [TestCase(f"{n}\n", f"{e}\n") for n, e in cases]), STDIN_PROGRAM.format(work=work))
+        )
     return unit, stdin
 
 
@@ -78,8 +79,24 @@ def _pytest_subprocess(problem: Problem, code: str) -> bool:
     with tempfile.TemporaryDirectory(prefix="xcoder-bench-") as tmp:
         Path(tmp, "solution.py").write_text(code)
         Path(tmp, "test_solution.py").write_text("from solution import *\n" + problem.test_file)
-        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", tmp,
-                               "-c", os.devnull, "test_solution.py"], cwd=tmp, capture_output=True, timeout=60)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--rootdir",
+                tmp,
+                "-c",
+                os.devnull,
+                "test_solution.py",
+            ],
+            cwd=tmp,
+            capture_output=True,
+            timeout=60,
+        )
         return proc.returncode == 0
 
 
@@ -102,18 +119,29 @@ def main() -> None:
 
     unit, stdin = workload(args.samples, args.tests, args.work)
     figures: dict[str, dict] = {}
-    for name, pairs, runner in (("xcoder unit-test", unit, run_judge), ("xcoder stdin, same work", stdin, run_judge),
-                                ("pytest subprocess per sample", unit[: args.subprocess_samples or args.samples],
-                                 run_subprocess)):
+    for name, pairs, runner in (
+        ("xcoder unit-test", unit, run_judge),
+        ("xcoder stdin, same work", stdin, run_judge),
+        ("pytest subprocess per sample", unit[: args.subprocess_samples or args.samples], run_subprocess),
+    ):
         elapsed, accepted = runner(pairs, args.parallel)
-        figures[name] = {"samples": len(pairs), "accepted": accepted, "seconds": round(elapsed, 3),
-                         "samples_per_s": round(len(pairs) / elapsed, 2), "ms_per_sample": round(1000 * elapsed / len(pairs), 1)}
+        figures[name] = {
+            "samples": len(pairs),
+            "accepted": accepted,
+            "seconds": round(elapsed, 3),
+            "samples_per_s": round(len(pairs) / elapsed, 2),
+            "ms_per_sample": round(1000 * elapsed / len(pairs), 1),
+        }
     base = figures["xcoder unit-test"]["ms_per_sample"]
-    print(f"{args.samples} samples x {args.tests} tests, f loops {args.work}x per test, {args.parallel} at a time, "
-          f"{os.cpu_count()} cores")
+    print(
+        f"{args.samples} samples x {args.tests} tests, f loops {args.work}x per test, {args.parallel} at a time, "
+        f"{os.cpu_count()} cores"
+    )
     for name, fig in figures.items():
-        print(f"  {name:32s} {fig['samples_per_s']:8.2f} samples/s  {fig['ms_per_sample']:8.1f} ms/sample  "
-              f"({fig['accepted']}/{fig['samples']} accepted; {fig['ms_per_sample'] / base:.2f}x unit-test's time)")
+        print(
+            f"  {name:32s} {fig['samples_per_s']:8.2f} samples/s  {fig['ms_per_sample']:8.1f} ms/sample  "
+            f"({fig['accepted']}/{fig['samples']} accepted; {fig['ms_per_sample'] / base:.2f}x unit-test's time)"
+        )
     if args.json:
         args.json.write_text(json.dumps({"args": vars(args) | {"json": str(args.json)}, "figures": figures}, indent=2))
 

@@ -41,10 +41,29 @@ def real_pytest(tmp_path: Path, solution: str, test_file: str) -> tuple[int, dic
     """Exit status and {node id: PASSED/FAILED/ERROR/...} of ``pytest`` run as KodCode runs it."""
     Path(tmp_path, "solution.py").write_text(solution)
     Path(tmp_path, "test_solution.py").write_text(solution_test_module(test_file))
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "-c", os.devnull,
-                           "--rootdir", str(tmp_path), "test_solution.py"], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
-    outcomes = dict(re.findall(r"^(test_solution\.py::\S+) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)", proc.stdout, re.M))
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-v",
+            "-p",
+            "no:cacheprovider",
+            "-c",
+            os.devnull,
+            "--rootdir",
+            str(tmp_path),
+            "test_solution.py",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    outcomes = dict(
+        re.findall(r"^(test_solution\.py::\S+) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)", proc.stdout, re.M)
+    )
     return proc.returncode, outcomes
 
 
@@ -56,7 +75,11 @@ def agree(judge, tmp_path, solution: str, test_file: str):
     ours = {t.name: t.verdict for t in result.tests}
     assert set(ours) == set(outcomes), (ours, outcomes)
     for name, outcome in outcomes.items():
-        assert (ours[name] is Verdict.ACCEPTED) == (outcome in ("PASSED", "SKIPPED", "XFAIL", "XPASS")), (name, outcome, result)
+        assert (ours[name] is Verdict.ACCEPTED) == (outcome in ("PASSED", "SKIPPED", "XFAIL", "XPASS")), (
+            name,
+            outcome,
+            result,
+        )
     assert result.accepted == (code == 0), (code, result)
     assert result.total == len(outcomes) and result.passed == sum(v is Verdict.ACCEPTED for v in ours.values())
     return result
@@ -204,7 +227,10 @@ def test_the_program_is_imported_as_solution_with_real_builtins(judge):
 
 def test_tests_defined_by_the_program_do_not_count(judge, tmp_path):
     # `from solution import *` would bring them into the test module; they must not pad the count.
-    code = ADD + "\ndef test_free_point():\n    assert True\n\nclass TestFree:\n    def test_more(self):\n        assert True\n"
+    code = (
+        ADD
+        + "\ndef test_free_point():\n    assert True\n\nclass TestFree:\n    def test_more(self):\n        assert True\n"
+    )
     result = judge.judge(unit("def test_real():\n    assert add(2, 2) == 5\n"), code)
     assert [t.name for t in result.tests] == ["test_solution.py::test_real"] and result.passed == 0
     # ...and cannot turn a test file without tests of its own into a passing one.
@@ -229,7 +255,9 @@ def test_program_errors_are_verdicts(judge):
     syntax = judge.judge(unit(tests), "def add(a, b)\n    return a + b\n")
     assert syntax.verdict is Verdict.RUNTIME_ERROR and "SyntaxError" in syntax.tests[0].message
     missing_name = judge.judge(unit(tests), "def plus(a, b):\n    return a + b\n")
-    assert missing_name.verdict is Verdict.RUNTIME_ERROR and "cannot import name 'add'" in missing_name.tests[0].message
+    assert (
+        missing_name.verdict is Verdict.RUNTIME_ERROR and "cannot import name 'add'" in missing_name.tests[0].message
+    )
     missing_module = judge.judge(unit(tests), "import no_such_module_xyz\n\ndef add(a, b):\n    return a + b\n")
     assert missing_module.verdict is Verdict.RUNTIME_ERROR and "no_such_module_xyz" in missing_module.tests[0].message
 
@@ -258,7 +286,9 @@ def test_a_crash_mid_run_keeps_earlier_results(judge):
 def test_bad_test_files_are_judge_errors_naming_the_problem(judge):
     broken = judge.judge(unit("def test_x(:\n    pass\n", "broken-row"), ADD)
     assert broken.verdict is Verdict.JUDGE_ERROR and "broken-row" in broken.error and "does not parse" in broken.error
-    lacking = judge.judge(unit("import no_such_test_dep_xyz\n\ndef test_x():\n    assert add(1, 2) == 3\n", "lacking-row"), ADD)
+    lacking = judge.judge(
+        unit("import no_such_test_dep_xyz\n\ndef test_x():\n    assert add(1, 2) == 3\n", "lacking-row"), ADD
+    )
     assert lacking.verdict is Verdict.JUDGE_ERROR and "lacking-row" in lacking.error
     assert "'no_such_test_dep_xyz'" in lacking.error
     empty = judge.judge(unit("import pytest\n\ndef helper():\n    return 1\n", "empty-row"), ADD)
@@ -269,8 +299,9 @@ def test_a_program_hanging_at_import_does_not_stall_the_batch(judge):
     tests = "def test_add():\n    assert add(1, 2) == 3\n"
     hang = "while True:\n    pass\n"
     start = time.monotonic()
-    results = judge.judge_batch([(unit(tests, "hangs"), hang), (unit(tests, "fine"), ADD), (unit(tests, "hangs2"), hang)],
-                                test_file_timeout=2)
+    results = judge.judge_batch(
+        [(unit(tests, "hangs"), hang), (unit(tests, "fine"), ADD), (unit(tests, "hangs2"), hang)], test_file_timeout=2
+    )
     assert time.monotonic() - start < 30
     assert [r.verdict for r in results] == [Verdict.TIME_LIMIT, Verdict.ACCEPTED, Verdict.TIME_LIMIT]
     assert "while collecting the tests" in results[0].tests[0].message
@@ -315,9 +346,43 @@ def test_kodcode_reference_solutions_pass_their_tests(judge):
 
 def test_xcoder_judge_cli_grades_kodcode_files(tmp_path):
     out = tmp_path / "graded.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "xcoder.cli", "judge", "--problems", str(KODCODE), "--samples",
-                           str(KODCODE_SAMPLES), "--out", str(out)], capture_output=True, text=True, cwd=ROOT,
-                          timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "xcoder.cli",
+            "judge",
+            "--problems",
+            str(KODCODE),
+            "--samples",
+            str(KODCODE_SAMPLES),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert proc.returncode == 0, proc.stderr
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["graded_list"] for r in rows] == [[True, False]] * 3
+
+
+def test_same_sandbox_and_limits_as_every_other_kind(judge):
+    stdin = judge.judge(
+        Problem("s", [__import__("xcoder.problem", fromlist=["TestCase"]).TestCase("", "ok\n")]), "print('ok')"
+    )
+    fixtures = str(KODCODE)  # the data beside the checkout's worker package
+    code = f"import os\nSEES = os.path.exists({fixtures!r})\n"
+    result = judge.judge(unit("def test_isolated():\n    assert not SEES\n"), code)
+    assert result.isolation == stdin.isolation
+    if result.isolation.startswith("namespaces"):
+        assert result.accepted, result  # the checkout's data does not exist inside the sandbox
+    hog = judge.judge(
+        unit("def test_memory():\n    assert len(grab()) > 0\n"),
+        "def grab():\n    return bytearray(8 << 30)\n",
+        memory_mb=512,
+    )
+    assert hog.verdict is Verdict.MEMORY_LIMIT, hog

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import json
 import os
 import queue
 import sys
@@ -16,10 +17,12 @@ import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, fields, replace
-from typing import Iterable, Sequence
+from typing import Literal, Iterable, Sequence
 
 from xcoder.config import help_field
 from xcoder.judge.compare import COMPARE_MODES, compare_values, describe_mismatch, loads_json, stdout_comparator
+from xcoder.judge import lcb
+from xcoder.judge.lcb import SEMANTICS
 from xcoder.judge.result import JudgeResult, RunOutput, TestResult, Verdict
 from xcoder.judge.sandbox import SANDBOX_KINDS, Worker, WorkerDied, WorkerError, WorkerSpec
 from xcoder.judge.unittests import TEST_FILE_NAME, TestFileError, solution_test_module, results_of_run
@@ -51,6 +54,10 @@ class JudgeConfig:
     test_file_timeout: float = help_field(
         "Wall-clock limit in seconds for a unit-test problem's whole pytest run (collection and every test; "
         "KodCode uses 30). total_timeout, when smaller, bounds it too.", default=30.0)
+    semantics: Literal["xcoder", "lcb"] = help_field(
+        "Execution semantics: xcoder (as `python3 solution.py < input` runs it) or lcb (LiveCodeBench's runner "
+        "verdict for verdict: mocked stdin, captured sys.stdout, function wrapping, recursion limit 50000, shared "
+        "Solution instance, == on return values, its timeouts). Unit-test problems ignore it.", default="xcoder")
 
     def __post_init__(self) -> None:
         if self.compare not in COMPARE_MODES:
@@ -61,6 +68,8 @@ class JudgeConfig:
             raise ValueError("timeout must be positive")
         if self.test_file_timeout <= 0:
             raise ValueError("test_file_timeout must be positive")
+        if self.semantics not in SEMANTICS:
+            raise ValueError(f"semantics must be one of {', '.join(SEMANTICS)}, not {self.semantics!r}")
 
     @property
     def n_workers(self) -> int:
@@ -245,11 +254,29 @@ class _Session:
     def _call(self, msg: dict, timeout: float) -> dict:
         return self.worker.call(msg, timeout)
 
+    @property
+    def lcb(self) -> bool:
+        return self.cfg.semantics == "lcb" and not self.problem.is_unittest
+
     def run(self) -> JudgeResult:
         try:
-            return self._run_tests()
+            result = self._run_tests()
         finally:
             self._end()
+        if self.lcb:
+            result.semantics = "lcb"
+            self._tag_reasons(result)
+        return result
+
+    def _tag_reasons(self, result: JudgeResult) -> None:
+        """Name the LCB mechanism behind each failing test, where one is recognisable."""
+        for test in result.tests:
+            if test.verdict in (Verdict.ACCEPTED, Verdict.SKIPPED, Verdict.JUDGE_ERROR):
+                continue
+            empty = test.message.startswith("got 1 lines") or "got ''" in test.message
+            test.reason = lcb.lcb_reason(self.code, self.problem.is_functional, test.verdict.value, test.message, empty)
+            if test.reason and not result.reason:
+                result.reason = test.reason
 
     def _end(self) -> None:
         if self.worker.alive and not self.ended:
@@ -307,8 +334,8 @@ class _Session:
             self._stream([solution_test_module(self.problem.test_file)], lambda r: bool(replies.append(r)) or True,
                          stop_on_failure=False, timeout=timeout)
         except WorkerDied as exc:
-            return self._result_of([TestResult(Verdict.RUNTIME_ERROR, message=f"the program killed the judge worker ({exc})",
-                                               name=TEST_FILE_NAME)])
+            return self._result_of([TestResult(Verdict.RUNTIME_ERROR, name=TEST_FILE_NAME,
+                                               message=f"the program killed the judge worker ({exc})")])
         except WorkerError as exc:
             return JudgeResult.judge_error(str(exc), 1, isolation)
         reply = replies[0] if replies else {"status": "lost"}
@@ -357,8 +384,7 @@ class _Session:
             reply = self._call(self._run_msg("main", test.input), self.cfg.timeout + 30)
             result = self._to_result(reply)
             if reply.get("status") == "ok":
-                output = reply.get("result", "null") if self.problem.is_functional else reply.get("stdout", "")
-                ok, message = self._run_checker(test, output)
+                ok, message = self._run_checker(test, self._output_of(reply))
                 result = TestResult(Verdict.ACCEPTED if ok else Verdict.WRONG_ANSWER, result.time, result.stderr, message)
             results.append(result)
             if result.verdict is not Verdict.ACCEPTED and self.cfg.stop_on_first_failure:
@@ -370,9 +396,14 @@ class _Session:
         in order and returns False to stop the rest (the worker then ends the running test).
         ``timeout``: per input, the config's by default."""
         timeout = self.cfg.timeout if timeout is None else timeout
+        budget = self.cfg.total_timeout
+        if self.lcb:
+            # LCB: an alarm per test, and the whole sample killed after (timeout + 1) * n + 5 s.
+            budget = lcb.sample_timeout(self.cfg.timeout, len(inputs)) if budget is None else budget
+            timeout = max(timeout, budget)
         msg = {
             "op": "tests", "slot": "main", "inputs": inputs, "stop_on_first_failure": stop_on_failure,
-            "total_timeout": self.cfg.total_timeout, "timeout": timeout, **self._limits(),
+            "total_timeout": budget, "timeout": timeout, **self._limits(), **self._alarm(),
             "end": not self.problem.checker,  # nothing else runs in this sample afterwards
         }
         self.worker.send(msg)
@@ -394,14 +425,30 @@ class _Session:
 
     def _load_msg(self, slot: str, code: str, func_name: str | None) -> dict:
         # With the limits, the worker starts the program's process as soon as it has answered.
-        return {"op": "load", "slot": slot, "code": code, "mode": "call" if func_name else "stdin", "func_name": func_name,
-                **self._limits()}
+        msg = {"op": "load", "slot": slot, "code": code, "mode": "call" if func_name else "stdin",
+               "func_name": func_name, **self._limits()}
+        if self.lcb and slot == "main":
+            msg.update(code=lcb.call_program(code) if func_name else lcb.stdin_program(code), semantics="lcb",
+                       solution_class=lcb.has_solution_class(code))
+        return msg
+
+    def _alarm(self) -> dict:
+        return {"alarm": max(1, int(self.cfg.timeout))} if self.lcb else {}
+
+    def _output_of(self, reply: dict) -> str:
+        """What the program produced: stdout, or the JSON of a functional program's value."""
+        if self.lcb:
+            if self.problem.is_functional:
+                return json.dumps(lcb.untyped(reply.get("typed_result")), default=repr)
+            return reply.get("captured", "")
+        return reply.get("result", "null") if self.problem.is_functional else reply.get("stdout", "")
 
     def _limits(self) -> dict:
         return {"memory_mb": self.cfg.memory_mb, "output_limit": self.output_limit, "max_processes": self.cfg.max_processes}
 
     def _run_msg(self, slot: str, text: str) -> dict:
-        return {"op": "run", "slot": slot, "input": text, "timeout": self.cfg.timeout, **self._limits()}
+        return {"op": "run", "slot": slot, "input": text, "timeout": self.cfg.timeout, **self._limits(),
+                **(self._alarm() if slot == "main" else {})}
 
     def _to_result(self, reply: dict) -> TestResult:
         """The verdict of one test from the worker's reply."""
@@ -429,7 +476,7 @@ class _Session:
             def take(reply: dict) -> bool:
                 result = self._to_result(reply)
                 if result.verdict is Verdict.ACCEPTED:
-                    output = reply.get("result") if self.problem.is_functional else reply.get("stdout", "")
+                    output = self._output_of(reply)
                     runs.append(RunOutput(Verdict.ACCEPTED, output, result.stderr, result.time))
                 else:
                     runs.append(RunOutput(result.verdict, None, result.stderr, result.time, result.message))
@@ -446,6 +493,8 @@ class _Session:
 
     def _check(self, test: TestCase, reply: dict, ran: TestResult) -> TestResult:
         """The verdict of a normally finished run: its output against the expected one."""
+        if self.lcb:
+            return self._check_lcb(test, reply, ran)
         if self.problem.is_functional:
             try:
                 expected = loads_json(test.output)
@@ -460,6 +509,23 @@ class _Session:
             output = reply.get("stdout", "")
             ok = self.compare_stdout(output, test.output)
         if ok:
+            return ran
+        return TestResult(Verdict.WRONG_ANSWER, ran.time, ran.stderr, describe_mismatch(output, test.output))
+
+    def _check_lcb(self, test: TestCase, reply: dict, ran: TestResult) -> TestResult:
+        """LCB's comparisons: its line/Decimal rule on captured sys.stdout, ``==`` on return values."""
+        if self.problem.is_functional:
+            try:
+                ok, got = lcb.compare_call(reply.get("typed_result"), test.output)
+            except ValueError:
+                return TestResult(Verdict.JUDGE_ERROR, ran.time, ran.stderr,
+                                  f"expected output is not JSON: {test.output[:100]!r}")
+            if ok is None:
+                return TestResult(Verdict.RUNTIME_ERROR, ran.time, ran.stderr, got)
+            return ran if ok else TestResult(Verdict.WRONG_ANSWER, ran.time, ran.stderr,
+                                             f"got {got}, expected {test.output[:200]}")
+        output = reply.get("captured", "")
+        if lcb.compare_stdout(output, test.output):
             return ran
         return TestResult(Verdict.WRONG_ANSWER, ran.time, ran.stderr, describe_mismatch(output, test.output))
 

@@ -48,8 +48,12 @@ def solution_test_module(test_file: str) -> str:
         raise TestFileError(f"the test file does not parse ({type(exc).__name__}: {exc})") from None
     after = 0
     for i, node in enumerate(tree.body):
-        docstring = i == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) \
+        docstring = (
+            i == 0
+            and isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Constant)
             and isinstance(node.value.value, str)
+        )
         future = isinstance(node, ast.ImportFrom) and node.module == "__future__"
         if not (docstring or future):
             break
@@ -86,7 +90,9 @@ def defines_tests(test_file: str) -> bool:
             return True
         if isinstance(node, ast.ClassDef) and (node.name.startswith("Test") or node.bases):
             return True
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id.startswith("test") for t in node.targets):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id.startswith("test") for t in node.targets
+        ):
             return True
     return False
 
@@ -137,25 +143,46 @@ def results_of_run(reply: dict, failure: TestResult, test_file: str) -> list[Tes
         missing = {m.split(".")[0] for m in _MISSING_MODULE.findall(text)}
         lacking = sorted((missing & imported_modules(test_file)) - {"solution"})
         if lacking:
-            raise TestFileError(f"the test file imports {', '.join(map(repr, lacking))}, which the judge's "
-                                "interpreter lacks")
-        return [TestResult(Verdict.RUNTIME_ERROR, failure.time, failure.stderr,
-                           f"collecting the tests failed: {text[-3000:]}", TEST_FILE_NAME)]
+            raise TestFileError(
+                f"the test file imports {', '.join(map(repr, lacking))}, which the judge's interpreter lacks"
+            )
+        return [
+            TestResult(
+                Verdict.RUNTIME_ERROR,
+                failure.time,
+                failure.stderr,
+                f"collecting the tests failed: {text[-3000:]}",
+                TEST_FILE_NAME,
+            )
+        ]
     if collected is None:
         if failure.verdict is Verdict.ACCEPTED:  # ended normally without collecting: pytest refused
             message = f"pytest did not collect the tests (exit status {reply.get('pytest_exit')})"
             return [TestResult(Verdict.RUNTIME_ERROR, failure.time, failure.stderr, message, TEST_FILE_NAME)]
         why = "timed out" if failure.verdict is Verdict.TIME_LIMIT else "failed"
-        return [TestResult(failure.verdict, failure.time, failure.stderr,
-                           f"{why} while collecting the tests (importing the program or the test file): "
-                           f"{failure.message}", TEST_FILE_NAME)]
+        return [
+            TestResult(
+                failure.verdict,
+                failure.time,
+                failure.stderr,
+                f"{why} while collecting the tests (importing the program or the test file): {failure.message}",
+                TEST_FILE_NAME,
+            )
+        ]
     if not collected:
         if not defines_tests(test_file):
             raise TestFileError("the test file has no tests (no test function or Test class)")
         # The file has tests, yet pytest ended with none: the program's import stopped it.
-        return [TestResult(failure.verdict if failure.verdict is not Verdict.ACCEPTED else Verdict.RUNTIME_ERROR,
-                           failure.time, failure.stderr, "pytest collected no tests (exit status "
-                           f"{reply.get('pytest_exit')}): importing the program ended the session", TEST_FILE_NAME)]
+        return [
+            TestResult(
+                failure.verdict if failure.verdict is not Verdict.ACCEPTED else Verdict.RUNTIME_ERROR,
+                failure.time,
+                failure.stderr,
+                "pytest collected no tests (exit status "
+                f"{reply.get('pytest_exit')}): importing the program ended the session",
+                TEST_FILE_NAME,
+            )
+        ]
     results: list[TestResult] = []
     failed = False
     for nodeid in collected:
@@ -171,8 +198,13 @@ def results_of_run(reply: dict, failure: TestResult, test_file: str) -> list[Tes
                     message = f"not run: the run ended before this test ({failure.message})"
                 result = TestResult(failure.verdict, 0.0, failure.stderr, message, nodeid)
             else:
-                result = TestResult(Verdict.RUNTIME_ERROR, 0.0, "", "not run: the pytest session ended before this "
-                                    f"test (exit status {reply.get('pytest_exit')})", nodeid)
+                result = TestResult(
+                    Verdict.RUNTIME_ERROR,
+                    0.0,
+                    "",
+                    f"not run: the pytest session ended before this test (exit status {reply.get('pytest_exit')})",
+                    nodeid,
+                )
         else:
             why = "the run ended earlier" if failure.verdict is not Verdict.ACCEPTED else "an earlier test failed"
             result = TestResult(Verdict.SKIPPED, 0.0, "", f"not run: {why}", nodeid)

@@ -22,6 +22,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from .cleanup import wipe_scratch
+from .lcb import LcbState, reliability_guard, run_call_test, run_stdin_test
 from .libc import PR_SET_PDEATHSIG, prctl
 from .testfile import run_test_file
 
@@ -83,6 +84,10 @@ def apply_limits(sock: socket.socket, limits: tuple, scratch: str, uid: int | No
 
 def _serve_tests(slot: _Slot, sock: socket.socket, scratch: str, prelude: dict) -> None:
     module_ns: dict | None = None  # functional code: module runs once, methods per test
+    lcb_state = None
+    if slot.lcb:  # LiveCodeBench's semantics: its guard once per process (lcb.py)
+        lcb_state = LcbState()
+        reliability_guard()
     while True:
         try:
             data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 5)
@@ -102,12 +107,13 @@ def _serve_tests(slot: _Slot, sock: socket.socket, scratch: str, prelude: dict) 
             os.dup2(fd, target)
             os.close(fd)
         os.write(3, b" ")  # marks the test as taken (see _Test.started)
-        os.chdir(scratch)
-        if os.listdir(scratch):
-            wipe_scratch(scratch)  # files from earlier tests must not survive into this one
+        if not slot.lcb:  # (LCB runs a sample's tests in one process and directory, and has no chdir)
+            os.chdir(scratch)
+            if os.listdir(scratch):
+                wipe_scratch(scratch)  # files from earlier tests must not survive into this one
         args = None
-        if len(fds) > 4 and slot.mode == "pytest":  # the unit-test file
-            args = _read_text(4)
+        if len(fds) > 4 and (slot.mode == "pytest" or (slot.lcb and slot.mode == "stdin")):
+            args = _read_text(4)  # the unit-test file, or LCB's stdin text (fd 0 stays empty under LCB)
         elif len(fds) > 4:  # functional arguments, one JSON value per line
             try:
                 args = _read_args(4)
@@ -124,7 +130,14 @@ def _serve_tests(slot: _Slot, sock: socket.socket, scratch: str, prelude: dict) 
         exit_code = 0
         ns = module_ns if slot.mode == "call" and module_ns is not None else _fresh_globals(prelude)
         try:
-            if slot.mode == "call":
+            if lcb_state is not None:
+                alarm = int(request.get("alarm") or 6)
+                if slot.mode == "call":
+                    exit_code = run_call_test(lcb_state, slot.code, slot.func_name, args, alarm, slot.solution_class,
+                                              report)
+                else:
+                    exit_code = run_stdin_test(lcb_state, slot.code, args, alarm, slot.solution_class, report)
+            elif slot.mode == "call":
                 if module_ns is None:
                     exec(slot.code, ns)
                     module_ns = ns
@@ -142,7 +155,8 @@ def _serve_tests(slot: _Slot, sock: socket.socket, scratch: str, prelude: dict) 
             exit_code = 1
             report = {"status": "exception", "error": _describe(exc)}
             _print_traceback()
-        exit_code = _finish(exit_code, report)  # atexit handlers still see the globals
+        if lcb_state is None:
+            exit_code = _finish(exit_code, report)  # atexit handlers still see the globals
         if slot.mode != "call":
             ns.clear()  # drops the program's objects now, so files it opened flush into this test
         ns = None

@@ -77,8 +77,9 @@ class _Reporter:
             self.exc_types[node.nodeid] = excinfo.type.__name__
 
     def pytest_runtest_logreport(self, report) -> None:
-        state = self.state.setdefault(report.nodeid, {"outcome": "passed", "duration": 0.0, "message": "",
-                                                      "exception": ""})
+        state = self.state.setdefault(
+            report.nodeid, {"outcome": "passed", "duration": 0.0, "message": "", "exception": ""}
+        )
         state["duration"] += float(getattr(report, "duration", 0.0) or 0.0)
         when, wasxfail = report.when, hasattr(report, "wasxfail")
         if report.failed:
@@ -91,11 +92,15 @@ class _Reporter:
             where = report.longrepr[0] if isinstance(report.longrepr, tuple) and report.longrepr else ""
             if os.path.basename(str(where)) == SOLUTION + ".py":
                 # pytest.skip() called by the program: it must not turn a test into a pass.
-                state.update(outcome="failed", exception="Skipped",
-                             message=f"the program skipped the test: {_text(report.longrepr[-1])}")
+                state.update(
+                    outcome="failed",
+                    exception="Skipped",
+                    message=f"the program skipped the test: {_text(report.longrepr[-1])}",
+                )
             else:
                 state["outcome"] = "xfailed" if wasxfail else "skipped"
-                state["message"] = _text(report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr)
+                reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+                state["message"] = _text(reason)
         elif when == "call" and wasxfail:
             state["outcome"] = "xpassed"
         if when == "teardown":
@@ -121,8 +126,20 @@ def run_test_file(source: str, test_file: str, scratch: str, exitfirst: bool, re
         sys.modules.pop(name, None)
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     sys.dont_write_bytecode = True
-    args = [TEST_MODULE + ".py", "-c", os.devnull, "--rootdir", scratch, "-p", "no:cacheprovider",
-            "--basetemp", os.path.join(scratch, ".pytest-tmp"), "-q", "--no-header", "--tb=short"]
+    args = [
+        TEST_MODULE + ".py",
+        "-c",
+        os.devnull,
+        "--rootdir",
+        scratch,
+        "-p",
+        "no:cacheprovider",
+        "--basetemp",
+        os.path.join(scratch, ".pytest-tmp"),
+        "-q",
+        "--no-header",
+        "--tb=short",
+    ]
     if exitfirst:
         args.append("-x")
     code = pytest.main(args, plugins=[_Reporter()])

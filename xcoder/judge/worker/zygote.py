@@ -43,9 +43,11 @@ PYTHON_THREAD_STACK = 16 << 20
 class _Slot:
     """Compiled code plus the warm child that runs its tests, if one is alive."""
 
-    def __init__(self, code, mode: str, func_name: str | None, source: str = "", exitfirst: bool = False):
+    def __init__(self, code, mode: str, func_name: str | None, source: str = "", exitfirst: bool = False,
+                 lcb: bool = False, solution_class: bool = False):
         self.code, self.mode, self.func_name = code, mode, func_name
         self.source, self.exitfirst = source, exitfirst  # pytest mode: the program's text, and -x
+        self.lcb, self.solution_class = lcb, solution_class  # LiveCodeBench's semantics (lcb.py)
         self.pid: int | None = None
         self.sock: socket.socket | None = None
         self.limits: tuple = ()
@@ -59,9 +61,9 @@ class _Test:
     travel in a fifth (they can be megabytes, far more than a socket message holds; the child
     parses them and the program's stdin stays empty)."""
 
-    def __init__(self, i: int, text: str, mode: str, timeout: float):
-        self.i, self.text, self.mode, self.timeout = i, text, mode, timeout
-        self.request = json.dumps({"timeout": timeout}).encode()
+    def __init__(self, i: int, text: str, mode: str, timeout: float, alarm: int | None = None, side: bool = False):
+        self.i, self.text, self.mode, self.timeout, self.side = i, text, mode, timeout, side
+        self.request = json.dumps({"timeout": timeout, "alarm": alarm}).encode()
         self.sent_at = time.monotonic()
         self.fds: list[int] = []
         self.reopen()
@@ -69,7 +71,7 @@ class _Test:
     def reopen(self) -> None:
         """Fresh descriptors, for running the test again in a new child."""
         self.close()
-        side = self.mode in ("call", "pytest")  # the text goes beside stdin, which stays empty
+        side = self.side or self.mode in ("call", "pytest")  # the text goes beside stdin, which stays empty
         data = b"" if side else self.text.encode("utf-8", "surrogateescape")
         self.fds = [_memfd("stdin", data), _memfd("stdout"), _memfd("stderr"), _memfd("status")]
         if side:
@@ -137,7 +139,9 @@ class Zygote:
             self.slots.pop(name, None)
             return {"ok": False, "error": f"unknown mode {mode!r}"}
         source = msg["code"] if mode == "pytest" else ""
-        self.slots[name] = slot = _Slot(code, mode, msg.get("func_name"), source, bool(msg.get("exitfirst")))
+        lcb = msg.get("semantics") == "lcb" and mode != "pytest"
+        self.slots[name] = slot = _Slot(code, mode, msg.get("func_name"), source, bool(msg.get("exitfirst")), lcb,
+                                        bool(msg.get("solution_class")))
         if "memory_mb" in msg:
             self._warm = (slot, _limits(msg))
         return {"ok": True}
@@ -231,7 +235,7 @@ class Zygote:
                     if deadline is not None and time.monotonic() >= deadline:
                         emit({"i": nxt, "status": "budget"})
                         return
-                    queue.append(_Test(nxt, inputs[nxt], slot.mode, timeout))
+                    queue.append(_Test(nxt, inputs[nxt], slot.mode, timeout, msg.get("alarm"), slot.lcb))
                     nxt += 1
                     self._deliver(slot, limits, queue, [queue[-1]])
                 reply = self._complete(slot, limits, queue)
@@ -321,7 +325,7 @@ class Zygote:
             reply["exit_code"] = code = os.WEXITSTATUS(status)
             if child:
                 reply["status"] = child.get("status", "exit")
-            elif code == 0 and slot.mode == "stdin":
+            elif code == 0 and slot.mode == "stdin" and not slot.lcb:  # (LCB: a child that died is a failure)
                 reply["status"] = "ok"  # os._exit(0): whatever reached the fd counts, as under python3
             else:
                 reply["status"] = "exit"
@@ -333,8 +337,9 @@ class Zygote:
             reply["error"] = child["error"]
         if "result" in child:
             reply["result"] = child["result"]
-        if "pytest_exit" in child:
-            reply["pytest_exit"] = child["pytest_exit"]
+        for key in ("pytest_exit", "captured", "typed_result", "lcb_stage"):
+            if key in child:
+                reply[key] = child[key]
         reply["stdout"] = stdout.decode("utf-8", "replace")
         return reply
 
