@@ -326,7 +326,8 @@ def _load_function_benchmark(cfg: DatasetConfig) -> tuple[list[Problem], list[Pa
         raise DatasetError(f"{cfg.benchmark}: {exc}") from None
 
 
-def load_checkers(directory: str | Path, problems: Iterable[Problem], selected: Iterable[str] | None = None) -> dict[str, str]:
+def load_checkers(directory: str | Path, problems: Iterable[Problem],
+                  selected: Iterable[str] | None = None) -> dict[str, str]:
     """``<question_id>.py`` files of ``directory`` for the ``selected`` ids among ``problems`` (a
     ``/`` in an id is written ``_``, as EvalPlus names task folders). A file that matches no problem
     of the dataset is an error: a typo would otherwise silently leave a problem uncorrected."""
@@ -345,7 +346,8 @@ def load_checkers(directory: str | Path, problems: Iterable[Problem], selected: 
             found[qid] = str(path)
     if unknown:
         raise DatasetError(f"--checkers {directory}: no selected problem for {', '.join(unknown[:10])}"
-                           f"{' …' if len(unknown) > 10 else ''} (files are named <question_id>.py; '/' written '_')")
+                           f"{' …' if len(unknown) > 10 else ''} "
+                           "(files are named <question_id>.py; '/' written '_')")
     return found
 
 

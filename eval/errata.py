@@ -33,7 +33,8 @@ CATEGORY_LABELS = {
 }
 # What each category means for a score (the note of an entry says what LCB wrote about it).
 CATEGORY_REASONS = {
-    "multiple_solutions": "the problem accepts several valid outputs; the tests expect one, so correct programs can fail",
+    "multiple_solutions": "the problem accepts several valid outputs; the tests expect one, so correct programs "
+                          "can fail",
     "interactive": "interactive problem; cannot be solved under stdin/stdout grading",
     "erroneous_tests": "some test data is wrong; a correct program cannot pass",
 }

@@ -71,6 +71,23 @@ class EvalConfig:
         "Which fenced block is the program: last (as LCB), first, longest.", default="last")
     overwrite: bool = help_field("Discard caches in the output dir made with other settings.", default=False)
     progress: bool = help_field("Reserved for switching progress bars off; not read yet.", default=True)
+    seeds: str | None = help_field(
+        "Comma-separated run seeds, e.g. 0,1,2: one run per seed (in OUTPUT_DIR/seed_<s>) and mean ± spread "
+        "across them (eval.seeds).", default=None)
+
+    def __post_init__(self) -> None:
+        self.seed_values()  # a malformed --seeds fails before anything runs
+
+    def seed_values(self) -> list[int]:
+        if not self.seeds:
+            return []
+        try:
+            values = [int(part) for part in str(self.seeds).split(",") if part.strip()]
+        except ValueError:
+            raise ValueError(f"seeds must be comma-separated integers, got {self.seeds!r}") from None
+        if len(set(values)) != len(values) or not values:
+            raise ValueError(f"seeds must be distinct integers, got {self.seeds!r}")
+        return values
 
     def label(self) -> str:
         if self.name:

@@ -142,7 +142,8 @@ def problem_from_row(row: dict, where: str, benchmark: str) -> Problem:
     if benchmark == "mbpp_plus":
         task_id = mbpp.question_id(task_id.split("/")[-1])
     return unit_test_problem(
-        task_id, make_test_file(task_id, reference, entry, row["base_input"], row["plus_input"], float(row["atol"] or 0)),
+        task_id,
+        make_test_file(task_id, reference, entry, row["base_input"], row["plus_input"], float(row["atol"] or 0)),
         benchmark=benchmark, entry_point=entry, code_prompt=prompt,
         user_prompt=INSTRUCT_USER.format(prompt=prompt.strip()), assistant_prefix=INSTRUCT_PREFIX,
         reference=reference, num_base=len(row["base_input"]), num_plus=len(row["plus_input"]),
