@@ -70,6 +70,11 @@ def run_pipeline(cfg: PipelineConfig, *, stages: tuple[str, ...] = STAGES, force
     that fails raises (``RuntimeError`` from a training recipe, with its log path)."""
     check_stages(stages)
     check_stages(force)
+    if {"sft", "grpo"} & set(stages) and (cfg.sft.enabled or cfg.grpo.enabled):
+        from xcoder.train.versions import version_problems
+
+        if problems := version_problems():  # before any data work, not at the sft stage minutes later
+            raise UserError("; ".join(problems))
     console = console or Console(stderr=True)
     out = cfg.out
     out.mkdir(parents=True, exist_ok=True)

@@ -58,6 +58,10 @@ def main(script_args, training_args, model_args):
 
 
 if __name__ == "__main__":
+    from xcoder.train.versions import require_train_versions
+
+    require_train_versions()  # before parsing: an old transformers fails there, unclearly
+
     from xcoder.train.grpo import parse_args
 
     main(*parse_args())

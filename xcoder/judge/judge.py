@@ -22,6 +22,7 @@ from xcoder.config import help_field
 from xcoder.judge.compare import COMPARE_MODES, compare_values, describe_mismatch, loads_json, stdout_comparator
 from xcoder.judge.result import JudgeResult, RunOutput, TestResult, Verdict
 from xcoder.judge.sandbox import SANDBOX_KINDS, Worker, WorkerDied, WorkerError, WorkerSpec
+from xcoder.judge.unittests import TEST_FILE_NAME, TestFileError, solution_test_module, results_of_run
 from xcoder.problem import Problem, TestCase
 
 
@@ -47,6 +48,9 @@ class JudgeConfig:
         "Interpreter that runs judged code (needs sortedcontainers for LeetCode parity).", default=sys.executable)
     max_processes: int = help_field(
         "Processes/threads a program may have at once (enforced when a private uid is available).", default=64)
+    test_file_timeout: float = help_field(
+        "Wall-clock limit in seconds for a unit-test problem's whole pytest run (collection and every test; "
+        "KodCode uses 30). total_timeout, when smaller, bounds it too.", default=30.0)
 
     def __post_init__(self) -> None:
         if self.compare not in COMPARE_MODES:
@@ -55,6 +59,8 @@ class JudgeConfig:
             raise ValueError(f"sandbox must be one of {', '.join(SANDBOX_KINDS)}, not {self.sandbox!r}")
         if self.timeout <= 0:
             raise ValueError("timeout must be positive")
+        if self.test_file_timeout <= 0:
+            raise ValueError("test_file_timeout must be positive")
 
     @property
     def n_workers(self) -> int:
@@ -148,14 +154,20 @@ class Judge:
     def judge(self, problem: Problem, code: str, **overrides) -> JudgeResult:
         """Judge one program on a problem's tests. Never raises for anything the program does."""
         cfg = replace(self.config, **overrides) if overrides else self.config
-        if not problem.tests:
+        if not problem.has_tests:
             return JudgeResult.judge_error(f"problem {problem.question_id!r} has no tests")
+        total = _expected_total(problem)
         if not isinstance(code, str):
-            return JudgeResult.judge_error(f"code must be a string, got {type(code).__name__}", len(problem.tests))
+            return JudgeResult.judge_error(f"code must be a string, got {type(code).__name__}", total)
+        if problem.is_unittest:
+            try:
+                solution_test_module(problem.test_file)
+            except TestFileError as exc:
+                return JudgeResult.judge_error(f"problem {problem.question_id!r}: {exc}", total)
         try:
             worker = self._acquire()
         except WorkerError as exc:
-            return JudgeResult.judge_error(str(exc), len(problem.tests))
+            return JudgeResult.judge_error(str(exc), total)
         try:
             return _Session(worker, problem, code, cfg).run()
         finally:
@@ -248,6 +260,8 @@ class _Session:
                 pass
 
     def _run_tests(self) -> JudgeResult:
+        if self.problem.is_unittest:
+            return self._run_test_file()
         tests = self.problem.tests
         results: list[TestResult] = []
         try:
@@ -274,6 +288,46 @@ class _Session:
         except WorkerError as exc:
             return JudgeResult.judge_error(str(exc), len(tests), self.worker.isolation)
         return self._result(results)
+
+    def _run_test_file(self) -> JudgeResult:
+        """A unit-test problem: one pytest run of the test file, one result per collected test."""
+        isolation, qid = self.worker.isolation, self.problem.question_id
+        timeout = self.cfg.test_file_timeout
+        if self.cfg.total_timeout is not None:
+            timeout = min(timeout, self.cfg.total_timeout)
+        try:
+            loaded = self._call({**self._load_msg("main", self.code, None), "mode": "pytest",
+                                 "exitfirst": self.cfg.stop_on_first_failure}, 60)
+            if not loaded.get("ok"):
+                # pytest would fail collecting: importing solution raises the same error.
+                error = loaded.get("error", "compile error")
+                return self._result_of([TestResult(Verdict.RUNTIME_ERROR, 0.0, error, f"collecting the tests failed: "
+                                                   f"solution.py: {error}", TEST_FILE_NAME)])
+            replies: list[dict] = []
+            self._stream([solution_test_module(self.problem.test_file)], lambda r: bool(replies.append(r)) or True,
+                         stop_on_failure=False, timeout=timeout)
+        except WorkerDied as exc:
+            return self._result_of([TestResult(Verdict.RUNTIME_ERROR, message=f"the program killed the judge worker ({exc})",
+                                               name=TEST_FILE_NAME)])
+        except WorkerError as exc:
+            return JudgeResult.judge_error(str(exc), 1, isolation)
+        reply = replies[0] if replies else {"status": "lost"}
+        if reply.get("status") == "setup_error":
+            return JudgeResult.judge_error(f"problem {qid!r}: {reply.get('error', 'setup error')}", 1, isolation)
+        run = self._to_result(reply)
+        try:
+            results = results_of_run(reply, run, self.problem.test_file)
+        except TestFileError as exc:
+            return JudgeResult.judge_error(f"problem {qid!r}: {exc}", 1, isolation)
+        if run.stderr and results:
+            results[-1].stderr = results[-1].stderr or run.stderr
+        return self._result_of(results)
+
+    def _result_of(self, tests: list[TestResult]) -> JudgeResult:
+        """The result of a sample whose tests are all in ``tests`` (a unit-test problem's)."""
+        passed = sum(t.verdict is Verdict.ACCEPTED for t in tests)
+        failing = next((t.verdict for t in tests if t.verdict not in (Verdict.ACCEPTED, Verdict.SKIPPED)), None)
+        return JudgeResult(failing or Verdict.ACCEPTED, passed, len(tests), tests, self.worker.isolation)
 
     def _streamed_tests(self) -> list[TestResult]:
         """All tests in one request; results stream back and are compared here as they come."""
@@ -311,19 +365,21 @@ class _Session:
                 break
         return results
 
-    def _stream(self, inputs: list[str], take, stop_on_failure: bool) -> None:
+    def _stream(self, inputs: list[str], take, stop_on_failure: bool, timeout: float | None = None) -> None:
         """Run the loaded program on ``inputs`` in one request. ``take(reply)`` sees each result
-        in order and returns False to stop the rest (the worker then ends the running test)."""
+        in order and returns False to stop the rest (the worker then ends the running test).
+        ``timeout``: per input, the config's by default."""
+        timeout = self.cfg.timeout if timeout is None else timeout
         msg = {
             "op": "tests", "slot": "main", "inputs": inputs, "stop_on_first_failure": stop_on_failure,
-            "total_timeout": self.cfg.total_timeout, "timeout": self.cfg.timeout, **self._limits(),
+            "total_timeout": self.cfg.total_timeout, "timeout": timeout, **self._limits(),
             "end": not self.problem.checker,  # nothing else runs in this sample afterwards
         }
         self.worker.send(msg)
         stopped = False
         while True:
             # The worker enforces every per-test limit itself; this only guards against a stuck worker.
-            reply = self.worker.receive(self.cfg.timeout + 30)
+            reply = self.worker.receive(timeout + 30)
             if "i" not in reply:  # the stream's last message
                 if reply.get("error"):
                     raise WorkerError(f"judge worker refused the tests: {reply['error']}")
@@ -447,6 +503,11 @@ _FAILURES = {
     "budget": Verdict.TIME_LIMIT,
 }
 BUDGET_MESSAGE = "sample time budget exhausted"
+
+
+def _expected_total(problem: Problem) -> int:
+    """How many tests a result counts before any has run (a unit-test file: one, until collected)."""
+    return len(problem.tests) if not problem.is_unittest else 1
 
 
 def config_fields() -> list[str]:

@@ -26,6 +26,7 @@ class TestResult:
     time: float = 0.0
     stderr: str = ""
     message: str = ""  # short explanation: first differing line, exception, signal...
+    name: str = ""  # the test's name where it has one: a unit-test problem's pytest node id
 
 
 @dataclass

@@ -2,8 +2,9 @@
 
 ``serve`` is all a child ever runs. ``apply_limits`` confines it, once, before any judged code;
 then it runs tests one after another in-process, each with fresh file descriptors (received from
-the worker: stdin, stdout, stderr, a status memfd, and a functional test's arguments), globals
-and std streams. After a test that does not end normally the child exits, and the worker forks a
+the worker: stdin, stdout, stderr, a status memfd, and a functional test's arguments or a unit-test
+file), globals and std streams. A unit-test problem (``pytest`` mode) is one such run: pytest runs
+the whole file (``testfile.py``). After a test that does not end normally the child exits, and the worker forks a
 new one for the next test.
 """
 
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from .cleanup import wipe_scratch
 from .libc import PR_SET_PDEATHSIG, prctl
+from .testfile import run_test_file
 
 if TYPE_CHECKING:
     from .zygote import _Slot
@@ -104,7 +106,9 @@ def _serve_tests(slot: _Slot, sock: socket.socket, scratch: str, prelude: dict) 
         if os.listdir(scratch):
             wipe_scratch(scratch)  # files from earlier tests must not survive into this one
         args = None
-        if len(fds) > 4:  # functional arguments, one JSON value per line
+        if len(fds) > 4 and slot.mode == "pytest":  # the unit-test file
+            args = _read_text(4)
+        elif len(fds) > 4:  # functional arguments, one JSON value per line
             try:
                 args = _read_args(4)
             except ValueError as exc:
@@ -125,6 +129,8 @@ def _serve_tests(slot: _Slot, sock: socket.socket, scratch: str, prelude: dict) 
                     exec(slot.code, ns)
                     module_ns = ns
                 exit_code = _call(ns, slot.func_name, args, report)
+            elif slot.mode == "pytest":
+                exit_code = run_test_file(slot.source, args, scratch, slot.exitfirst, report)
             else:
                 exec(slot.code, ns)
         except SystemExit as exc:
@@ -184,16 +190,20 @@ def _plain(value):
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def _read_args(fd: int) -> list:
-    """Read and parse a functional test's arguments from ``fd`` (then closed)."""
+def _read_text(fd: int) -> str:
+    """Read all of ``fd`` (then closed) as text."""
     chunks = []
     try:
         while chunk := os.read(fd, 1 << 20):
             chunks.append(chunk)
     finally:
         os.close(fd)
-    text = b"".join(chunks).decode("utf-8", "surrogateescape")
-    return [json.loads(line) for line in text.split("\n")]
+    return b"".join(chunks).decode("utf-8", "surrogateescape")
+
+
+def _read_args(fd: int) -> list:
+    """Read and parse a functional test's arguments from ``fd`` (then closed)."""
+    return [json.loads(line) for line in _read_text(fd).split("\n")]
 
 
 def _report_and_exit(report: dict) -> None:
