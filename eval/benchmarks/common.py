@@ -96,8 +96,9 @@ def unit_test_file(problem: Problem) -> str | None:
 
 
 def _parses(text: str) -> bool:
+    """Whether ``text`` compiles (not only parses: ``return`` at top level parses but is an error)."""
     try:
-        ast.parse(text)
+        compile(text, "<program>", "exec", dont_inherit=True)
     except (SyntaxError, ValueError):
         return False
     return True
@@ -159,4 +160,6 @@ def extract_program(problem: Problem, output: str, code: str | None = None, mode
                 code = body
     if code is None or not code.strip():
         return None
-    return assemble(meta.get("code_prompt", ""), code, meta.get("entry_point"))
+    program = assemble(meta.get("code_prompt", ""), code, meta.get("entry_point"))
+    suffix = meta.get("solution_suffix")  # MBPP's setup code, which its functions may use (one namespace there)
+    return f"{program.rstrip()}\n\n{suffix}\n" if suffix else program

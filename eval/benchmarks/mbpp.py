@@ -9,7 +9,9 @@ evaluated when the file has them (``split="test"``; ``"all"`` keeps every row). 
 ``Mbpp/<task_id>``, as EvalPlus names them.
 
 Prompt: the MBPP paper's instruction (task text and the tests the code must pass). Graded as a
-unit-test problem: ``test_setup_code`` (or ``test_imports``) then one test function per assert.
+unit-test problem: ``test_setup_code`` (or ``test_imports``) then one test function per assert. MBPP's
+own harness runs code, setup and asserts in one namespace, so the setup is also appended to the
+program (a reference such as ``return Counter(...)`` may rely on the setup's import).
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ def problem_from_row(row: dict, where: str) -> Problem:
         qid, make_test_file(setup, asserts), benchmark="mbpp", entry_point=entry_point(asserts), code_prompt="",
         user_prompt=USER_PROMPT.format(text=text.strip(), tests="\n".join(a.strip() for a in asserts)),
         question_content=text, reference=str(row.get("code") or "").replace("\r\n", "\n"),
+        # MBPP runs code, setup and asserts in one namespace: the setup's names are the solution's too.
+        solution_suffix=setup.strip(),
     )
 
 
