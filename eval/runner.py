@@ -191,6 +191,9 @@ def _judge(
                         row["error"] = res.error
                     if getattr(res, "reason", None):  # lcb semantics: why LCB's runner differs
                         row["reason"] = res.reason
+                    failing = next((t for t in res.tests if t.verdict.value not in ("accepted", "skipped")), None)
+                    if failing is not None:  # what eval.variants needs to explain a differing verdict
+                        row["failure"] = {"verdict": failing.verdict.value, "message": failing.message[:300]}
                     if res.verdict is not Verdict.JUDGE_ERROR:
                         appender.write(row)
                     verdicts[(q, i)] = row
@@ -307,7 +310,7 @@ def _extra_scores(cfg: EvalConfig, out: Path, selection: Any, by_id: dict[str, P
         judged = _judge(replace(cfg, judge=variant.judge), out, variant.problems, sub, variant.salt)
         lcb_side = "variant" if getattr(variant.judge, "semantics", None) == "lcb" else (
             "official" if getattr(cfg.judge, "semantics", None) == "lcb" else None)
-        variants[variant.name] = rescore(variant, rows, judged, verdicts, n, lcb_side)
+        variants[variant.name] = rescore(variant, rows, judged, verdicts, n, lcb_side, codes)
         for row in rows:
             if row["question_id"] in variant.problems:
                 row.setdefault("graded_by_variant", {})[variant.name] = [

@@ -65,7 +65,8 @@ def hash_text(text: str) -> str:
 
 
 def rescore(variant: Variant, rows: list[dict[str, Any]], verdicts: dict[tuple[str, int], dict[str, Any]],
-            official: dict[tuple[str, int], dict[str, Any]], n: int, lcb_side: str | None = None) -> dict[str, Any]:
+            official: dict[tuple[str, int], dict[str, Any]], n: int, lcb_side: str | None = None,
+            codes: dict[tuple[str, int], str] | None = None) -> dict[str, Any]:
     """The variant's scores and how it differs from the official grading.
 
     ``rows`` are the runner's per-problem rows (``verdicts`` = official outcomes per sample);
@@ -83,8 +84,13 @@ def rescore(variant: Variant, rows: list[dict[str, Any]], verdicts: dict[tuple[s
                 new = v["verdict"] == "accepted"
                 if new != ok:
                     changed += 1
-                    tagged = v if lcb_side == "variant" else official.get((qid, i), {})
-                    reasons[tagged.get("reason") or _default_reason(variant, new)] += 1
+                    off = official.get((qid, i), {})
+                    why = None
+                    if lcb_side is not None:
+                        lcb_row, xcoder_row = (v, off) if lcb_side == "variant" else (off, v)
+                        why = explain_semantics((codes or {}).get((qid, i), ""), xcoder_row, lcb_row,
+                                                by_functional=variant.problems[qid].is_functional)
+                    reasons[why or _default_reason(variant, new)] += 1
                     if qid not in differing_problems:
                         differing_problems.append(qid)
                 ok = new
@@ -96,6 +102,31 @@ def rescore(variant: Variant, rows: list[dict[str, Any]], verdicts: dict[tuple[s
     out["differing_by_reason"] = dict(reasons.most_common())
     out["differing_problems"] = differing_problems
     return out
+
+
+def _as_result(row: dict[str, Any]) -> Any:
+    """A judge result rebuilt from a cached verdict row (verdict, reason, first failing test)."""
+    from xcoder.judge.result import JudgeResult, TestResult, Verdict
+
+    failure = row.get("failure")
+    tests = [TestResult(Verdict(failure["verdict"]), message=failure.get("message", ""))] if failure else []
+    result = JudgeResult(Verdict(row.get("verdict", "judge_error")), row.get("passed", 0), row.get("total", 0), tests)
+    if hasattr(result, "reason"):
+        result.reason = row.get("reason", "")
+    return result
+
+
+def explain_semantics(code: str, xcoder_row: dict[str, Any], lcb_row: dict[str, Any],
+                      by_functional: bool) -> str | None:
+    """The LCB mechanism behind a verdict that differs between the semantics: the lcb result's
+    reason tag, else the judge's classifier (``xcoder.judge.lcb.explain_difference``)."""
+    if lcb_row.get("reason"):
+        return lcb_row["reason"]
+    try:
+        from xcoder.judge.lcb import explain_difference  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return explain_difference(code, _as_result(xcoder_row), _as_result(lcb_row), by_functional)
 
 
 def _default_reason(variant: Variant, now_accepted: bool) -> str:
