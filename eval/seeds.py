@@ -37,7 +37,7 @@ def _metrics(results: dict[str, Any]) -> dict[str, float]:
             out[f"{d} avg@{n}"] = value
     if results.get("overall_without_errata", {}).get(f"avg@{n}") is not None:
         out[f"avg@{n} without errata"] = results["overall_without_errata"][f"avg@{n}"]
-    for name, v in (results.get("variants") or {}).items():
+    for v in (results.get("variants") or {}).values():
         if v["overall"].get(f"avg@{n}") is not None:
             out[f"avg@{n} {v['label']}"] = v["overall"][f"avg@{n}"]
     return out

@@ -4,7 +4,8 @@ how long completions are by outcome (long wrong answers and truncations are wher
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 
 def completion_stats(gens: Mapping[tuple[str, int], Any], rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -51,7 +51,7 @@ def make_variants(judge: JudgeConfig, by_id: dict[str, Problem], checkers: dict[
             salt = "checkers:" + ",".join(f"{q}={hash_text(p.checker or '')}" for q, p in sorted(problems.items()))
             variants.append(Variant("checkers", "checker-corrected", judge, problems, salt))
     if other_semantics and has_semantics():
-        chosen = getattr(judge, "semantics")
+        chosen = judge.semantics
         other = next(s for s in SEMANTICS if s != chosen)
         variants.append(Variant(f"semantics_{other}", f"{other} semantics", replace(judge, **{"semantics": other}),
                                 dict(by_id)))

@@ -17,8 +17,10 @@ from eval.errata import (
     errata_version,
     load_errata,
     load_errata_document,
-    main as errata_main,
     parse_errata_markdown,
+)
+from eval.errata import (
+    main as errata_main,
 )
 from eval.generate import Generation, GenerationConfig, SamplingConfig
 from eval.report import paper_table, problems_label, summary_row

@@ -13,8 +13,9 @@ import ast
 import gzip
 import json
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from xcoder.extract import completion_text, extract_code, strip_reasoning
 from xcoder.problem import Problem, ProblemFormatError
