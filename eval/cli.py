@@ -66,8 +66,11 @@ def run(
     from eval.report import paper_table, summary_row
     from eval.runner import RunStateError, run_eval
 
+    from xcoder.cancel import cancellable
+
     try:
-        results = run_eval(config)
+        with cancellable("rerun the same command to resume (cached generations and verdicts are reused)"):
+            results = run_eval(config)
     except (DatasetError, GenerationError, RunStateError, ValueError, FileNotFoundError) as exc:
         raise fail(str(exc)) from None
     sys.stdout.write(paper_table([summary_row(results)]))

@@ -91,3 +91,28 @@ def test_a_second_ctrl_c_exits_at_once(tmp_path):
     proc.send_signal(signal.SIGINT)
     rc, err, took = stop(proc, signal.SIGINT)
     assert rc == 130 and took < 5 and "Traceback" not in err, err
+
+
+def test_eval_stops_caches_verdicts_and_resumes(tmp_path):
+    fixture = ROOT / "tests" / "fixtures" / "lcb_mini"
+    solutions = json.loads((fixture / "solutions.json").read_text())
+    slow = "import time\ntime.sleep(0.4)\n"
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text("".join(json.dumps({"question_id": q, "code_list": [slow + s["correct"] + f"\n# {i}"
+                                                                            for i in range(6)]}) + "\n"
+                               for q, s in solutions.items()))
+    out = tmp_path / "run"
+    args = ["eval", "--backend", "samples", "--samples", str(samples), "--dataset", str(fixture), "--output-dir",
+            str(out), "--judge-workers", "2", "--timeout", "5"]
+    proc = start(*args)
+    wait_for(lambda: lines(out / "verdicts.jsonl") >= 3, proc=proc)
+    rc, err, took = stop(proc)
+    assert rc == 130 and took < 5 and "Traceback" not in err, (rc, took, err)
+    assert "verdicts cached in" in err and "rerun the same command" in err, err
+    kept = lines(out / "verdicts.jsonl")
+    assert kept >= 3 and not (out / "eval_results.json").exists()
+    again = subprocess.run([sys.executable, "-m", "xcoder.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                           timeout=300)
+    assert again.returncode == 0, again.stderr
+    total = sum(len(r["code_list"]) for r in map(json.loads, samples.read_text().splitlines()))
+    assert lines(out / "verdicts.jsonl") == total  # the kept verdicts were not judged twice
