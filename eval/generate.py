@@ -331,7 +331,7 @@ class OpenAIBackend(Backend):
     def generate(self, jobs: Sequence[Job], on_result: OnResult) -> None:
         import asyncio
 
-        from xcoder.llm import ChatRequest, LLMClient, LLMHTTPError
+        from xcoder.llm import ChatRequest, LLMClient, LLMHTTPError, LLMUnavailable
 
         s = self.sampling
         keys = [(job.problem.question_id, i) for job in jobs for i in job.samples]
@@ -342,6 +342,10 @@ class OpenAIBackend(Backend):
 
         async def run() -> None:
             async with LLMClient(self.config) as llm:
+                try:
+                    await llm.preflight()
+                except LLMUnavailable as err:
+                    raise GenerationError(str(err)) from None
                 stream = llm.chat_stream(requests, description=f"generating ({self.name})")
                 async for index, res in stream:
                     qid, i = keys[index]
