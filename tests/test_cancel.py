@@ -116,3 +116,31 @@ def test_eval_stops_caches_verdicts_and_resumes(tmp_path):
     assert again.returncode == 0, again.stderr
     total = sum(len(r["code_list"]) for r in map(json.loads, samples.read_text().splitlines()))
     assert lines(out / "verdicts.jsonl") == total  # the kept verdicts were not judged twice
+
+
+def test_gen_stops_commits_finished_items_and_resumes(tmp_path):
+    import yaml
+
+    from tests.datagen_fake import ScriptedModel
+    from xcoder.llm.testing import FakeChatServer
+
+    with FakeChatServer(ScriptedModel(), latency=0.5) as server:
+        cfg = tmp_path / "gen.yaml"
+        out = tmp_path / "run"
+        cfg.write_text(yaml.safe_dump({"output_dir": str(out), "seeds": {"limit": 10}, "flush_every": 1,
+                                       "flush_seconds": 0.1, "item_concurrency": 2,
+                                       "llm": {"base_url": server.url, "model": "fake-model", "max_concurrency": 2}}))
+        args = ["gen", "run", "--config", str(cfg), "--stages", "features", "--no-progress"]
+        proc = start(*args)
+        wait_for(lambda: len(list((out / "features").glob("part-*.done.json"))) >= 1, proc=proc)
+        rc, err, took = stop(proc, signal.SIGTERM)
+        assert rc == 143 and took < 5 and "Traceback" not in err, (rc, took, err)
+        assert "committed" in err and "rerun the same command" in err, err
+        manifest = json.loads((out / "features" / "manifest-000of001.json").read_text())
+        assert not manifest["finished"] and 0 < manifest["items_done"] < 10
+        sent = server.request_count
+        again = subprocess.run([sys.executable, "-m", "xcoder.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                               timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert again.returncode == 0, again.stderr
+        assert "features: 10 kept" in again.stdout
+        assert server.request_count - sent <= 10 - manifest["items_done"] + 2  # committed items were not redone
