@@ -93,6 +93,7 @@ def test_a_second_ctrl_c_exits_at_once(tmp_path):
     assert rc == 130 and took < 5 and "Traceback" not in err, err
 
 
+@pytest.mark.slow  # ~35 s on 2 shared cores: the rerun judges the whole fixture
 def test_eval_stops_caches_verdicts_and_resumes(tmp_path):
     fixture = ROOT / "tests" / "fixtures" / "lcb_mini"
     solutions = json.loads((fixture / "solutions.json").read_text())
