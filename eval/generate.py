@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from xcoder import cancel
 from xcoder.config import help_field
 from xcoder.hashing import seed_from_text
 from xcoder.problem import Problem
@@ -29,6 +30,7 @@ from xcoder.prompts import DEFAULT_SYSTEM_PROMPT, build_messages, build_prompt_t
 log = logging.getLogger("eval.generate")
 
 BACKENDS = ("transformers", "vllm", "openai", "samples")
+DEFAULT_N = 8
 
 
 class GenerationError(RuntimeError):
@@ -39,7 +41,8 @@ class GenerationError(RuntimeError):
 class SamplingConfig:
     """How completions are sampled. Defaults follow X-Coder's LiveCodeBench protocol."""
 
-    n: int = help_field("Samples per problem (avg@n).", default=8)
+    n: int | None = help_field(
+        "Samples per problem (avg@n); default 8, or the samples file's count with the samples backend.", default=None)
     temperature: float = help_field("Sampling temperature.", default=0.6)
     top_p: float = help_field("Nucleus sampling.", default=0.95)
     top_k: int | None = help_field("Top-k sampling (default: the backend's, no top-k).", default=None)
@@ -48,7 +51,7 @@ class SamplingConfig:
     seed: int = help_field("Run seed; each sample's seed is derived from it and the question id.", default=0)
 
     def __post_init__(self) -> None:
-        if self.n < 1:
+        if self.n is not None and self.n < 1:
             raise ValueError(f"n must be >= 1, got {self.n}")
         if self.max_tokens < 1:
             raise ValueError(f"max_tokens must be >= 1, got {self.max_tokens}")
@@ -201,11 +204,19 @@ class TransformersBackend(Backend):
                 kwargs["top_k"] = s.top_k
         else:
             kwargs.update(do_sample=False)
+        from transformers import StoppingCriteria, StoppingCriteriaList
+
+        class _StopRequested(StoppingCriteria):  # a stop request ends the batch early; it is discarded
+            def __call__(self, input_ids: Any, scores: Any, **kw: Any) -> bool:
+                return cancel.requested()
+
         torch.manual_seed(seed)
         with torch.no_grad():
             out = self.model.generate(
-                input_ids=prompt_ids, attention_mask=torch.ones_like(prompt_ids), **kwargs
+                input_ids=prompt_ids, attention_mask=torch.ones_like(prompt_ids),
+                stopping_criteria=StoppingCriteriaList([_StopRequested()]), **kwargs
             )
+        cancel.check()
         eos = self.model.generation_config.eos_token_id
         eos_ids = set(eos if isinstance(eos, list) else [eos]) - {None}
         results = []
@@ -229,6 +240,7 @@ class TransformersBackend(Backend):
                     chunk = range(start, min(n, start + bs))
                     if not wanted.intersection(chunk):
                         continue
+                    cancel.check()
                     seed = seed_from_text(f"{self.sampling.seed}:{job.problem.question_id}:{start}")
                     prefix = str(job.problem.metadata.get("assistant_prefix") or "")  # prefilled: part of the answer
                     for i, (out, finish, ntok) in zip(chunk, self._sample_batch(ids, len(chunk), seed)):
@@ -275,6 +287,7 @@ class VLLMBackend(Backend):
             prefixes[job.problem.question_id] = str(job.problem.metadata.get("assistant_prefix") or "")
         with progress_bar(f"generating ({self.name})", total=len(items)) as advance:
             for start in range(0, len(items), self.gen.chunk_size):
+                cancel.check()
                 chunk = items[start : start + self.gen.chunk_size]
                 extra = {"top_k": s.top_k} if s.top_k else {}
                 params = [
@@ -321,7 +334,7 @@ class OpenAIBackend(Backend):
     def generate(self, jobs: Sequence[Job], on_result: OnResult) -> None:
         import asyncio
 
-        from xcoder.llm import ChatRequest, LLMClient, LLMHTTPError
+        from xcoder.llm import ChatRequest, LLMClient, LLMHTTPError, LLMUnavailable
 
         s = self.sampling
         keys = [(job.problem.question_id, i) for job in jobs for i in job.samples]
@@ -332,6 +345,10 @@ class OpenAIBackend(Backend):
 
         async def run() -> None:
             async with LLMClient(self.config) as llm:
+                try:
+                    await llm.preflight()
+                except LLMUnavailable as err:
+                    raise GenerationError(str(err)) from None
                 stream = llm.chat_stream(requests, description=f"generating ({self.name})")
                 async for index, res in stream:
                     qid, i = keys[index]
@@ -343,7 +360,7 @@ class OpenAIBackend(Backend):
                         on_result(Generation(qid, i, res.texts[0], res.finish_reasons[0],
                                              res.completion_tokens or None, res.reasoning[0]))
 
-        asyncio.run(run())
+        asyncio.run(cancel.watch(run()))
         if failed:
             raise GenerationError(
                 f"{len(failed)} sample(s) could not be generated (server unreachable or failing); the others "

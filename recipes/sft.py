@@ -12,10 +12,12 @@ from __future__ import annotations
 
 
 def main(script_args, training_args, model_args, dataset_args):
+    from xcoder.train.data_paths import check_data_paths
     from xcoder.train.finish import train_and_save
     from xcoder.train.sft import check_options, load_sft_dataset, make_trainer, prepare_model
 
     check_options(script_args, training_args)
+    check_data_paths(script_args, dataset_args)  # before the model is built or loaded
     model = prepare_model(script_args, training_args, model_args)
     dataset = load_sft_dataset(script_args, dataset_args, training_args)
     if training_args.eval_strategy != "no" and "test" not in dataset:
@@ -31,6 +33,11 @@ if __name__ == "__main__":
 
     require_train_versions()  # before parsing: an old transformers fails there, unclearly
 
+    from xcoder.cli_errors import UserError
+    from xcoder.train.data_paths import parse_or_exit, user_error_exit
     from xcoder.train.sft import parse_args
 
-    main(*parse_args())
+    try:
+        main(*parse_or_exit(parse_args))
+    except UserError as err:
+        user_error_exit(err)

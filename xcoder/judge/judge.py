@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import json
 import os
 import queue
@@ -15,9 +16,11 @@ import sys
 import threading
 import time
 import weakref
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, fields, replace
-from typing import Literal, Iterable, Sequence
+from typing import Callable, Iterable, Literal, Sequence
+
+from xcoder import cancel
 
 from xcoder.config import help_field
 from xcoder.judge.compare import COMPARE_MODES, compare_values, describe_mismatch, loads_json, stdout_comparator
@@ -99,6 +102,7 @@ class Judge:
         self._pid = os.getpid()
         self._idle: queue.LifoQueue[Worker] = queue.LifoQueue()
         self._count = 0
+        self._busy: set[Worker] = set()  # workers judging now, killed by abort()
         self._lock = threading.Lock()
         # Workers die with the *thread* that started them (PR_SET_PDEATHSIG), so one long-lived
         # thread starts them all, never a short-lived batch thread.
@@ -113,6 +117,12 @@ class Judge:
             self._reset_pool()
         if self._closed:
             raise WorkerError("judge is closed")
+        worker = self._take()
+        with self._lock:
+            self._busy.add(worker)
+        return worker
+
+    def _take(self) -> Worker:
         try:
             return self._idle.get_nowait()
         except queue.Empty:
@@ -131,6 +141,8 @@ class Judge:
             raise
 
     def _release(self, worker: Worker) -> None:
+        with self._lock:
+            self._busy.discard(worker)
         if worker.alive and not self._closed and os.getpid() == self._pid:
             self._idle.put(worker)
             return
@@ -151,6 +163,15 @@ class Judge:
         self._spawner.shutdown(wait=False)
         if self._executor is not None:
             self._executor.shutdown(wait=False)
+
+    def abort(self) -> None:
+        """Close the judge and kill the programs running now (on a stop request): their samples
+        end in errors that callers stopping anyway discard."""
+        self.close()
+        with self._lock:
+            busy = list(self._busy)
+        for worker in busy:
+            worker.kill()
 
     def __enter__(self) -> "Judge":
         return self
@@ -208,27 +229,54 @@ class Judge:
         """``run_outputs`` for many (code, inputs, fn_name) jobs in parallel; results in input order."""
         return self._parallel([lambda j=j: self.run_outputs(j[0], j[1], j[2], **overrides) for j in jobs], progress, description)
 
-    def _parallel(self, calls: list, progress: bool, description: str) -> list:
+    def _parallel(self, calls: list, progress: bool, description: str, on_result: Callable | None = None) -> list:
+        """Run ``calls`` on a thread pool; results in input order, each also given to
+        ``on_result(index, result)`` in this thread as it finishes. A stop request
+        (:mod:`xcoder.cancel`) cancels what has not started, kills running programs (closing the
+        judge) and raises :class:`~xcoder.cancel.Cancelled`; what ``on_result`` saw is all that finished."""
         results: list = [None] * len(calls)
-        with ThreadPoolExecutor(max_workers=max(1, min(self.config.n_workers, len(calls)))) as pool:
+        if not calls:
+            return results
+        pool = ThreadPoolExecutor(max_workers=max(1, min(self.config.n_workers, len(calls))))
+        stopped = False
+        try:
             futures = {pool.submit(call): i for i, call in enumerate(calls)}
+            pending = set(futures)
             if progress:
                 from xcoder.progress import progress_bar
 
-                with progress_bar(description, total=len(calls)) as advance:
-                    for fut in as_completed(futures):
-                        results[futures[fut]] = fut.result()
-                        advance()
+                bar = progress_bar(description, total=len(calls))
             else:
-                for fut in as_completed(futures):
-                    results[futures[fut]] = fut.result()
+                bar = contextlib.nullcontext(lambda n=1: None)
+            with bar as advance:
+                while pending:
+                    if cancel.requested():
+                        stopped = True
+                        break
+                    done, pending = wait(pending, timeout=cancel.POLL_SECONDS, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        i = futures[fut]
+                        results[i] = fut.result()
+                        if on_result is not None:
+                            on_result(i, results[i])
+                        advance()
+            if stopped:
+                for fut in pending:
+                    fut.cancel()
+                self.abort()
+                raise cancel.Cancelled(f"{len(calls) - len(pending)} of {len(calls)} finished")
+        finally:
+            pool.shutdown(wait=not stopped, cancel_futures=True)
         return results
 
     def judge_batch(
-        self, pairs: Iterable[tuple[Problem, str]], progress: bool = False, description: str = "judging", **overrides
+        self, pairs: Iterable[tuple[Problem, str]], progress: bool = False, description: str = "judging",
+        on_result: Callable[[int, JudgeResult], None] | None = None, **overrides
     ) -> list[JudgeResult]:
-        """Judge many (problem, code) pairs in parallel across workers; results in input order."""
-        return self._parallel([lambda p=p, c=c: self.judge(p, c, **overrides) for p, c in pairs], progress, description)
+        """Judge many (problem, code) pairs in parallel across workers; results in input order.
+        ``on_result(index, result)`` sees each result as it finishes (to stream or cache it)."""
+        return self._parallel([lambda p=p, c=c: self.judge(p, c, **overrides) for p, c in pairs], progress, description,
+                              on_result)
 
     async def judge_async(self, problem: Problem, code: str, **overrides) -> JudgeResult:
         """Awaitable form for asyncio callers (e.g. TRL's async reward functions)."""
