@@ -228,8 +228,9 @@ class ExecutionReward(Reward):
         if test_files is None and batch.column("solution") is not None:
             test_files = batch.column("test")  # raw KodCode rows
         if column is None and test_files is None:
-            warn_once(f"{self.name}:no-column", "%s: the dataset has no 'input_output' column (nor a unit-test 'test_file'); "
-                      "every completion gets None (execution rewards need the tests of each row)", self.name)
+            warn_once(f"{self.name}:no-column", "%s: the dataset has no 'input_output' column (nor a unit-test "
+                      "'test_file'); every completion gets None (execution rewards need the tests of each row)",
+                      self.name)
             return [None] * n, [""] * n
         column = column if column is not None else [None] * n
         ids = next((batch.column(c) for c in ID_COLUMNS if batch.column(c) is not None), None)

@@ -40,7 +40,8 @@ BANK = [
         correct="def sum_even(nums):\n    return sum(x for x in nums if x % 2 == 0)\n",
         wrong="def sum_even(nums):\n    return sum(nums)\n",
         test="from solution import sum_even\n\ndef test_mixed():\n    assert sum_even([1, 2, 3, 4]) == 6\n\n"
-             "def test_empty():\n    assert sum_even([]) == 0\n\ndef test_negative():\n    assert sum_even([-2, -3]) == -2\n",
+             "def test_empty():\n    assert sum_even([]) == 0\n\n"
+             "def test_negative():\n    assert sum_even([-2, -3]) == -2\n",
         outcomes=("ok",),
     ),
     KodBank(
@@ -65,7 +66,8 @@ BANK = [
         stub='def longest_run(nums: list) -> int:\n    """Length of the longest strictly increasing contiguous run.\n'
              '    >>> longest_run([1, 3, 5, 4, 7])\n    3\n    """\n',
         correct="def longest_run(nums):\n    best = cur = 0\n    for i, x in enumerate(nums):\n"
-                "        cur = cur + 1 if i and x > nums[i - 1] else 1\n        best = max(best, cur)\n    return best\n",
+                "        cur = cur + 1 if i and x > nums[i - 1] else 1\n"
+                "        best = max(best, cur)\n    return best\n",
         wrong="def longest_run(nums):\n    return len(nums)\n",
         test="from solution import longest_run\n\ndef test_empty():\n    assert longest_run([]) == 0\n\n"
              "def test_mixed():\n    assert longest_run([1, 3, 5, 4, 7]) == 3\n\ndef test_flat():\n"

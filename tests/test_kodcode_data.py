@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from xcoder.kodcode import difficulty_label, iter_rows, pass_percentage, rename_entry_point, strip_think, test_info_of
-from xcoder.problem import UNITTEST, ProblemFormatError, load_problems, problem_from_row
+from xcoder.problem import UNITTEST, load_problems, problem_from_row
 from xcoder.prompts import DEFAULT_SYSTEM_PROMPT, build_kodcode_messages, build_kodcode_user_prompt, kodcode_stub
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,7 +80,8 @@ def test_published_layouts_load_as_problems_from_files_directories_and_parquet(t
     old = {"conversation_id": "Prefill_00000009_C", "question": "def f():\n    '''One.'''\n",
            "solution": "def f():\n    return 1\n", "test_code": "def test_f():\n    assert f() == 1\n"}
     loaded = problem_from_row(old)
-    assert (loaded.question_id, loaded.metadata["style"], loaded.is_unittest) == ("Prefill_00000009_C", "complete", True)
+    assert (loaded.question_id, loaded.metadata["style"], loaded.is_unittest) == (
+        "Prefill_00000009_C", "complete", True)
 
 
 def test_a_missing_source_or_hub_id_is_one_clear_error(tmp_path):
@@ -199,7 +200,8 @@ def bad_rows() -> list[dict]:
     base = rows(RL_RELEASE)[0]
     return [
         {**base, "question_id": "bad_parse", "test": "def test_x(:\n    pass\n"},
-        {**base, "question_id": "bad_import", "test": "import no_such_test_dep_xyz\n\ndef test_x():\n    assert True\n"},
+        {**base, "question_id": "bad_import",
+         "test": "import no_such_test_dep_xyz\n\ndef test_x():\n    assert True\n"},
         {**base, "question_id": "bad_empty", "test": "import pytest\n\nX = 1\n"},
         {**base, "question_id": "good"},
     ]
@@ -239,8 +241,8 @@ def test_judging_bad_rows_and_a_hanging_sample_never_stalls(tmp_path):
     path.write_text("".join(json.dumps(r) + "\n" for r in bad_rows()))
     problems, _ = load_problems(path)
     good = rows(RL_RELEASE)[0]["solution"]
-    pairs = [(problems["bad_import"], good), (problems["bad_empty"], good), (problems["good"], "while True:\n    pass\n"),
-             (problems["good"], good)]
+    pairs = [(problems["bad_import"], good), (problems["bad_empty"], good),
+             (problems["good"], "while True:\n    pass\n"), (problems["good"], good)]
     start = time.monotonic()
     with Judge(JudgeConfig(workers=2, test_file_timeout=2)) as judge:
         results = judge.judge_batch(pairs)

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 STYLES = ("instruct", "complete")
 STYLE_SUFFIX = {"instruct": "I", "complete": "C"}

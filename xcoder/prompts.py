@@ -150,7 +150,8 @@ def build_kodcode_user_prompt(problem: Problem) -> str:
     return "\n".join(parts)
 
 
-def build_kodcode_messages(problem: Problem, system_prompt: str | None = DEFAULT_SYSTEM_PROMPT) -> list[dict[str, str]]:
+def build_kodcode_messages(problem: Problem,
+                           system_prompt: str | None = DEFAULT_SYSTEM_PROMPT) -> list[dict[str, str]]:
     """Chat messages for a KodCode problem (the one builder SFT, GRPO, data generation and
     ``--benchmark kodcode`` eval share); ``system_prompt=None`` omits the system turn."""
     messages: list[dict[str, str]] = []

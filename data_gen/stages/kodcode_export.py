@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from data_gen.config import KODCODE_STAGES, config_to_dict
 from data_gen.kodcode_records import KodSamples, KodTriplet
@@ -117,7 +118,8 @@ class KodExportStage(Stage):
     single_item = True
 
     def items(self) -> Iterable[WorkItem]:
-        self._triplets = self.ctx.read("kodcode_self_verify", KodTriplet) + self.ctx.read("kodcode_rewrite", KodTriplet)
+        self._triplets = (self.ctx.read("kodcode_self_verify", KodTriplet)
+                          + self.ctx.read("kodcode_rewrite", KodTriplet))
         self._samples = {s.question_id: s for s in self.ctx.read("kodcode_reject_sampling", KodSamples)}
         options = digest(json.dumps(config_to_dict(self.config.kodcode), sort_keys=True), 12)
         content = digest(" ".join(t.id for t in self._triplets) + "|" + " ".join(sorted(self._samples)), 12)

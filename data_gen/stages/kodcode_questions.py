@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import random
-from typing import Iterable
+from collections.abc import Iterable
 
 from data_gen.answers import looks_like_refusal
 from data_gen.kodcode_records import KodQuestion, marked

@@ -14,7 +14,7 @@ passing answer are dropped as ``no_passing_answer``; their KodCode-V1 and RL row
 from __future__ import annotations
 
 import asyncio
-from typing import Iterable
+from collections.abc import Iterable
 
 from data_gen.kodcode_records import KodResponse, KodSamples, KodTriplet
 from data_gen.records import Provenance
@@ -65,8 +65,9 @@ class KodRejectSamplingStage(Stage):
         triplet: KodTriplet = item.payload
         cfg = self.config.kodcode.reject_sampling
         result = await self.ctx.chat(triplet_messages(triplet, self.config), cfg, seed_parts=[triplet.id], n=cfg.n)
-        responses = await asyncio.gather(*(self.response(triplet, i, text, result.reasoning[i], result.finish_reasons[i])
-                                           for i, text in enumerate(result.texts)))
+        responses = await asyncio.gather(*(
+            self.response(triplet, i, text, result.reasoning[i], result.finish_reasons[i])
+            for i, text in enumerate(result.texts)))
         samples = KodSamples(
             id=make_id("kodsamples", triplet.id), question_id=triplet.id, responses=list(responses),
             pass_sequence=[int(r.passed) for r in responses],

@@ -11,7 +11,7 @@ the solution; a prose question must not contain the solution either.
 from __future__ import annotations
 
 import ast
-from typing import Iterable
+from collections.abc import Iterable
 
 from data_gen.kodcode_records import KodTriplet
 from data_gen.records import Provenance

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import ast
 import asyncio
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from data_gen.kodcode_records import KodAttempt, KodQuestion, KodTriplet, marked
 from data_gen.records import Provenance

@@ -101,8 +101,9 @@ def register(app: typer.Typer) -> None:
     def judge_command(
         config: JudgeConfig,
         problems: Path = typer.Option(..., "--problems",
-                                      help="Problem rows (LiveCodeBench, question_id + input_output, or KodCode-V1): a "
-                                      "JSONL/JSON/Parquet file, a directory of them, or a hub dataset id (train split)."),
+                                      help="Problem rows (LiveCodeBench, question_id + input_output, or KodCode-V1): "
+                                      "a JSONL/JSON/Parquet file, a directory of them, or a hub dataset id (its "
+                                      "train split)."),
         samples: Path = typer.Option(..., "--samples", exists=True, dir_okay=False,
                                      help='JSONL of {"question_id", "code_list": [...]}.'),
         out: Path = typer.Option(..., "--out", dir_okay=False,
