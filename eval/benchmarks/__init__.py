@@ -1,7 +1,7 @@
 """Benchmarks ``xcoder eval --benchmark`` reads, each from its public files on a local path.
 
 ``lcb`` (LiveCodeBench, :mod:`eval.dataset`), ``humaneval``, ``mbpp``, ``humaneval_plus`` and
-``mbpp_plus`` (EvalPlus). The function-completion benchmarks load as unit-test problems carrying
+``mbpp_plus`` (EvalPlus), and ``kodcode`` (KodCode-V1 rows, :mod:`eval.benchmarks.kodcode`). The function-completion benchmarks load as unit-test problems carrying
 their prompt in ``Problem.metadata`` (:mod:`eval.benchmarks.common`); :func:`program_for` turns a
 sample into the program judged, for every benchmark.
 """
@@ -13,8 +13,8 @@ from pathlib import Path
 from xcoder.extract import extract_code
 from xcoder.problem import Problem
 
-BENCHMARKS = ("lcb", "humaneval", "mbpp", "humaneval_plus", "mbpp_plus")
-FUNCTION_BENCHMARKS = BENCHMARKS[1:]
+BENCHMARKS = ("lcb", "humaneval", "mbpp", "humaneval_plus", "mbpp_plus", "kodcode")
+FUNCTION_BENCHMARKS = ("humaneval", "mbpp", "humaneval_plus", "mbpp_plus")
 
 
 def load_benchmark(name: str, path: str | Path) -> list[Problem]:
@@ -31,6 +31,10 @@ def load_benchmark(name: str, path: str | Path) -> list[Problem]:
         from eval.benchmarks import evalplus
 
         return evalplus.load(path, name)
+    if name == "kodcode":
+        from eval.benchmarks import kodcode
+
+        return kodcode.load(path)
     raise ValueError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
 
 
