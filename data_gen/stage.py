@@ -49,6 +49,7 @@ class ItemResult:
     records: list[Record] = field(default_factory=list)
     dropped: Counter = field(default_factory=Counter)
     kept: int | None = None
+    notes: Counter = field(default_factory=Counter)  # counted events that drop nothing (stage report)
 
     def drop(self, reason: str, count: int = 1) -> None:
         if count:
