@@ -167,7 +167,8 @@ class VerifyConfig:
                                     "share of the tests.", default=0.8)
     max_constant_pass: float = _help("A program printing one constant output may pass at most this share of the "
                                      "tests (judged with the checker when there is one).", default=0.8)
-    balance: str = _help("What unbalanced suites get: 'drop', 'flag' or 'off'.", default="drop")
+    balance: str = _help("What unbalanced suites get: 'drop', 'flag' (kept, listed in the row's flags: a yes/no "
+                         "task is often legitimately lopsided) or 'off'.", default="flag")
 
     def __post_init__(self) -> None:
         if self.ties not in ("drop", "first"):
