@@ -109,8 +109,9 @@ def test_bundled_config_loads_and_unknown_or_mistyped_keys_name_their_path(tmp_p
 
 def test_prompt_files_render_and_holes_are_errors(tmp_path):
     names = sorted(p.stem for p in PROMPTS_DIR.glob("*.md"))
-    assert names == ["evolve_breadth", "evolve_depth", "features", "task_atcoder", "task_codeforces", "task_leetcode",
-                     "task_select", "test_generator", "test_inputs", "test_validator"]
+    assert names == ["brute_force", "checker", "evolve_breadth", "evolve_depth", "features", "program_repair",
+                     "task_atcoder", "task_codeforces", "task_leetcode", "task_select", "test_generator", "test_inputs",
+                     "test_validator"]
     prompt = load_prompt("features")
     assert prompt.placeholders == {"code"}
     assert "print(1)" in prompt.render(code="print(1)")
