@@ -146,7 +146,8 @@ class VerifyConfig:
         "Brute-force cross-check of the voted outputs of small inputs: 'drop_task' (any disagreement drops the "
         "task), 'drop_test' (drop the disagreeing tests), 'flag' (keep, listed in the row's flags) or 'off'.",
         default="drop_task")
-    cross_check_scales: list[str] = _help("Test scales the brute-force solver is run on.",
+    cross_check_scales: list[str] = _help(
+        "Test scales the brute-force solver is run on (every scale when it says it is not slow at the limits).",
                                           default_factory=lambda: ["sample", "small", "edge", "boundary"])
     cross_check_timeout: float = _help("Seconds the brute-force solver may take per small input.", default=4.0)
     mutants: int = _help("Golden-solution mutants (operator, constant, boundary; made with ast) run to score "
