@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.xcoder-setup
 
-.PHONY: setup test demo bench clean
+.PHONY: setup test demo bench gpu-check clean
 
 setup: $(STAMP)
 
@@ -22,6 +22,12 @@ demo: setup
 bench: setup
 	$(PY) benchmarks/judge_throughput.py
 	$(PY) benchmarks/judge_throughput.py --host-mb 2000
+
+# On a GPU machine with torch (CUDA) and the train extra installed: environment report, packed-batch
+# correctness per attention implementation, the tiny pipeline and SFT throughput, ~8 min, offline,
+# installs nothing (scripts/gpu_check.sh); results in runs/gpu-check/<time>/.
+gpu-check:
+	PYTHON="$${PYTHON:-$(if $(wildcard $(PY)),$(PY),python3)}" bash scripts/gpu_check.sh
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

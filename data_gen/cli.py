@@ -60,8 +60,9 @@ def _run(config_path: Path, stages: list[str], shard: Optional[str], output_dir:
          no_progress: bool) -> None:
     from rich.console import Console
 
-    from data_gen.runner import StageNotReady, run_stage, run_stages
+    from data_gen.runner import EndpointError, StageNotReady, run_stage, run_stages
     from data_gen.storage import parse_shard
+    from xcoder.cancel import cancellable
 
     with user_errors():
         config = _load(config_path, output_dir)
@@ -69,14 +70,18 @@ def _run(config_path: Path, stages: list[str], shard: Optional[str], output_dir:
             shard_tuple = parse_shard(shard)
         except ValueError as err:
             raise UserError(str(err)) from None
+        out = Path(config.output_dir)
+        if out.exists() and not out.is_dir():
+            raise UserError(f"output_dir {out} is a file, not a directory")
     try:
-        if force:
-            for name in stages:
-                summary = run_stage(config, name, shard_tuple, force=True, progress=not no_progress)
-                Console().print(summary.table())
-        else:
-            run_stages(config, stages, shard_tuple, progress=not no_progress)
-    except (StageNotReady, FileNotFoundError) as err:
+        with cancellable("rerun the same command to resume (committed items and LLM answers are kept)"):
+            if force:
+                for name in stages:
+                    summary = run_stage(config, name, shard_tuple, force=True, progress=not no_progress, strict=True)
+                    Console().print(summary.table())
+            else:
+                run_stages(config, stages, shard_tuple, progress=not no_progress)
+    except (StageNotReady, EndpointError, FileNotFoundError) as err:
         raise fail(str(err), code=1) from None
 
 

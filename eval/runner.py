@@ -19,11 +19,11 @@ import json
 import logging
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from eval.benchmarks import program_for
 from eval.dataset import DatasetConfig, load_selection
 from eval.generate import (
     Generation,
@@ -34,8 +34,8 @@ from eval.generate import (
     make_backend,
 )
 from eval.scoring import ProblemScore, score, score_group
+from xcoder.cancel import Cancelled
 from xcoder.config import config_to_dict, help_field
-from xcoder.extract import extract_code
 from xcoder.hashing import digest, fingerprint
 from xcoder.io import JsonlAppender, atomic_write_json, atomic_write_jsonl, iter_jsonl_tolerant
 from xcoder.judge import JudgeConfig
@@ -71,6 +71,23 @@ class EvalConfig:
         "Which fenced block is the program: last (as LCB), first, longest.", default="last")
     overwrite: bool = help_field("Discard caches in the output dir made with other settings.", default=False)
     progress: bool = help_field("Reserved for switching progress bars off; not read yet.", default=True)
+    seeds: str | None = help_field(
+        "Comma-separated run seeds, e.g. 0,1,2: one run per seed (in OUTPUT_DIR/seed_<s>) and mean ± spread "
+        "across them (eval.seeds).", default=None)
+
+    def __post_init__(self) -> None:
+        self.seed_values()  # a malformed --seeds fails before anything runs
+
+    def seed_values(self) -> list[int]:
+        if not self.seeds:
+            return []
+        try:
+            values = [int(part) for part in str(self.seeds).split(",") if part.strip()]
+        except ValueError:
+            raise ValueError(f"seeds must be comma-separated integers, got {self.seeds!r}") from None
+        if len(set(values)) != len(values) or not values:
+            raise ValueError(f"seeds must be distinct integers, got {self.seeds!r}")
+        return values
 
     def label(self) -> str:
         if self.name:
@@ -135,6 +152,9 @@ def _generate(cfg: EvalConfig, out: Path, problems: list[Problem]) -> dict[tuple
 
     try:
         backend.generate(jobs, on_result)
+    except Cancelled:
+        what = f"{len(gens)} generations cached in {out / GENERATIONS}" if use_cache else "nothing generated"
+        raise Cancelled(what) from None
     finally:
         backend.close()
         if appender is not None:
@@ -143,10 +163,11 @@ def _generate(cfg: EvalConfig, out: Path, problems: list[Problem]) -> dict[tuple
 
 
 def _judge(
-    cfg: EvalConfig, out: Path, by_id: dict[str, Problem], codes: dict[tuple[str, int], str]
+    cfg: EvalConfig, out: Path, by_id: dict[str, Problem], codes: dict[tuple[str, int], str], salt: str = ""
 ) -> dict[tuple[str, int], dict[str, Any]]:
-    """Cached verdicts plus fresh ones for the rest; judge errors are not cached (retried)."""
-    judge_fp = fingerprint(config_to_dict(cfg.judge))
+    """Cached verdicts plus fresh ones for the rest; judge errors are not cached (retried).
+    ``salt`` keeps a variant's verdicts (eval.variants) apart from the official ones in the cache."""
+    judge_fp = fingerprint(config_to_dict(cfg.judge), salt) if salt else fingerprint(config_to_dict(cfg.judge))
     verdicts: dict[tuple[str, int], dict[str, Any]] = {}
     for row in iter_jsonl_tolerant(out / VERDICTS, log.warning):
         key = (row.get("question_id"), row.get("sample"))
@@ -155,29 +176,64 @@ def _judge(
     todo = [key for key in codes if key not in verdicts]
     if not todo:
         return verdicts
-    from xcoder.judge import Judge, Verdict
-    from xcoder.progress import progress_bar
+    from xcoder.judge import Judge, JudgeResult, Verdict
+
+    cached_now = 0
+
+    def on_result(t: int, res: JudgeResult) -> None:
+        nonlocal cached_now
+        q, i = todo[t]
+        row = {"question_id": q, "sample": i, "code_sha": digest(codes[(q, i)]), "judge": judge_fp,
+               "verdict": res.verdict.value, "passed": res.passed, "total": res.total,
+               "time": round(res.time, 4), "isolation": res.isolation}
+        if res.error:
+            row["error"] = res.error
+        if getattr(res, "reason", None):  # lcb semantics: why LCB's runner differs
+            row["reason"] = res.reason
+        failing = next((t for t in res.tests if t.verdict.value not in ("accepted", "skipped")), None)
+        if failing is not None:  # what eval.variants needs to explain a differing verdict
+            row["failure"] = {"verdict": failing.verdict.value, "message": failing.message[:300]}
+        if res.verdict is not Verdict.JUDGE_ERROR:
+            appender.write(row)
+            cached_now += 1
+        verdicts[(q, i)] = row
 
     appender = JsonlAppender(out / VERDICTS)
     try:
-        with Judge(cfg.judge) as judge, ThreadPoolExecutor(max_workers=cfg.judge.n_workers) as pool:
-            futures = {pool.submit(judge.judge, by_id[q], codes[(q, i)]): (q, i) for q, i in todo}
-            with progress_bar("judging", total=len(todo)) as advance:
-                for fut in as_completed(futures):
-                    q, i = futures[fut]
-                    res = fut.result()
-                    row = {"question_id": q, "sample": i, "code_sha": digest(codes[(q, i)]), "judge": judge_fp,
-                           "verdict": res.verdict.value, "passed": res.passed, "total": res.total,
-                           "time": round(res.time, 4), "isolation": res.isolation}
-                    if res.error:
-                        row["error"] = res.error
-                    if res.verdict is not Verdict.JUDGE_ERROR:
-                        appender.write(row)
-                    verdicts[(q, i)] = row
-                    advance()
+        with Judge(cfg.judge) as judge:
+            judge.judge_batch([(by_id[q], codes[(q, i)]) for q, i in todo], progress=True, description="judging",
+                              on_result=on_result)
+    except Cancelled:
+        raise Cancelled(f"{len(codes) - len(todo) + cached_now} of {len(codes)} verdicts cached in "
+                        f"{out / VERDICTS}") from None
     finally:
         appender.close()
     return verdicts
+
+
+def _resolve_n(cfg: EvalConfig, by_id: dict[str, Problem]) -> int:
+    """Samples per problem: as given, else 8. The samples backend takes it from the file (its largest
+    count); an explicit ``--n`` above every row's count is an error naming the rows (below it, rows
+    with fewer samples score them as missing and longer rows use their first n, with warnings)."""
+    from eval.generate import DEFAULT_N, GenerationError, SamplesBackend
+
+    n = cfg.sampling.n
+    if cfg.generation.backend != "samples" or not cfg.generation.samples_path:
+        return n or DEFAULT_N
+    path = Path(cfg.generation.samples_path)
+    if not path.is_file():
+        return n or DEFAULT_N  # the backend reports the missing file
+    counts = {q: len(r["code_list"] if r["code_list"] is not None else r["output_list"] or [])
+              for q, r in SamplesBackend.read_rows(path).items() if q in by_id}
+    if n is None:
+        return max(counts.values(), default=DEFAULT_N) or DEFAULT_N
+    most = max(counts.values(), default=n)
+    if most < n:  # every row would be scored with missing samples: n cannot be what was meant
+        other = sorted((q, c) for q, c in counts.items() if c != n)
+        shown = ", ".join(f"{q} has {c}" for q, c in other[:5]) + (" ..." if len(other) > 5 else "")
+        raise GenerationError(f"--n {n} disagrees with {path}: no problem there has {n} samples ({shown}); "
+                              "leave --n out to take it from the file")
+    return n
 
 
 def run_eval(cfg: EvalConfig) -> dict[str, Any]:
@@ -187,6 +243,9 @@ def run_eval(cfg: EvalConfig) -> dict[str, Any]:
     problems = selection.problems
     by_id = {p.question_id: p for p in problems}
     out = Path(cfg.output_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--output-dir {out} is a file, not a directory")
+    cfg.sampling.n = _resolve_n(cfg, by_id)
     out.mkdir(parents=True, exist_ok=True)
     _check_state(out, cfg)
     n = cfg.sampling.n
@@ -194,7 +253,7 @@ def run_eval(cfg: EvalConfig) -> dict[str, Any]:
     gens = _generate(cfg, out, problems)
     codes: dict[tuple[str, int], str] = {}
     for key, g in gens.items():
-        code = g.code if g.code is not None else extract_code(g.output, mode=cfg.extract_mode)  # type: ignore[arg-type]
+        code = program_for(by_id[key[0]], g.output, g.code, cfg.extract_mode)
         if code is not None and code.strip() and g.error is None:
             codes[key] = code
     verdicts = _judge(cfg, out, by_id, codes)
@@ -249,11 +308,12 @@ def run_eval(cfg: EvalConfig) -> dict[str, Any]:
         if longer:
             warnings.append(f"{longer} problem(s) have more than n={n} samples in the file; only the first {n} were scored")
     for w in warnings:
-        log.warning(w)
+        log.info(w)  # the caller shows results["warnings"]; logging them too printed each twice
 
     results: dict[str, Any] = {"name": cfg.label(), "n": n, **score(scores, n)}
     if selection.errata:
         results["overall_without_errata"] = score_group([s for s in scores if s.question_id not in selection.errata], n)
+    results.update(_extra_scores(cfg, out, selection, by_id, codes, verdicts, rows, gens, n))
     results["verdicts"] = dict(sorted(outcome_counts.items()))
     results["missing_problems"] = missing_problems
     results["warnings"] = warnings
@@ -267,6 +327,34 @@ def run_eval(cfg: EvalConfig) -> dict[str, Any]:
 
     write_run_report(results, out)
     return results
+
+
+def _extra_scores(cfg: EvalConfig, out: Path, selection: Any, by_id: dict[str, Problem],
+                  codes: dict[tuple[str, int], str], verdicts: dict[tuple[str, int], dict[str, Any]],
+                  rows: list[dict[str, Any]], gens: dict[tuple[str, int], Generation], n: int) -> dict[str, Any]:
+    """Scores beside the official one (eval.variants: checkers, the other judge semantics) and
+    completion statistics (eval.stats); each variant's per-sample grading goes into ``rows``."""
+    from dataclasses import replace
+
+    from eval.stats import completion_stats
+    from eval.variants import make_variants, rescore
+
+    extra: dict[str, Any] = {"completions": completion_stats(gens, rows)}
+    variants = {}
+    for variant in make_variants(cfg.judge, by_id, selection.checkers):
+        sub = {k: c for k, c in codes.items() if k[0] in variant.problems}
+        judged = _judge(replace(cfg, judge=variant.judge), out, variant.problems, sub, variant.salt)
+        lcb_side = "variant" if getattr(variant.judge, "semantics", None) == "lcb" else (
+            "official" if getattr(cfg.judge, "semantics", None) == "lcb" else None)
+        variants[variant.name] = rescore(variant, rows, judged, verdicts, n, lcb_side, codes)
+        for row in rows:
+            if row["question_id"] in variant.problems:
+                row.setdefault("graded_by_variant", {})[variant.name] = [
+                    judged.get((row["question_id"], i), {}).get("verdict", o) == "accepted"
+                    for i, o in enumerate(row["verdicts"])]
+    if variants:
+        extra["variants"] = variants
+    return extra
 
 
 def _config_dict(cfg: EvalConfig) -> dict[str, Any]:

@@ -42,6 +42,7 @@ def register(app: typer.Typer) -> None:
 
         from pipeline.config import STAGES, load_pipeline_config
         from pipeline.runner import check_stages, run_pipeline
+        from xcoder.cancel import cancellable
         from xcoder.cli_errors import user_errors
 
         console = Console(stderr=True)
@@ -56,7 +57,9 @@ def register(app: typer.Typer) -> None:
             check_stages(forced, "stage in --force")
             cfg = load_pipeline_config(config, overrides)
             try:
-                summary = run_pipeline(cfg, stages=tuple(chosen) or STAGES, force=tuple(forced), console=console)
+                with cancellable("finished stages are kept; rerun the same command to resume"):
+                    summary = run_pipeline(cfg, stages=tuple(chosen) or STAGES, force=tuple(forced),
+                                           console=console)
             except (FileNotFoundError, RuntimeError) as exc:  # a failed stage: its log path is in the message
                 console.print(f"[red]pipeline stopped:[/red] {exc}\nFinished stages are kept; rerun the same "
                               "command to resume.", soft_wrap=True)

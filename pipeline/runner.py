@@ -33,6 +33,7 @@ from pipeline.config import STAGES, PipelineConfig
 from pipeline.report import write_report
 from pipeline.stages import stage_data, stage_eval, stage_grpo, stage_model, stage_sft, stage_verify
 from pipeline.state import State
+from xcoder.cancel import Cancelled
 from xcoder.cli_errors import UserError
 from xcoder.config import config_to_dict
 from xcoder.hashing import fingerprint
@@ -70,6 +71,11 @@ def run_pipeline(cfg: PipelineConfig, *, stages: tuple[str, ...] = STAGES, force
     that fails raises (``RuntimeError`` from a training recipe, with its log path)."""
     check_stages(stages)
     check_stages(force)
+    if {"sft", "grpo"} & set(stages) and (cfg.sft.enabled or cfg.grpo.enabled):
+        from xcoder.train.versions import version_problems
+
+        if problems := version_problems():  # before any data work, not at the sft stage minutes later
+            raise UserError("; ".join(problems))
     console = console or Console(stderr=True)
     out = cfg.out
     out.mkdir(parents=True, exist_ok=True)
@@ -107,7 +113,12 @@ def run_pipeline(cfg: PipelineConfig, *, stages: tuple[str, ...] = STAGES, force
             console.rule(f"[bold cyan]pipeline stage: {stage}" + ("" if fresh else " (resuming)"))
             state.start(stage, fp)
             t0 = time.monotonic()
-            info = runners[stage]()
+            try:
+                info = runners[stage]()
+            except Cancelled as stop:
+                done = [s for s in STAGES if state.get(s).get("finished")]
+                raise Cancelled(f"stage {stage} stopped ({stop.kept or 'nothing of it kept'}); finished stages: "
+                                f"{', '.join(done) or 'none'}") from None
             state.finish(stage, fp, time.monotonic() - t0, info)
             console.print(f"[green]✓[/green] {stage}: {time.monotonic() - t0:.0f} s")
         # Later stages depend on this one's settings *and* on which run of it produced its output,

@@ -21,6 +21,7 @@ def main(script_args, training_args, model_args):
     from trl import GRPOTrainer, get_peft_config, get_quantization_config
 
     from rewards import get_reward_funcs
+    from xcoder.train.data_paths import check_data_paths
     from xcoder.train.finish import train_and_save
     from xcoder.train.grpo import (
         check_options,
@@ -30,6 +31,7 @@ def main(script_args, training_args, model_args):
     )
 
     check_options(script_args, training_args)
+    check_data_paths(script_args)  # before the model is built or loaded
     model = prepare_model(script_args, training_args, model_args)
     reward_funcs = get_reward_funcs(
         script_args.reward_funcs,
@@ -58,6 +60,15 @@ def main(script_args, training_args, model_args):
 
 
 if __name__ == "__main__":
+    from xcoder.train.versions import require_train_versions
+
+    require_train_versions()  # before parsing: an old transformers fails there, unclearly
+
+    from xcoder.cli_errors import UserError
+    from xcoder.train.data_paths import parse_or_exit, user_error_exit
     from xcoder.train.grpo import parse_args
 
-    main(*parse_args())
+    try:
+        main(*parse_or_exit(parse_args))
+    except UserError as err:
+        user_error_exit(err)

@@ -11,9 +11,12 @@ if ! command -v bwrap >/dev/null 2>&1; then
     echo "[setup] installing bubblewrap (judge sandbox)"
     apt-get update -qq >/dev/null 2>&1 || true
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null 2>&1 \
-      || echo "[setup] warning: bubblewrap not installed; the judge falls back to rlimits-only isolation"
+      || echo "[setup] WARNING: bubblewrap not installed; the judge falls back to rlimits-only isolation" \
+              "and 'make test' fails its isolation tests (XCODER_ALLOW_WEAK_SANDBOX=1 skips them)" >&2
   else
-    echo "[setup] warning: bwrap not found and cannot install it; the judge falls back to rlimits-only isolation"
+    echo "[setup] WARNING: bwrap not found and cannot install it (install the bubblewrap package as root);" \
+         "the judge falls back to rlimits-only isolation and 'make test' fails its isolation tests" \
+         "(XCODER_ALLOW_WEAK_SANDBOX=1 skips them)" >&2
   fi
 fi
 
@@ -27,3 +30,5 @@ if ! "$VENV/bin/python" -c "import torch" >/dev/null 2>&1; then
 fi
 echo "[setup] installing xcoder with the training stack"
 $PIP install -q -e ".[train,dev]"
+echo "[setup] done. Activate the environment: source $VENV/bin/activate"
+echo "[setup] then try the judge: xcoder judge --problems examples/judge/problems.jsonl --samples examples/judge/samples.jsonl --out judged.jsonl"

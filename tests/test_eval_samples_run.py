@@ -234,3 +234,21 @@ def test_more_samples_than_n_uses_the_first_n(tmp_path):
     res = run_eval(config(tmp_path, samples, dataset={"question_ids": ("fx001",)}))
     assert res["overall"]["avg@4"] == 0.5
     assert any("more than n=4 samples" in w for w in res["warnings"])
+
+
+def test_n_comes_from_the_samples_file(tmp_path):
+    samples = write_samples(tmp_path / "two.jsonl", {"fx001": [right("fx001"), wrong("fx001")],
+                                                     "fx002": [right("fx002"), wrong("fx002")]})
+    base = [sys.executable, "-m", "xcoder.cli", "eval", "--backend", "samples", "--samples", str(samples), "--dataset",
+            str(FIXTURE), "--question-id", "fx001", "--question-id", "fx002", "--timeout", "5"]
+    proc = subprocess.run(base + ["--output-dir", str(tmp_path / "a")], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads((tmp_path / "a" / "eval_results.json").read_text())
+    assert res["n"] == 2 and res["overall"]["avg@2"] == 0.5
+    warnings = [line for line in proc.stderr.splitlines() if "warning" in line.lower()]
+    assert len(warnings) == len(set(warnings))  # each warning once
+    bad = subprocess.run(base + ["--n", "8", "--output-dir", str(tmp_path / "b")], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert bad.returncode == 2 and "--n 8 disagrees" in bad.stderr and "fx001 has 2" in bad.stderr, bad.stderr
+    assert "Traceback" not in bad.stderr and not (tmp_path / "b" / "eval_results.json").exists()

@@ -86,3 +86,36 @@ def test_judge_cli_user_errors_are_one_line_with_exit_code_2(tmp_path):
     proc = xcoder(*args, "--out", str(out), "--quiet", "--timeout", "2", "--total-timeout", "30",
                   "--max-processes", "16")
     assert proc.returncode == 0, proc.stderr
+
+
+def test_judge_cli_checks_out_before_judging(tmp_path):
+    # an unwritable --out is one line and exit 2 before any sample is judged
+    args = ["judge", "--problems", "examples/judge/problems.jsonl", "--samples", "examples/judge/samples.jsonl"]
+    proc = xcoder(*args, "--out", "/sys/xcoder-out.jsonl", "--quiet")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()] and "cannot write --out /sys/xcoder-out.jsonl" \
+        in proc.stderr
+    assert not Path("/sys/xcoder-out.jsonl.partial").exists()
+
+
+def test_judge_cli_names_rejected_problems_and_json_arrays(tmp_path):
+    problems = tmp_path / "problems.jsonl"
+    write_jsonl(problems, [
+        lcb_row("add", [("1 2\n", "3\n")]),
+        {"question_id": "empty", "input_output": json.dumps({"inputs": [], "outputs": []})},
+        {**lcb_row("broken", [("1\n", "1\n")]), "private_test_cases": "not base64 at all!"},
+    ])
+    samples = tmp_path / "samples.jsonl"
+    write_jsonl(samples, [{"question_id": q, "code_list": ["print(1)"] * 3} for q in ("add", "empty", "broken")])
+    out = tmp_path / "out.jsonl"
+    proc = xcoder("judge", "--problems", str(problems), "--samples", str(samples), "--out", str(out), "--quiet")
+    assert proc.returncode == 1, proc.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    for row in rows[1:]:
+        assert f"problem {row['question_id']!r} was rejected" in row["error"], row["error"]
+        assert "its 3 sample(s) were not judged" in row["error"] and "unknown question_id" not in row["error"]
+    assert "unknown question_id" not in proc.stderr
+    array = tmp_path / "array.json"
+    array.write_text(json.dumps([lcb_row("add", [("1 2\n", "3\n")])], indent=1))
+    proc = xcoder("judge", "--problems", str(array), "--samples", str(samples), "--out", str(out), "--quiet")
+    assert proc.returncode == 2 and "JSON array" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

@@ -18,7 +18,7 @@ import pytest
 
 from xcoder.judge import Judge, JudgeConfig
 from xcoder.judge.sandbox import WORKER_DIR
-from xcoder.judge.worker.prelude import EXTRA_MODULES, PREIMPORTED_MODULES, PRELUDE_MODULES
+from xcoder.judge.worker.prelude import EXTRA_MODULES, PREIMPORTED_MODULES, PRELUDE_MODULES, TEST_RUNNER_MODULES
 
 XCODER = Path(__file__).resolve().parents[1] / "xcoder"
 WORKER_FILES = sorted(WORKER_DIR.glob("*.py"))
@@ -73,7 +73,8 @@ def test_worker_imports_by_name_only_in_the_prelude(path):
 
 
 def test_declared_preimports_cover_the_prelude():
-    assert set(PRELUDE_MODULES) | set(EXTRA_MODULES) | {"builtins", "typing"} == set(PREIMPORTED_MODULES)
+    assert set(PRELUDE_MODULES) | set(EXTRA_MODULES) | set(TEST_RUNNER_MODULES) | {"builtins", "typing"} \
+        == set(PREIMPORTED_MODULES)
 
 
 def test_the_host_imports_only_the_protocol_from_the_worker():

@@ -125,3 +125,17 @@ def test_demo_config_keeps_the_demo_values():
             m.seed, m.intermediate_size) == (4096, 192, 4, 4, 2, 1024, 0, 512)
     assert (cfg.judge.workers, cfg.judge.timeout, cfg.judge.memory_mb) == (2, 6.0, 2048)
     assert cfg.data.tokenizer_corpus_tasks == 300 and cfg.data.sft_solutions_per_task == 1
+
+
+def test_old_training_packages_stop_the_pipeline_before_any_work(tmp_path, monkeypatch):
+    """A training package below its floor stops `--stages ...,sft` at once, naming both versions,
+    instead of failing at the sft stage after the data work."""
+    from pipeline.runner import run_pipeline
+    from xcoder.cli_errors import UserError
+    from xcoder.train import versions
+
+    monkeypatch.setitem(versions.FLOORS, "transformers", "999.0")
+    cfg = load_pipeline_config(ROOT / "recipes/tiny/pipeline.yaml", {"output_dir": str(tmp_path / "run")})
+    with pytest.raises(UserError, match=r"transformers \S+ is installed; the training recipes need transformers>=999.0"):
+        run_pipeline(cfg, stages=("data", "model", "verify", "sft"))
+    assert not (tmp_path / "run" / "data").exists()

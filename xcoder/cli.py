@@ -29,7 +29,13 @@ for _name in COMMAND_MODULES:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except OSError as exc:  # a full disk, a read-only or misplaced path: the environment, not a bug
+        from xcoder.cli_errors import fail
+
+        where = f": {exc.filename}" if exc.filename else ""
+        raise SystemExit(fail(f"{exc.strerror or exc}{where}", code=1).exit_code) from None
 
 
 if __name__ == "__main__":

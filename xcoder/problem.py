@@ -1,12 +1,19 @@
 """The one problem/test schema of xcoder, and loaders for the row formats we speak.
 
-Two ecosystems meet here: LiveCodeBench ``code_generation_lite`` rows (eval) and APPS/TACO/X-Coder
-``input_output`` rows (RL data, data generation). Both load into :class:`Problem`, so the judge,
-rewards and eval never care where a problem came from.
+Three ecosystems meet here: LiveCodeBench ``code_generation_lite`` rows (eval), APPS/TACO/X-Coder
+``input_output`` rows (RL data, data generation) and KodCode question-solution-test triplets (a
+pytest file per problem). All load into :class:`Problem`, so the judge, rewards and eval never care
+where a problem came from.
+
+Three kinds of problem (``Problem.kind``): ``stdin`` (the program reads stdin, its stdout is
+compared), ``functional`` (``fn_name``: a LeetCode-style call whose return value is compared) and
+``unittest`` (``test_file``: the program is importable as ``solution`` and a pytest file runs
+against it; each collected test is one test of the result).
 """
 
 from __future__ import annotations
 
+import ast
 import base64
 import io
 import json
@@ -20,6 +27,8 @@ from xcoder.io import iter_jsonl
 
 STDIN = "stdin"
 FUNCTIONAL = "functional"
+UNITTEST = "unittest"
+PROBLEM_KINDS = (STDIN, FUNCTIONAL, UNITTEST)
 
 
 class ProblemFormatError(ValueError):
@@ -39,7 +48,9 @@ class TestCase:
 
 @dataclass
 class Problem:
-    """A problem with its tests; functional (LeetCode style) when ``fn_name`` is set."""
+    """A problem with its tests; functional (LeetCode style) when ``fn_name`` is set, a unit-test
+    problem when ``test_file`` is set (then ``tests`` is empty: the tests are what pytest
+    collects from the file)."""
 
     question_id: str
     tests: list[TestCase]
@@ -55,10 +66,32 @@ class Problem:
     # valid answers; runs in the judge's sandbox like any other untrusted code.
     checker: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    # A pytest file run as ``test_solution.py`` beside the program saved as ``solution.py``
+    # (KodCode's layout); ``from solution import *`` is put in front of it, as KodCode does.
+    test_file: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.test_file is not None and self.fn_name is not None:
+            raise ValueError(f"problem {self.question_id!r}: a unit-test problem has no fn_name")
+
+    @property
+    def kind(self) -> str:
+        """``stdin``, ``functional`` or ``unittest``."""
+        if self.test_file is not None:
+            return UNITTEST
+        return FUNCTIONAL if self.fn_name is not None else STDIN
 
     @property
     def is_functional(self) -> bool:
         return self.fn_name is not None
+
+    @property
+    def is_unittest(self) -> bool:
+        return self.test_file is not None
+
+    @property
+    def has_tests(self) -> bool:
+        return bool(self.tests) or bool(self.test_file and self.test_file.strip())
 
     @property
     def public_tests(self) -> list[TestCase]:
@@ -282,17 +315,68 @@ def problem_from_input_output_row(row: Mapping[str, Any], *, where: str = "row")
     )
 
 
+# --------------------------------------------------------------------------------------------
+# KodCode triplets (question, solution, pytest file)
+
+KODCODE_METADATA = ("version", "style", "subset", "test_info", "gpt_pass_sequence", "gpt_pass_trial_num",
+                    "gpt_difficulty", "gpt_pass_percentage")
+
+
+def is_kodcode_row(row: Mapping[str, Any]) -> bool:
+    """KodCode-V1 rows carry the verified ``solution`` and its pytest file ``test``."""
+    return "test" in row and "solution" in row
+
+
+def check_test_file(text: Any, *, where: str) -> str:
+    """A unit-test file that Python can parse, or a :class:`ProblemFormatError` naming the row."""
+    if not isinstance(text, str) or not text.strip():
+        raise ProblemFormatError(f"{where}: field 'test' must be a non-empty pytest file")
+    try:
+        ast.parse(text, "test_solution.py")
+    except (SyntaxError, ValueError) as exc:
+        raise ProblemFormatError(f"{where}: the test file does not parse ({type(exc).__name__}: {exc})") from None
+    return text
+
+
+def problem_from_kodcode_row(row: Mapping[str, Any], *, where: str = "row") -> Problem:
+    """Parse a KodCode-V1 row: ``question`` is the prompt (a task, or a stub to complete for the
+    ``complete`` style), ``test`` the pytest file, ``solution`` the verified reference (kept in
+    ``metadata["solution"]``). ``metadata["entry_point"]`` is the one function of ``test_info``,
+    when there is exactly one (KodCode's own rule)."""
+    qid = row.get("question_id")
+    if qid in (None, ""):
+        raise ProblemFormatError(f"{where}: missing 'question_id'")
+    where = f"{where} (question_id={qid})"
+    test = check_test_file(row.get("test"), where=where)
+    metadata: dict[str, Any] = {k: row[k] for k in KODCODE_METADATA if k in row}
+    metadata["solution"] = str(row.get("solution") or "")
+    info = row.get("test_info")
+    if isinstance(info, list) and len(info) == 1 and isinstance(info[0], Mapping) and info[0].get("function_name"):
+        metadata["entry_point"] = str(info[0]["function_name"])
+    return Problem(
+        question_id=str(qid),
+        tests=[],
+        question_content=str(row.get("question") or ""),
+        platform="kodcode",
+        difficulty=str(row.get("gpt_difficulty") or ""),
+        metadata=metadata,
+        test_file=test,
+    )
+
+
 def problem_from_row(row: Mapping[str, Any], *, where: str = "row") -> Problem:
-    """Parse either supported row format, chosen by the fields present."""
+    """Parse any supported row format, chosen by the fields present."""
     if not isinstance(row, Mapping):
         raise ProblemFormatError(f"{where}: expected a JSON object, got {type(row).__name__}")
     if "input_output" in row:
         return problem_from_input_output_row(row, where=where)
     if "public_test_cases" in row or "private_test_cases" in row:
         return problem_from_lcb_row(row, where=where)
+    if is_kodcode_row(row):
+        return problem_from_kodcode_row(row, where=where)
     raise ProblemFormatError(
-        f"{where}: neither a LiveCodeBench row (public_test_cases/private_test_cases) "
-        "nor an 'input_output' row"
+        f"{where}: neither a LiveCodeBench row (public_test_cases/private_test_cases), "
+        "an 'input_output' row, nor a KodCode row (test, solution)"
     )
 
 
@@ -301,7 +385,7 @@ def problem_from_row(row: Mapping[str, Any], *, where: str = "row") -> Problem:
 
 
 def load_problems(path: str | Path) -> tuple[dict[str, Problem], list[str]]:
-    """Load a JSONL file of problem rows (either format).
+    """Load a JSONL file of problem rows (any format of :func:`problem_from_row`).
 
     Returns the problems by ``question_id`` and one error message per row that could not be
     loaded; bad rows never stop the good ones from loading.

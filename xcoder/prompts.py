@@ -37,7 +37,10 @@ ANSWER_HEADER = "### Answer: (your code in the fenced block format above)"
 
 def build_user_prompt(problem: Problem) -> str:
     """The user turn: question, format instructions with starter code or stdin placeholder,
-    and the answer header."""
+    and the answer header. A benchmark with its own convention (HumanEval, MBPP: eval.benchmarks)
+    carries its user turn in ``metadata["user_prompt"]``."""
+    if problem.metadata.get("user_prompt"):
+        return str(problem.metadata["user_prompt"])
     parts = [f"### Question:\n{problem.question_content.strip()}\n"]
     if problem.starter_code.strip():
         parts.append(f"### Format: {FORMAT_WITH_STARTER_CODE}\n```python\n{problem.starter_code.rstrip()}\n```\n")
@@ -83,5 +86,7 @@ def build_prompt_text(
     system_prompt: str | None = DEFAULT_SYSTEM_PROMPT,
     chat_template_kwargs: dict[str, Any] | None = None,
 ) -> str:
-    """:func:`build_messages` rendered through the tokenizer's chat template."""
-    return apply_chat_template(tokenizer, build_messages(problem, system_prompt), chat_template_kwargs)
+    """:func:`build_messages` rendered through the tokenizer's chat template, followed by the
+    problem's ``metadata["assistant_prefix"]`` when it has one (EvalPlus's prefilled answer start)."""
+    text = apply_chat_template(tokenizer, build_messages(problem, system_prompt), chat_template_kwargs)
+    return text + str(problem.metadata.get("assistant_prefix") or "")

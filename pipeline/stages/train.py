@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from rich.console import Console
 
 from pipeline.config import PipelineConfig, TrainSection, model_paths
 from pipeline.state import State
+from xcoder import cancel
 from xcoder.config import read_yaml
 from xcoder.io import atomic_write_json, atomic_write_jsonl, atomic_write_text
 
@@ -44,15 +46,36 @@ def run_recipe(script: Path, config_path: Path, log_path: Path, console: Console
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                                       env=env) as proc:
-        assert proc.stdout is not None
-        for chunk in iter(lambda: proc.stdout.read1(4096), b""):  # type: ignore[union-attr]
-            log.write(chunk)
-            log.flush()
-            sys.stderr.buffer.write(chunk)
-            sys.stderr.buffer.flush()
+        pump = threading.Thread(target=_pump, args=(proc, log), daemon=True)
+        pump.start()
+        while proc.poll() is None:  # a stop request (Ctrl-C, SIGTERM) ends the recipe too
+            if cancel.wait(cancel.POLL_SECONDS):
+                _stop(proc)
+                pump.join(timeout=5)
+                raise cancel.Cancelled(f"the {script.stem} recipe was stopped (its log: {log_path})")
+        pump.join()
         code = proc.wait()
     if code != 0:
         raise RuntimeError(f"{script} failed with exit code {code}; see {log_path}")
+
+
+def _pump(proc: subprocess.Popen, log: Any) -> None:
+    """Copy the recipe's output to its log and to the terminal as it comes."""
+    assert proc.stdout is not None
+    for chunk in iter(lambda: proc.stdout.read1(4096), b""):  # type: ignore[union-attr]
+        log.write(chunk)
+        log.flush()
+        sys.stderr.buffer.write(chunk)
+        sys.stderr.buffer.flush()
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def log_history(output_dir: Path) -> list[dict[str, Any]]:

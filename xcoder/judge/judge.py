@@ -8,20 +8,27 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
+import json
 import os
 import queue
 import sys
 import threading
 import time
 import weakref
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, fields, replace
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Literal, Sequence
+
+from xcoder import cancel
 
 from xcoder.config import help_field
 from xcoder.judge.compare import COMPARE_MODES, compare_values, describe_mismatch, loads_json, stdout_comparator
+from xcoder.judge import lcb
+from xcoder.judge.lcb import SEMANTICS
 from xcoder.judge.result import JudgeResult, RunOutput, TestResult, Verdict
 from xcoder.judge.sandbox import SANDBOX_KINDS, Worker, WorkerDied, WorkerError, WorkerSpec
+from xcoder.judge.unittests import TEST_FILE_NAME, TestFileError, solution_test_module, results_of_run
 from xcoder.problem import Problem, TestCase
 
 
@@ -47,6 +54,13 @@ class JudgeConfig:
         "Interpreter that runs judged code (needs sortedcontainers for LeetCode parity).", default=sys.executable)
     max_processes: int = help_field(
         "Processes/threads a program may have at once (enforced when a private uid is available).", default=64)
+    test_file_timeout: float = help_field(
+        "Wall-clock limit in seconds for a unit-test problem's whole pytest run (collection and every test; "
+        "KodCode uses 30). total_timeout, when smaller, bounds it too.", default=30.0)
+    semantics: Literal["xcoder", "lcb"] = help_field(
+        "Execution semantics: xcoder (as `python3 solution.py < input` runs it) or lcb (LiveCodeBench's runner "
+        "verdict for verdict: mocked stdin, captured sys.stdout, function wrapping, recursion limit 50000, shared "
+        "Solution instance, == on return values, its timeouts). Unit-test problems ignore it.", default="xcoder")
 
     def __post_init__(self) -> None:
         if self.compare not in COMPARE_MODES:
@@ -55,6 +69,10 @@ class JudgeConfig:
             raise ValueError(f"sandbox must be one of {', '.join(SANDBOX_KINDS)}, not {self.sandbox!r}")
         if self.timeout <= 0:
             raise ValueError("timeout must be positive")
+        if self.test_file_timeout <= 0:
+            raise ValueError("test_file_timeout must be positive")
+        if self.semantics not in SEMANTICS:
+            raise ValueError(f"semantics must be one of {', '.join(SEMANTICS)}, not {self.semantics!r}")
 
     @property
     def n_workers(self) -> int:
@@ -84,6 +102,7 @@ class Judge:
         self._pid = os.getpid()
         self._idle: queue.LifoQueue[Worker] = queue.LifoQueue()
         self._count = 0
+        self._busy: set[Worker] = set()  # workers judging now, killed by abort()
         self._lock = threading.Lock()
         # Workers die with the *thread* that started them (PR_SET_PDEATHSIG), so one long-lived
         # thread starts them all, never a short-lived batch thread.
@@ -98,6 +117,12 @@ class Judge:
             self._reset_pool()
         if self._closed:
             raise WorkerError("judge is closed")
+        worker = self._take()
+        with self._lock:
+            self._busy.add(worker)
+        return worker
+
+    def _take(self) -> Worker:
         try:
             return self._idle.get_nowait()
         except queue.Empty:
@@ -116,6 +141,8 @@ class Judge:
             raise
 
     def _release(self, worker: Worker) -> None:
+        with self._lock:
+            self._busy.discard(worker)
         if worker.alive and not self._closed and os.getpid() == self._pid:
             self._idle.put(worker)
             return
@@ -137,6 +164,15 @@ class Judge:
         if self._executor is not None:
             self._executor.shutdown(wait=False)
 
+    def abort(self) -> None:
+        """Close the judge and kill the programs running now (on a stop request): their samples
+        end in errors that callers stopping anyway discard."""
+        self.close()
+        with self._lock:
+            busy = list(self._busy)
+        for worker in busy:
+            worker.kill()
+
     def __enter__(self) -> "Judge":
         return self
 
@@ -148,14 +184,20 @@ class Judge:
     def judge(self, problem: Problem, code: str, **overrides) -> JudgeResult:
         """Judge one program on a problem's tests. Never raises for anything the program does."""
         cfg = replace(self.config, **overrides) if overrides else self.config
-        if not problem.tests:
+        if not problem.has_tests:
             return JudgeResult.judge_error(f"problem {problem.question_id!r} has no tests")
+        total = _expected_total(problem)
         if not isinstance(code, str):
-            return JudgeResult.judge_error(f"code must be a string, got {type(code).__name__}", len(problem.tests))
+            return JudgeResult.judge_error(f"code must be a string, got {type(code).__name__}", total)
+        if problem.is_unittest:
+            try:
+                solution_test_module(problem.test_file)
+            except TestFileError as exc:
+                return JudgeResult.judge_error(f"problem {problem.question_id!r}: {exc}", total)
         try:
             worker = self._acquire()
         except WorkerError as exc:
-            return JudgeResult.judge_error(str(exc), len(problem.tests))
+            return JudgeResult.judge_error(str(exc), total)
         try:
             return _Session(worker, problem, code, cfg).run()
         finally:
@@ -187,27 +229,54 @@ class Judge:
         """``run_outputs`` for many (code, inputs, fn_name) jobs in parallel; results in input order."""
         return self._parallel([lambda j=j: self.run_outputs(j[0], j[1], j[2], **overrides) for j in jobs], progress, description)
 
-    def _parallel(self, calls: list, progress: bool, description: str) -> list:
+    def _parallel(self, calls: list, progress: bool, description: str, on_result: Callable | None = None) -> list:
+        """Run ``calls`` on a thread pool; results in input order, each also given to
+        ``on_result(index, result)`` in this thread as it finishes. A stop request
+        (:mod:`xcoder.cancel`) cancels what has not started, kills running programs (closing the
+        judge) and raises :class:`~xcoder.cancel.Cancelled`; what ``on_result`` saw is all that finished."""
         results: list = [None] * len(calls)
-        with ThreadPoolExecutor(max_workers=max(1, min(self.config.n_workers, len(calls)))) as pool:
+        if not calls:
+            return results
+        pool = ThreadPoolExecutor(max_workers=max(1, min(self.config.n_workers, len(calls))))
+        stopped = False
+        try:
             futures = {pool.submit(call): i for i, call in enumerate(calls)}
+            pending = set(futures)
             if progress:
                 from xcoder.progress import progress_bar
 
-                with progress_bar(description, total=len(calls)) as advance:
-                    for fut in as_completed(futures):
-                        results[futures[fut]] = fut.result()
-                        advance()
+                bar = progress_bar(description, total=len(calls))
             else:
-                for fut in as_completed(futures):
-                    results[futures[fut]] = fut.result()
+                bar = contextlib.nullcontext(lambda n=1: None)
+            with bar as advance:
+                while pending:
+                    if cancel.requested():
+                        stopped = True
+                        break
+                    done, pending = wait(pending, timeout=cancel.POLL_SECONDS, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        i = futures[fut]
+                        results[i] = fut.result()
+                        if on_result is not None:
+                            on_result(i, results[i])
+                        advance()
+            if stopped:
+                for fut in pending:
+                    fut.cancel()
+                self.abort()
+                raise cancel.Cancelled(f"{len(calls) - len(pending)} of {len(calls)} finished")
+        finally:
+            pool.shutdown(wait=not stopped, cancel_futures=True)
         return results
 
     def judge_batch(
-        self, pairs: Iterable[tuple[Problem, str]], progress: bool = False, description: str = "judging", **overrides
+        self, pairs: Iterable[tuple[Problem, str]], progress: bool = False, description: str = "judging",
+        on_result: Callable[[int, JudgeResult], None] | None = None, **overrides
     ) -> list[JudgeResult]:
-        """Judge many (problem, code) pairs in parallel across workers; results in input order."""
-        return self._parallel([lambda p=p, c=c: self.judge(p, c, **overrides) for p, c in pairs], progress, description)
+        """Judge many (problem, code) pairs in parallel across workers; results in input order.
+        ``on_result(index, result)`` sees each result as it finishes (to stream or cache it)."""
+        return self._parallel([lambda p=p, c=c: self.judge(p, c, **overrides) for p, c in pairs], progress, description,
+                              on_result)
 
     async def judge_async(self, problem: Problem, code: str, **overrides) -> JudgeResult:
         """Awaitable form for asyncio callers (e.g. TRL's async reward functions)."""
@@ -233,11 +302,29 @@ class _Session:
     def _call(self, msg: dict, timeout: float) -> dict:
         return self.worker.call(msg, timeout)
 
+    @property
+    def lcb(self) -> bool:
+        return self.cfg.semantics == "lcb" and not self.problem.is_unittest
+
     def run(self) -> JudgeResult:
         try:
-            return self._run_tests()
+            result = self._run_tests()
         finally:
             self._end()
+        if self.lcb:
+            result.semantics = "lcb"
+            self._tag_reasons(result)
+        return result
+
+    def _tag_reasons(self, result: JudgeResult) -> None:
+        """Name the LCB mechanism behind each failing test, where one is recognisable."""
+        for test in result.tests:
+            if test.verdict in (Verdict.ACCEPTED, Verdict.SKIPPED, Verdict.JUDGE_ERROR):
+                continue
+            empty = test.message.startswith("got 1 lines") or "got ''" in test.message
+            test.reason = lcb.lcb_reason(self.code, self.problem.is_functional, test.verdict.value, test.message, empty)
+            if test.reason and not result.reason:
+                result.reason = test.reason
 
     def _end(self) -> None:
         if self.worker.alive and not self.ended:
@@ -248,6 +335,8 @@ class _Session:
                 pass
 
     def _run_tests(self) -> JudgeResult:
+        if self.problem.is_unittest:
+            return self._run_test_file()
         tests = self.problem.tests
         results: list[TestResult] = []
         try:
@@ -274,6 +363,46 @@ class _Session:
         except WorkerError as exc:
             return JudgeResult.judge_error(str(exc), len(tests), self.worker.isolation)
         return self._result(results)
+
+    def _run_test_file(self) -> JudgeResult:
+        """A unit-test problem: one pytest run of the test file, one result per collected test."""
+        isolation, qid = self.worker.isolation, self.problem.question_id
+        timeout = self.cfg.test_file_timeout
+        if self.cfg.total_timeout is not None:
+            timeout = min(timeout, self.cfg.total_timeout)
+        try:
+            loaded = self._call({**self._load_msg("main", self.code, None), "mode": "pytest",
+                                 "exitfirst": self.cfg.stop_on_first_failure}, 60)
+            if not loaded.get("ok"):
+                # pytest would fail collecting: importing solution raises the same error.
+                error = loaded.get("error", "compile error")
+                return self._result_of([TestResult(Verdict.RUNTIME_ERROR, 0.0, error, f"collecting the tests failed: "
+                                                   f"solution.py: {error}", TEST_FILE_NAME)])
+            replies: list[dict] = []
+            self._stream([solution_test_module(self.problem.test_file)], lambda r: bool(replies.append(r)) or True,
+                         stop_on_failure=False, timeout=timeout)
+        except WorkerDied as exc:
+            return self._result_of([TestResult(Verdict.RUNTIME_ERROR, name=TEST_FILE_NAME,
+                                               message=f"the program killed the judge worker ({exc})")])
+        except WorkerError as exc:
+            return JudgeResult.judge_error(str(exc), 1, isolation)
+        reply = replies[0] if replies else {"status": "lost"}
+        if reply.get("status") == "setup_error":
+            return JudgeResult.judge_error(f"problem {qid!r}: {reply.get('error', 'setup error')}", 1, isolation)
+        run = self._to_result(reply)
+        try:
+            results = results_of_run(reply, run, self.problem.test_file)
+        except TestFileError as exc:
+            return JudgeResult.judge_error(f"problem {qid!r}: {exc}", 1, isolation)
+        if run.stderr and results:
+            results[-1].stderr = results[-1].stderr or run.stderr
+        return self._result_of(results)
+
+    def _result_of(self, tests: list[TestResult]) -> JudgeResult:
+        """The result of a sample whose tests are all in ``tests`` (a unit-test problem's)."""
+        passed = sum(t.verdict is Verdict.ACCEPTED for t in tests)
+        failing = next((t.verdict for t in tests if t.verdict not in (Verdict.ACCEPTED, Verdict.SKIPPED)), None)
+        return JudgeResult(failing or Verdict.ACCEPTED, passed, len(tests), tests, self.worker.isolation)
 
     def _streamed_tests(self) -> list[TestResult]:
         """All tests in one request; results stream back and are compared here as they come."""
@@ -303,27 +432,33 @@ class _Session:
             reply = self._call(self._run_msg("main", test.input), self.cfg.timeout + 30)
             result = self._to_result(reply)
             if reply.get("status") == "ok":
-                output = reply.get("result", "null") if self.problem.is_functional else reply.get("stdout", "")
-                ok, message = self._run_checker(test, output)
+                ok, message = self._run_checker(test, self._output_of(reply))
                 result = TestResult(Verdict.ACCEPTED if ok else Verdict.WRONG_ANSWER, result.time, result.stderr, message)
             results.append(result)
             if result.verdict is not Verdict.ACCEPTED and self.cfg.stop_on_first_failure:
                 break
         return results
 
-    def _stream(self, inputs: list[str], take, stop_on_failure: bool) -> None:
+    def _stream(self, inputs: list[str], take, stop_on_failure: bool, timeout: float | None = None) -> None:
         """Run the loaded program on ``inputs`` in one request. ``take(reply)`` sees each result
-        in order and returns False to stop the rest (the worker then ends the running test)."""
+        in order and returns False to stop the rest (the worker then ends the running test).
+        ``timeout``: per input, the config's by default."""
+        timeout = self.cfg.timeout if timeout is None else timeout
+        budget = self.cfg.total_timeout
+        if self.lcb:
+            # LCB: an alarm per test, and the whole sample killed after (timeout + 1) * n + 5 s.
+            budget = lcb.sample_timeout(self.cfg.timeout, len(inputs)) if budget is None else budget
+            timeout = max(timeout, budget)
         msg = {
             "op": "tests", "slot": "main", "inputs": inputs, "stop_on_first_failure": stop_on_failure,
-            "total_timeout": self.cfg.total_timeout, "timeout": self.cfg.timeout, **self._limits(),
+            "total_timeout": budget, "timeout": timeout, **self._limits(), **self._alarm(),
             "end": not self.problem.checker,  # nothing else runs in this sample afterwards
         }
         self.worker.send(msg)
         stopped = False
         while True:
             # The worker enforces every per-test limit itself; this only guards against a stuck worker.
-            reply = self.worker.receive(self.cfg.timeout + 30)
+            reply = self.worker.receive(timeout + 30)
             if "i" not in reply:  # the stream's last message
                 if reply.get("error"):
                     raise WorkerError(f"judge worker refused the tests: {reply['error']}")
@@ -338,14 +473,30 @@ class _Session:
 
     def _load_msg(self, slot: str, code: str, func_name: str | None) -> dict:
         # With the limits, the worker starts the program's process as soon as it has answered.
-        return {"op": "load", "slot": slot, "code": code, "mode": "call" if func_name else "stdin", "func_name": func_name,
-                **self._limits()}
+        msg = {"op": "load", "slot": slot, "code": code, "mode": "call" if func_name else "stdin",
+               "func_name": func_name, **self._limits()}
+        if self.lcb and slot == "main":
+            msg.update(code=lcb.call_program(code) if func_name else lcb.stdin_program(code), semantics="lcb",
+                       solution_class=lcb.has_solution_class(code))
+        return msg
+
+    def _alarm(self) -> dict:
+        return {"alarm": max(1, int(self.cfg.timeout))} if self.lcb else {}
+
+    def _output_of(self, reply: dict) -> str:
+        """What the program produced: stdout, or the JSON of a functional program's value."""
+        if self.lcb:
+            if self.problem.is_functional:
+                return json.dumps(lcb.untyped(reply.get("typed_result")), default=repr)
+            return reply.get("captured", "")
+        return reply.get("result", "null") if self.problem.is_functional else reply.get("stdout", "")
 
     def _limits(self) -> dict:
         return {"memory_mb": self.cfg.memory_mb, "output_limit": self.output_limit, "max_processes": self.cfg.max_processes}
 
     def _run_msg(self, slot: str, text: str) -> dict:
-        return {"op": "run", "slot": slot, "input": text, "timeout": self.cfg.timeout, **self._limits()}
+        return {"op": "run", "slot": slot, "input": text, "timeout": self.cfg.timeout, **self._limits(),
+                **(self._alarm() if slot == "main" else {})}
 
     def _to_result(self, reply: dict) -> TestResult:
         """The verdict of one test from the worker's reply."""
@@ -373,7 +524,7 @@ class _Session:
             def take(reply: dict) -> bool:
                 result = self._to_result(reply)
                 if result.verdict is Verdict.ACCEPTED:
-                    output = reply.get("result") if self.problem.is_functional else reply.get("stdout", "")
+                    output = self._output_of(reply)
                     runs.append(RunOutput(Verdict.ACCEPTED, output, result.stderr, result.time))
                 else:
                     runs.append(RunOutput(result.verdict, None, result.stderr, result.time, result.message))
@@ -390,6 +541,8 @@ class _Session:
 
     def _check(self, test: TestCase, reply: dict, ran: TestResult) -> TestResult:
         """The verdict of a normally finished run: its output against the expected one."""
+        if self.lcb:
+            return self._check_lcb(test, reply, ran)
         if self.problem.is_functional:
             try:
                 expected = loads_json(test.output)
@@ -404,6 +557,23 @@ class _Session:
             output = reply.get("stdout", "")
             ok = self.compare_stdout(output, test.output)
         if ok:
+            return ran
+        return TestResult(Verdict.WRONG_ANSWER, ran.time, ran.stderr, describe_mismatch(output, test.output))
+
+    def _check_lcb(self, test: TestCase, reply: dict, ran: TestResult) -> TestResult:
+        """LCB's comparisons: its line/Decimal rule on captured sys.stdout, ``==`` on return values."""
+        if self.problem.is_functional:
+            try:
+                ok, got = lcb.compare_call(reply.get("typed_result"), test.output)
+            except ValueError:
+                return TestResult(Verdict.JUDGE_ERROR, ran.time, ran.stderr,
+                                  f"expected output is not JSON: {test.output[:100]!r}")
+            if ok is None:
+                return TestResult(Verdict.RUNTIME_ERROR, ran.time, ran.stderr, got)
+            return ran if ok else TestResult(Verdict.WRONG_ANSWER, ran.time, ran.stderr,
+                                             f"got {got}, expected {test.output[:200]}")
+        output = reply.get("captured", "")
+        if lcb.compare_stdout(output, test.output):
             return ran
         return TestResult(Verdict.WRONG_ANSWER, ran.time, ran.stderr, describe_mismatch(output, test.output))
 
@@ -447,6 +617,11 @@ _FAILURES = {
     "budget": Verdict.TIME_LIMIT,
 }
 BUDGET_MESSAGE = "sample time budget exhausted"
+
+
+def _expected_total(problem: Problem) -> int:
+    """How many tests a result counts before any has run (a unit-test file: one, until collected)."""
+    return len(problem.tests) if not problem.is_unittest else 1
 
 
 def config_fields() -> list[str]:

@@ -26,6 +26,8 @@ class TestResult:
     time: float = 0.0
     stderr: str = ""
     message: str = ""  # short explanation: first differing line, exception, signal...
+    name: str = ""  # the test's name where it has one: a unit-test problem's pytest node id
+    reason: str = ""  # semantics="lcb": the LCB mechanism that failed this test (xcoder.judge.lcb tags)
 
 
 @dataclass
@@ -36,6 +38,8 @@ class JudgeResult:
     tests: list[TestResult] = field(default_factory=list)
     isolation: str = ""
     error: str | None = None  # set when the judge itself failed (verdict JUDGE_ERROR)
+    semantics: str = "xcoder"  # whose execution semantics judged it: "xcoder" or "lcb" (LiveCodeBench's)
+    reason: str = ""  # semantics="lcb" and failed: the LCB mechanism behind the first failing test, if any
 
     @property
     def accepted(self) -> bool:

@@ -384,6 +384,16 @@ class Worker:
         except (OSError, ValueError):
             return ""
 
+    def kill(self) -> None:
+        """Kill the worker and what it runs, from another thread than its user's: the pipes stay
+        open so the user sees the worker die and then closes it."""
+        proc = getattr(self, "proc", None)
+        if proc is not None and proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                proc.kill()
+
     def close(self) -> None:
         proc = getattr(self, "proc", None)
         if proc is not None and proc.poll() is None:

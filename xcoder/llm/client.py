@@ -55,7 +55,7 @@ import httpx
 
 from xcoder.llm.cache import ResponseCache, cache_key
 from xcoder.llm.config import (LLMConfig, LLMConfigError, LLMError, LLMHTTPError, LLMRetriesExhausted,
-                               body_excerpt)
+                               LLMUnavailable, body_excerpt)
 from xcoder.llm.json_extract import extract_json
 from xcoder.llm.stats import LLMStats
 
@@ -158,6 +158,9 @@ class _Endpoint:
     in_flight: int = 0
     consecutive_failures: int = 0
     down_until: float = 0.0
+    busy_since: float = 0.0  # when in_flight last went from 0 to 1
+    last_answer: float = 0.0  # when any attempt last ended (answer or error)
+    last_warned: float = 0.0
 
 
 class _Retryable(Exception):
@@ -242,6 +245,12 @@ class LLMClient:
         # fewer than asked, and how far structured output had to degrade.
         self._n_cap: int | None = 1 if config.n_mode == "separate" else None
         self._structured_level = 0  # 0: as configured, 1: json_object, 2: none
+        # Circuit breaker: attempts failed in a row (over all endpoints) and since when; once open,
+        # every request fails at once with this error.
+        self._streak = 0
+        self._streak_since = 0.0
+        self._broken: LLMUnavailable | None = None
+        self._watchdog: asyncio.Task | None = None
 
     async def __aenter__(self) -> LLMClient:
         return self
@@ -250,6 +259,8 @@ class LLMClient:
         await self.aclose()
 
     async def aclose(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         for lane in self._lanes:
             await lane.aclose()
         if self._owns_cache and self.cache is not None:
@@ -423,6 +434,62 @@ class LLMClient:
             raise LLMHTTPError(response.status_code, response.text, url)
         return [m["id"] for m in response.json().get("data", [])]
 
+    async def preflight(self) -> None:
+        """One cheap request (``GET /models``) per endpoint before any work, within
+        ``preflight_timeout``: an endpoint that refuses connections, never answers, rejects the key
+        or fails raises :class:`LLMUnavailable` naming it, instead of hours of retries. A server
+        without the route (404/405) passes; a model it does not list is a warning."""
+        timeout = httpx.Timeout(self.config.preflight_timeout,
+                                connect=min(self.config.connect_timeout, self.config.preflight_timeout))
+        for endpoint in self._endpoints:
+            url = endpoint.url + "/models"
+            try:
+                response = await _get_within(self._lanes[0], url, timeout, self.config.preflight_timeout)
+            except (asyncio.TimeoutError, httpx.TimeoutException) as err:
+                raise LLMUnavailable(endpoint.url, f"no answer to GET /models within {self.config.preflight_timeout:g}s "
+                                     f"({type(err).__name__})") from None
+            except httpx.TransportError as err:
+                raise LLMUnavailable(endpoint.url, f"connection error: {_transport_error(err)}") from None
+            status = response.status_code
+            if status in (404, 405):
+                continue
+            if status != 200:
+                raise LLMUnavailable(endpoint.url, f"GET /models answered HTTP {status}: "
+                                     f"{body_excerpt(response.text, 200)}")
+            try:
+                served = [m.get("id") for m in response.json().get("data", []) if isinstance(m, dict)]
+            except (ValueError, AttributeError):
+                continue
+            if served and self.config.model not in served:
+                log.warning("%s does not list model %r (it serves %s)", endpoint.url, self.config.model,
+                            ", ".join(map(str, served[:5])))
+
+    async def _watch_hangs(self) -> None:
+        """Warn while requests get no answer at all (a server that accepts but never replies)."""
+        every = self.config.hang_warning
+        while True:
+            await asyncio.sleep(max(0.05, min(every / 4, 5.0)))
+            now = time.monotonic()
+            for e in self._endpoints:
+                if not e.in_flight:
+                    continue
+                silent = now - max(e.busy_since, e.last_answer)
+                if silent >= every and now - e.last_warned >= every:
+                    e.last_warned = now
+                    log.warning("no answer from %s for %.0fs (%d request(s) waiting; each may take up to %gs, "
+                                "then is retried)", e.url, silent, e.in_flight, self.config.timeout)
+
+    def _note_failure(self, url: str, err: Exception) -> None:
+        """Count a failed attempt; open the breaker when every attempt failed for long enough."""
+        now = time.monotonic()
+        if self._streak == 0:
+            self._streak_since = now
+        self._streak += 1
+        cfg = self.config
+        if cfg.breaker_failures and self._streak >= cfg.breaker_failures and now - self._streak_since >= cfg.breaker_seconds:
+            self._broken = self._broken or LLMUnavailable(
+                url, f"the last {self._streak} attempts failed over {now - self._streak_since:.0f}s; last error: {err}")
+
     # -- sampling with n fallback ----------------------------------------------------------
 
     async def _sample(self, ask: _Ask, n: int) -> ChatResult:
@@ -543,11 +610,18 @@ class LLMClient:
         attempt = 0
         while True:
             attempt += 1
+            if self._broken is not None:
+                stats.failures += 1
+                raise self._broken
+            if self._watchdog is None and self.config.hang_warning > 0:
+                self._watchdog = asyncio.get_running_loop().create_task(self._watch_hangs())
             http = await self._slots.get()
             try:
                 endpoint = self._pick_endpoint()
                 url = endpoint.url + "/chat/completions"
                 ep_stats = self.stats.endpoint(endpoint.url)
+                if endpoint.in_flight == 0:
+                    endpoint.busy_since = time.monotonic()
                 endpoint.in_flight += 1
                 stats.http_requests += 1
                 ep_stats.http_requests += 1
@@ -556,20 +630,27 @@ class LLMClient:
                 except _Retryable as err:
                     ep_stats.errors += 1
                     self._mark_failure(endpoint, err.retry_after)
+                    self._note_failure(endpoint.url, err)
                     failure: _Retryable | None = err
                 except _Rejected:
                     ep_stats.errors += 1
                     stats.failures += 1
+                    self._streak = 0
                     raise
                 else:
                     endpoint.consecutive_failures = 0
                     endpoint.down_until = 0.0
+                    self._streak = 0
                     return answer
                 finally:
                     endpoint.in_flight -= 1
+                    endpoint.last_answer = time.monotonic()
             finally:
                 self._slots.put_nowait(http)
             assert failure is not None
+            if self._broken is not None:
+                stats.failures += 1
+                raise self._broken
             if attempt > self.config.max_retries:
                 stats.failures += 1
                 raise LLMRetriesExhausted(attempt, f"{failure} ({url})")
@@ -584,7 +665,7 @@ class LLMClient:
         except (asyncio.TimeoutError, httpx.TimeoutException) as err:
             raise _Retryable(f"timeout after {self.config.timeout}s ({type(err).__name__})") from None
         except httpx.TransportError as err:
-            raise _Retryable(f"connection error: {type(err).__name__}: {err}") from None
+            raise _Retryable(f"connection error: {_transport_error(err)}") from None
         status = response.status_code
         if status in RETRYABLE_STATUS or status >= 500:
             retry_after = _parse_retry_after(response.headers.get("retry-after"))
@@ -607,6 +688,25 @@ async def _post_within(http: httpx.AsyncClient, url: str, body: dict[str, Any], 
         async with asyncio.timeout(seconds):
             return await http.post(url, json=body)
     return await asyncio.wait_for(http.post(url, json=body), timeout=seconds)  # Python 3.10
+
+
+def _transport_error(err: BaseException) -> str:
+    """httpx's message plus the OS error under it ("All connection attempts failed" alone does not
+    say "connection refused")."""
+    text = f"{type(err).__name__}: {err}"
+    cause, seen = err.__cause__ or err.__context__, 0
+    while cause is not None and seen < 8:
+        if isinstance(cause, OSError) and cause.errno:
+            return f"{text} ({os.strerror(cause.errno)})"
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
+    return text
+
+
+async def _get_within(http: httpx.AsyncClient, url: str, timeout: httpx.Timeout, seconds: float) -> httpx.Response:
+    if hasattr(asyncio, "timeout"):
+        async with asyncio.timeout(seconds):
+            return await http.get(url, timeout=timeout)
+    return await asyncio.wait_for(http.get(url, timeout=timeout), timeout=seconds)  # Python 3.10
 
 
 def chat_many_sync(
@@ -633,5 +733,5 @@ def chat_sync(config: LLMConfig, messages: Sequence[Message], **kwargs: Any) -> 
 
 __all__ = [
     "ChatRequest", "ChatResult", "LLMClient", "LLMConfig", "LLMConfigError", "LLMError", "LLMHTTPError",
-    "LLMRetriesExhausted", "chat_many_sync", "chat_sync",
+    "LLMRetriesExhausted", "LLMUnavailable", "chat_many_sync", "chat_sync",
 ]

@@ -26,7 +26,15 @@ class LLMConfig:
     )
     max_concurrency: int = help_field("Max HTTP requests in flight, over all endpoints.", default=64)
     timeout: float = help_field("Seconds one HTTP request may take in total.", default=600.0)
-    connect_timeout: float = help_field("Seconds to establish a connection.", default=10.0)
+    connect_timeout: float = help_field("Seconds to establish a connection (apart from timeout).", default=10.0)
+    preflight_timeout: float = help_field(
+        "Seconds the first request to each endpoint (GET /models, before any work) may take.", default=30.0)
+    breaker_failures: int = help_field(
+        "Stop (LLMUnavailable) once this many attempts in a row failed for breaker_seconds; 0: never.", default=16)
+    breaker_seconds: float = help_field("How long every attempt must have failed before the breaker opens.",
+                                        default=30.0)
+    hang_warning: float = help_field("Warn when requests in flight got no answer for this many seconds.",
+                                     default=60.0)
     max_retries: int = help_field("Retries per request after the first attempt.", default=6)
     backoff_base: float = help_field("First backoff delay (s); doubles per retry.", default=1.0)
     backoff_max: float = help_field("Cap on one backoff delay (s).", default=60.0)
@@ -96,6 +104,15 @@ class LLMRetriesExhausted(LLMError):
     def __init__(self, attempts: int, last_error: str):
         self.attempts, self.last_error = attempts, last_error
         super().__init__(f"gave up after {attempts} attempts; last error: {last_error}")
+
+
+class LLMUnavailable(LLMError):
+    """The endpoint(s) cannot be used: the preflight failed, or every recent attempt failed (the
+    circuit breaker opened). Work should stop, not be dropped item by item."""
+
+    def __init__(self, url: str, last_error: str):
+        self.url, self.last_error = url, last_error
+        super().__init__(f"LLM endpoint {url} is not usable: {last_error}")
 
 
 def body_excerpt(text: str, limit: int = 500) -> str:

@@ -100,6 +100,12 @@ class GRPOScriptArguments(ScriptArguments):
         metadata={"help": "Build the tiny local model at model_name_or_path if missing (plumbing tests only: an "
                   "untrained model earns no reward; point at an SFT output instead)."},
     )
+    auto_kernels: bool = field(
+        default=True,
+        metadata={"help": "With attn_implementation unset or 'auto', pick the fastest correct attention "
+                  "(flash_attention_2 if installed on a GPU, else sdpa; printed). Liger is never switched on "
+                  "here: set use_liger_kernel. false: use the config as written."},
+    )
 
 
 @dataclass
@@ -417,4 +423,4 @@ def prepare_model(script_args: GRPOScriptArguments, training_args, model_args) -
             hint = (" (make it first: accelerate launch --num_processes 1 --cpu recipes/sft.py --config "
                     "recipes/tiny/sft_warmup.yaml)")
         raise FileNotFoundError(f"model_name_or_path {name} holds no model{hint}")
-    return prepare_sft_model(script_args, training_args, model_args)
+    return prepare_sft_model(script_args, training_args, model_args, liger=False)

@@ -64,6 +64,14 @@ class SFTScriptArguments(ScriptArguments):
         default=None,
         metadata={"help": "Keep only the first N training rows after mixing (quick experiments)."},
     )
+    auto_kernels: bool = field(
+        default=True,
+        metadata={
+            "help": "With attn_implementation unset or 'auto', pick the fastest attention that is correct for the "
+            "batches (flash_attention_2 if installed on a GPU, else sdpa), and on a GPU turn on Liger kernels "
+            "when liger-kernel is installed; the choice is printed. false: use the config as written."
+        },
+    )
 
 
 @dataclass
@@ -359,10 +367,24 @@ def check_options(script_args: SFTScriptArguments, training_args) -> None:
         logger.info("assistant_only_loss is off: the loss covers the prompt tokens too")
 
 
-def prepare_model(script_args: SFTScriptArguments, training_args, model_args) -> str:
+def make_trainer(model, training_args, train_dataset, eval_dataset=None, model_args=None, processing_class=None):
+    """The recipe's ``SFTTrainer`` (``model`` a path/name, or a model object as the throughput
+    benchmark passes), with quantization and PEFT from ``model_args``."""
+    from trl import SFTTrainer, get_peft_config, get_quantization_config
+
+    kwargs: dict[str, Any] = {}
+    if model_args is not None:
+        kwargs.update(quantization_config=get_quantization_config(model_args), peft_config=get_peft_config(model_args))
+    return SFTTrainer(model=model, args=training_args, train_dataset=train_dataset, eval_dataset=eval_dataset,
+                      processing_class=processing_class, **kwargs)
+
+
+def prepare_model(script_args: SFTScriptArguments, training_args, model_args, liger: bool = True) -> str:
     """Resolve the model to fine-tune and set ``training_args.model_init_kwargs`` as TRL's own
-    script does; build the tiny local model first when asked to. Returns the model path/name."""
+    script does; choose attention and kernels (:mod:`xcoder.train.attention`; ``liger``: may turn
+    Liger kernels on); build the tiny local model first when asked to. Returns the model path/name."""
     from xcoder.tiny_model import build_tiny_model, holds_model
+    from xcoder.train.attention import apply_kernel_choice
 
     name = model_args.model_name_or_path
     if not name:
@@ -371,6 +393,7 @@ def prepare_model(script_args: SFTScriptArguments, training_args, model_args) ->
         context = training_args.main_process_first(desc="building the tiny model") if training_args else nullcontext()
         with context:
             build_tiny_model(name)  # idempotent and atomic: other ranks find it built
+    apply_kernel_choice(script_args, training_args, model_args, liger=liger)
     kwargs: dict[str, Any] = {
         "revision": model_args.model_revision,
         "trust_remote_code": training_args.trust_remote_code,

@@ -2,8 +2,9 @@
 
 ``serve`` is all a child ever runs. ``apply_limits`` confines it, once, before any judged code;
 then it runs tests one after another in-process, each with fresh file descriptors (received from
-the worker: stdin, stdout, stderr, a status memfd, and a functional test's arguments), globals
-and std streams. After a test that does not end normally the child exits, and the worker forks a
+the worker: stdin, stdout, stderr, a status memfd, and a functional test's arguments or a unit-test
+file), globals and std streams. A unit-test problem (``pytest`` mode) is one such run: pytest runs
+the whole file (``testfile.py``). After a test that does not end normally the child exits, and the worker forks a
 new one for the next test.
 """
 
@@ -21,7 +22,9 @@ import sys
 from typing import TYPE_CHECKING
 
 from .cleanup import wipe_scratch
+from .lcb import LcbState, reliability_guard, run_call_test, run_stdin_test
 from .libc import PR_SET_PDEATHSIG, prctl
+from .testfile import run_test_file
 
 if TYPE_CHECKING:
     from .zygote import _Slot
@@ -81,6 +84,10 @@ def apply_limits(sock: socket.socket, limits: tuple, scratch: str, uid: int | No
 
 def _serve_tests(slot: _Slot, sock: socket.socket, scratch: str, prelude: dict) -> None:
     module_ns: dict | None = None  # functional code: module runs once, methods per test
+    lcb_state = None
+    if slot.lcb:  # LiveCodeBench's semantics: its guard once per process (lcb.py)
+        lcb_state = LcbState()
+        reliability_guard()
     while True:
         try:
             data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 5)
@@ -100,11 +107,14 @@ def _serve_tests(slot: _Slot, sock: socket.socket, scratch: str, prelude: dict) 
             os.dup2(fd, target)
             os.close(fd)
         os.write(3, b" ")  # marks the test as taken (see _Test.started)
-        os.chdir(scratch)
-        if os.listdir(scratch):
-            wipe_scratch(scratch)  # files from earlier tests must not survive into this one
+        if not slot.lcb:  # (LCB runs a sample's tests in one process and directory, and has no chdir)
+            os.chdir(scratch)
+            if os.listdir(scratch):
+                wipe_scratch(scratch)  # files from earlier tests must not survive into this one
         args = None
-        if len(fds) > 4:  # functional arguments, one JSON value per line
+        if len(fds) > 4 and (slot.mode == "pytest" or (slot.lcb and slot.mode == "stdin")):
+            args = _read_text(4)  # the unit-test file, or LCB's stdin text (fd 0 stays empty under LCB)
+        elif len(fds) > 4:  # functional arguments, one JSON value per line
             try:
                 args = _read_args(4)
             except ValueError as exc:
@@ -120,11 +130,20 @@ def _serve_tests(slot: _Slot, sock: socket.socket, scratch: str, prelude: dict) 
         exit_code = 0
         ns = module_ns if slot.mode == "call" and module_ns is not None else _fresh_globals(prelude)
         try:
-            if slot.mode == "call":
+            if lcb_state is not None:
+                alarm = int(request.get("alarm") or 6)
+                if slot.mode == "call":
+                    exit_code = run_call_test(lcb_state, slot.code, slot.func_name, args, alarm, slot.solution_class,
+                                              report)
+                else:
+                    exit_code = run_stdin_test(lcb_state, slot.code, args, alarm, slot.solution_class, report)
+            elif slot.mode == "call":
                 if module_ns is None:
                     exec(slot.code, ns)
                     module_ns = ns
                 exit_code = _call(ns, slot.func_name, args, report)
+            elif slot.mode == "pytest":
+                exit_code = run_test_file(slot.source, args, scratch, slot.exitfirst, report)
             else:
                 exec(slot.code, ns)
         except SystemExit as exc:
@@ -136,7 +155,8 @@ def _serve_tests(slot: _Slot, sock: socket.socket, scratch: str, prelude: dict) 
             exit_code = 1
             report = {"status": "exception", "error": _describe(exc)}
             _print_traceback()
-        exit_code = _finish(exit_code, report)  # atexit handlers still see the globals
+        if lcb_state is None:
+            exit_code = _finish(exit_code, report)  # atexit handlers still see the globals
         if slot.mode != "call":
             ns.clear()  # drops the program's objects now, so files it opened flush into this test
         ns = None
@@ -184,16 +204,20 @@ def _plain(value):
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def _read_args(fd: int) -> list:
-    """Read and parse a functional test's arguments from ``fd`` (then closed)."""
+def _read_text(fd: int) -> str:
+    """Read all of ``fd`` (then closed) as text."""
     chunks = []
     try:
         while chunk := os.read(fd, 1 << 20):
             chunks.append(chunk)
     finally:
         os.close(fd)
-    text = b"".join(chunks).decode("utf-8", "surrogateescape")
-    return [json.loads(line) for line in text.split("\n")]
+    return b"".join(chunks).decode("utf-8", "surrogateescape")
+
+
+def _read_args(fd: int) -> list:
+    """Read and parse a functional test's arguments from ``fd`` (then closed)."""
+    return [json.loads(line) for line in _read_text(fd).split("\n")]
 
 
 def _report_and_exit(report: dict) -> None:

@@ -29,10 +29,11 @@ import time
 from .child import serve
 from .cleanup import clean_up, clear_ipc, kill_group
 from .libc import PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, prctl
-from .prelude import build_prelude
+from .prelude import build_prelude, preimport_test_runner
 from .protocol import read_message, write_message
 
 WINDOW = 4  # tests sent ahead to a warm child
+MODES = ("stdin", "call", "pytest")  # run the program / call its function / run a unit-test file on it
 STACK_BYTES = 1 << 30  # main-thread stack reserve for deep recursion (set before re-exec)
 PYTHON_THREAD_STACK = 16 << 20
 
@@ -42,8 +43,11 @@ PYTHON_THREAD_STACK = 16 << 20
 class _Slot:
     """Compiled code plus the warm child that runs its tests, if one is alive."""
 
-    def __init__(self, code, mode: str, func_name: str | None):
+    def __init__(self, code, mode: str, func_name: str | None, source: str = "", exitfirst: bool = False,
+                 lcb: bool = False, solution_class: bool = False):
         self.code, self.mode, self.func_name = code, mode, func_name
+        self.source, self.exitfirst = source, exitfirst  # pytest mode: the program's text, and -x
+        self.lcb, self.solution_class = lcb, solution_class  # LiveCodeBench's semantics (lcb.py)
         self.pid: int | None = None
         self.sock: socket.socket | None = None
         self.limits: tuple = ()
@@ -57,9 +61,9 @@ class _Test:
     travel in a fifth (they can be megabytes, far more than a socket message holds; the child
     parses them and the program's stdin stays empty)."""
 
-    def __init__(self, i: int, text: str, mode: str, timeout: float):
-        self.i, self.text, self.mode, self.timeout = i, text, mode, timeout
-        self.request = json.dumps({"timeout": timeout}).encode()
+    def __init__(self, i: int, text: str, mode: str, timeout: float, alarm: int | None = None, side: bool = False):
+        self.i, self.text, self.mode, self.timeout, self.side = i, text, mode, timeout, side
+        self.request = json.dumps({"timeout": timeout, "alarm": alarm}).encode()
         self.sent_at = time.monotonic()
         self.fds: list[int] = []
         self.reopen()
@@ -67,10 +71,10 @@ class _Test:
     def reopen(self) -> None:
         """Fresh descriptors, for running the test again in a new child."""
         self.close()
-        functional = self.mode == "call"
-        data = b"" if functional else self.text.encode("utf-8", "surrogateescape")
+        side = self.side or self.mode in ("call", "pytest")  # the text goes beside stdin, which stays empty
+        data = b"" if side else self.text.encode("utf-8", "surrogateescape")
         self.fds = [_memfd("stdin", data), _memfd("stdout"), _memfd("stderr"), _memfd("status")]
-        if functional:
+        if side:
             self.fds.append(_memfd("args", self.text.encode("utf-8", "surrogateescape")))
 
     def started(self) -> bool:
@@ -100,6 +104,7 @@ class Zygote:
         self.pending: list[dict] = []
         self.streaming = self.stop_requested = False
         self.prelude = build_prelude()
+        preimport_test_runner()
 
     # -- setup ---------------------------------------------------------------------------------
 
@@ -129,7 +134,14 @@ class Zygote:
         except BaseException as exc:  # SyntaxError, ValueError (NUL bytes), RecursionError...
             self.slots.pop(name, None)
             return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-        self.slots[name] = slot = _Slot(code, msg.get("mode", "stdin"), msg.get("func_name"))
+        mode = msg.get("mode", "stdin")
+        if mode not in MODES:
+            self.slots.pop(name, None)
+            return {"ok": False, "error": f"unknown mode {mode!r}"}
+        source = msg["code"] if mode == "pytest" else ""
+        lcb = msg.get("semantics") == "lcb" and mode != "pytest"
+        self.slots[name] = slot = _Slot(code, mode, msg.get("func_name"), source, bool(msg.get("exitfirst")), lcb,
+                                        bool(msg.get("solution_class")))
         if "memory_mb" in msg:
             self._warm = (slot, _limits(msg))
         return {"ok": True}
@@ -223,7 +235,7 @@ class Zygote:
                     if deadline is not None and time.monotonic() >= deadline:
                         emit({"i": nxt, "status": "budget"})
                         return
-                    queue.append(_Test(nxt, inputs[nxt], slot.mode, timeout))
+                    queue.append(_Test(nxt, inputs[nxt], slot.mode, timeout, msg.get("alarm"), slot.lcb))
                     nxt += 1
                     self._deliver(slot, limits, queue, [queue[-1]])
                 reply = self._complete(slot, limits, queue)
@@ -289,10 +301,15 @@ class Zygote:
         stderr, _ = _read_memfd(test.fds[2], 1 << 20)
         raw_status, _ = _read_memfd(test.fds[3], out_limit)
         reply: dict = {"i": test.i, "time": round(elapsed, 6), "stderr": stderr[-4000:].decode("utf-8", "replace")}
-        try:
-            child = json.loads(raw_status) if raw_status.strip() else {}
-        except ValueError:
-            child = {}
+        if slot.mode == "pytest":
+            # JSON lines: events as they happened, then the child's report (if it got there).
+            events, child = _status_lines(raw_status)
+            reply["events"] = events
+        else:
+            try:
+                child = json.loads(raw_status) if raw_status.strip() else {}
+            except ValueError:
+                child = {}
         if stdout_size >= out_limit:
             reply["status"] = "output_limit"
         elif timed_out:
@@ -308,7 +325,7 @@ class Zygote:
             reply["exit_code"] = code = os.WEXITSTATUS(status)
             if child:
                 reply["status"] = child.get("status", "exit")
-            elif code == 0 and slot.mode != "call":
+            elif code == 0 and slot.mode == "stdin" and not slot.lcb:  # (LCB: a child that died is a failure)
                 reply["status"] = "ok"  # os._exit(0): whatever reached the fd counts, as under python3
             else:
                 reply["status"] = "exit"
@@ -320,6 +337,9 @@ class Zygote:
             reply["error"] = child["error"]
         if "result" in child:
             reply["result"] = child["result"]
+        for key in ("pytest_exit", "captured", "typed_result", "lcb_stage"):
+            if key in child:
+                reply[key] = child[key]
         reply["stdout"] = stdout.decode("utf-8", "replace")
         return reply
 
@@ -408,6 +428,27 @@ def _memfd(name: str, data: bytes = b"") -> int:
             view = view[os.write(fd, view):]
         os.lseek(fd, 0, os.SEEK_SET)
     return fd
+
+
+def _status_lines(raw: bytes) -> tuple[list[dict], dict]:
+    """A pytest-mode status memfd: the event lines, and the final report (empty if the child
+    never wrote it)."""
+    events, report = [], {}
+    for line in raw.split(b"\n"):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(obj, dict):
+            continue
+        if "event" in obj:
+            events.append(obj)
+        elif "status" in obj:
+            report = obj
+    return events, report
 
 
 def _read_memfd(fd: int, limit: int) -> tuple[bytes, int]:
