@@ -42,8 +42,10 @@ from xcoder.hashing import derive_seed  # noqa: E402
 from xcoder.judge import Judge, JudgeConfig  # noqa: E402
 from xcoder.llm.testing import FakeChatServer, HTTPError  # noqa: E402
 
-CHECKS_OFF = {"tests": {"brute_force": False, "checker": False},
-              "verify": {"cross_check": "off", "mutants": 0, "slow_check": "off", "balance": "off", "checker": False}}
+CHECKS_OFF = {
+    "tests": {"brute_force": False, "checker": False},
+    "verify": {"cross_check": "off", "mutants": 0, "slow_check": "off", "balance": "off", "checker": False},
+}
 
 
 def _py(code: str) -> str:
@@ -81,16 +83,25 @@ class ProceduralModel:
         if title == "# Test design: test inputs":
             tests = []
             for k in range(6):
-                values = f.generate(inst.params, "small" if k < 4 else "edge", derive_seed(self.seed, inst.id, "llm", k))
+                values = f.generate(
+                    inst.params, "small" if k < 4 else "edge", derive_seed(self.seed, inst.id, "llm", k)
+                )
                 value = {a: values[a] for a in f.arg_names} if style == "leetcode" else f.stdin_input(values)
                 tests.append({"input": value, "kind": "edge" if k >= 4 else "standard"})
             return json.dumps({"tests": tests})
         if title == "# Test design: input generator program":
-            table = {scale: [f.test_input(style, f.generate(inst.params, scale, derive_seed(self.seed, inst.id, scale, k)))
-                             for k in range(3)] for scale in ("small", "medium", "large")}
+            table = {
+                scale: [
+                    f.test_input(style, f.generate(inst.params, scale, derive_seed(self.seed, inst.id, scale, k)))
+                    for k in range(3)
+                ]
+                for scale in ("small", "medium", "large")
+            }
             table["stress"] = table["large"]
-            return _py(f"import sys\nTABLE = {table!r}\nscale, seed = sys.stdin.readline().split()\n"
-                       "print(TABLE[scale][int(seed) % len(TABLE[scale])])\n")
+            return _py(
+                f"import sys\nTABLE = {table!r}\nscale, seed = sys.stdin.readline().split()\n"
+                "print(TABLE[scale][int(seed) % len(TABLE[scale])])\n"
+            )
         if title == "# Test design: input validator program":
             return _py("import sys\nprint('VALID' if sys.stdin.read().strip() else 'INVALID: empty')\n")
         if title == "# Test design: brute-force solver":
@@ -105,7 +116,9 @@ def measure(out: Path, config: dict, judge: Judge, instances) -> dict:
         run_stage(cfg, stage, progress=False, judge=judge, console=Console(stderr=True, quiet=True))
     kept = read_records(out, "filter", VerifiedTask)
     by_id = {inst.id: inst for inst in instances}
-    jobs = [(by_id[vt.task.id].family.code(vt.task.style), [t.input for t in vt.tests], vt.task.fn_name) for vt in kept]
+    jobs = [
+        (by_id[vt.task.id].family.code(vt.task.style), [t.input for t in vt.tests], vt.task.fn_name) for vt in kept
+    ]
     truth = judge.run_outputs_batch(jobs)
     labels = wrong = 0
     for vt, runs in zip(kept, truth):
@@ -114,8 +127,13 @@ def measure(out: Path, config: dict, judge: Judge, instances) -> dict:
             labels += 1
             wrong += not (run.ok and same(run.output, test.output))
     scores = [vt.checks["mutation_score"] for vt in kept if vt.checks.get("mutation_score") is not None]
-    return {"tasks": len(kept), "labels": labels, "wrong": wrong, "rate": wrong / labels if labels else 0.0,
-            "mutation_score": sum(scores) / len(scores) if scores else None}
+    return {
+        "tasks": len(kept),
+        "labels": labels,
+        "wrong": wrong,
+        "rate": wrong / labels if labels else 0.0,
+        "mutation_score": sum(scores) / len(scores) if scores else None,
+    }
 
 
 def main() -> None:
@@ -127,8 +145,9 @@ def main() -> None:
     parser.add_argument("--keep", help="keep the run directories here instead of a temporary directory")
     args = parser.parse_args()
 
-    proc = ProceduralConfig(train_tasks=args.tasks, seed=args.seed, examples=2,
-                            styles={"codeforces": 0.4, "atcoder": 0.3, "leetcode": 0.3})
+    proc = ProceduralConfig(
+        train_tasks=args.tasks, seed=args.seed, examples=2, styles={"codeforces": 0.4, "atcoder": 0.3, "leetcode": 0.3}
+    )
     instances = sample_instances(proc, "train")
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="label-errors-"))
     results = {}
@@ -139,24 +158,36 @@ def main() -> None:
             for name, overrides in (("before", CHECKS_OFF), ("after", {})):
                 out = base / name
                 shutil.rmtree(out, ignore_errors=True)
-                write_records(out, "tasks", [instance_records(inst, proc)[0] for inst in instances], writer="procedural")
-                config = {"output_dir": str(out), "random_seed": args.seed,
-                          "llm": {"base_url": server.url, "model": "scripted", "max_concurrency": 16},
-                          "judge": {"workers": args.judge_workers}, "solutions": {"n": 5},
-                          "tests": {"llm_inputs": 6, "seeds_per_scale": 2}, "filter": {"near_dup_threshold": None}}
+                write_records(
+                    out, "tasks", [instance_records(inst, proc)[0] for inst in instances], writer="procedural"
+                )
+                config = {
+                    "output_dir": str(out),
+                    "random_seed": args.seed,
+                    "llm": {"base_url": server.url, "model": "scripted", "max_concurrency": 16},
+                    "judge": {"workers": args.judge_workers},
+                    "solutions": {"n": 5},
+                    "tests": {"llm_inputs": 6, "seeds_per_scale": 2},
+                    "filter": {"near_dup_threshold": None},
+                }
                 for key, value in overrides.items():
                     config[key] = {**config.get(key, {}), **value}
                 results[name] = measure(out, config, judge, instances)
                 r = results[name]
-                print(f"{name}: {r['tasks']} tasks kept, {r['wrong']} of {r['labels']} labels wrong "
-                      f"({100 * r['rate']:.2f}%)", flush=True)
+                print(
+                    f"{name}: {r['tasks']} tasks kept, {r['wrong']} of {r['labels']} labels wrong "
+                    f"({100 * r['rate']:.2f}%)",
+                    flush=True,
+                )
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
     score = results["after"]["mutation_score"]
     print(f"elapsed {time.monotonic() - started:.0f}s; {args.tasks} tasks, wrong-majority share {args.wrong_share}")
-    print(f"label errors: {100 * results['after']['rate']:.2f}% surviving (before the new checks: "
-          f"{100 * results['before']['rate']:.2f}%); mutation score: {'n/a' if score is None else f'{score:.3f}'}")
+    print(
+        f"label errors: {100 * results['after']['rate']:.2f}% surviving (before the new checks: "
+        f"{100 * results['before']['rate']:.2f}%); mutation score: {'n/a' if score is None else f'{score:.3f}'}"
+    )
 
 
 if __name__ == "__main__":

@@ -38,15 +38,21 @@ STAGES_FROM_TASKS = ["tasks", "solutions", "tests", "verify", "filter", "export"
 
 
 def _configs(features: list[str]) -> list[FeatureConfig]:
-    return [FeatureConfig(id=f"cfg-{i:02d}", idx=i, features={"techniques": [f]}, leaf_count=1,
-                          provenance=Provenance("tree")) for i, f in enumerate(features)]
+    return [
+        FeatureConfig(
+            id=f"cfg-{i:02d}", idx=i, features={"techniques": [f]}, leaf_count=1, provenance=Provenance("tree")
+        )
+        for i, f in enumerate(features)
+    ]
 
 
 def _majority_wrong(call):
     """Lantern tasks: two identical wrong samples outvote the right one (a consistently wrong majority)."""
     bank = BANK[0] if "lanterns" in call.last_user else MULTI
     if bank is BANK[0]:
-        return _py(bank.wrong) if call.choice_index < 2 else _py(bank.correct) if call.choice_index == 2 else "I'm sorry."
+        return (
+            _py(bank.wrong) if call.choice_index < 2 else _py(bank.correct) if call.choice_index == 2 else "I'm sorry."
+        )
 
     return ScriptedModel.solution(bank, call.choice_index)
 
@@ -56,15 +62,33 @@ def test_checkers_repairs_cross_checks_and_decontamination_end_to_end(tmp_path):
     out = tmp_path / "run"
     lcb = tmp_path / "lcb.jsonl"
     copied = MULTI.answer["legend"].replace("There are $n$ ribbons", "We have $n$ ribbons   in a box")
-    lcb.write_text(json.dumps({"question_id": "abc001_a", "question_title": "Ribbons",
-                               "question_content": copied + " " + MULTI.answer["output_format"]}) + "\n"
-                   + json.dumps({"question_id": "abc002_b", "question_title": "Lanterns",
-                                 "question_content": "Given lanterns in a row, count how many are lit after "
-                                                     "every switch is flipped twice."}) + "\n")
+    lcb.write_text(
+        json.dumps(
+            {
+                "question_id": "abc001_a",
+                "question_title": "Ribbons",
+                "question_content": copied + " " + MULTI.answer["output_format"],
+            }
+        )
+        + "\n"
+        + json.dumps(
+            {
+                "question_id": "abc002_b",
+                "question_title": "Lanterns",
+                "question_content": "Given lanterns in a row, count how many are lit after "
+                "every switch is flipped twice.",
+            }
+        )
+        + "\n"
+    )
     model = ScriptedModel({"solution": _majority_wrong})
     with FakeChatServer(model) as server:
-        config = make_config(server.url, out, tasks={"styles": {"codeforces": 1.0}},
-                             filter={"min_tests": 4, "decontaminate": {"against": [str(lcb)], "action": "flag"}})
+        config = make_config(
+            server.url,
+            out,
+            tasks={"styles": {"codeforces": 1.0}},
+            filter={"min_tests": 4, "decontaminate": {"against": [str(lcb)], "action": "flag"}},
+        )
         write_records(out, "tree", _configs(["any valid pair", "prefix maxima"]), writer="test")
         summaries = {s.stage: s for s in run_stages(config, STAGES_FROM_TASKS, progress=False)}
 
@@ -81,7 +105,9 @@ def test_checkers_repairs_cross_checks_and_decontamination_end_to_end(tmp_path):
     assert verify.kept == 1 and verify.dropped == {"cross_check:disagrees": 1}
     assert verify.notes["cross_check:disagree"] > 0 and verify.notes["cross_check:tests"] > 0
     (vt,) = read_records(out, "verify", VerifiedTask)
-    assert vt.task.multi_answer and vt.checker == MULTI.checker.strip("\n") or vt.checker.strip() == MULTI.checker.strip()
+    assert (
+        vt.task.multi_answer and vt.checker == MULTI.checker.strip("\n") or vt.checker.strip() == MULTI.checker.strip()
+    )
     # The two right candidates print different valid pairs; grouped by the checker they win every vote.
     assert all(ribbons_ok(t.input, t.output) for t in vt.tests)
     assert vt.pass_rate == pytest.approx(2 / 3, abs=1e-3)
@@ -117,8 +143,14 @@ def test_a_multi_answer_task_without_a_trusted_checker_is_dropped(tmp_path):
     assert summary.dropped == {"checker:untrusted": 1}
 
 
-KILL = {"flush_every": 1, "flush_seconds": 0.05, "item_concurrency": 2, "llm": {"max_concurrency": 2},
-        "tasks": {"styles": {"codeforces": 1.0}}, "tests": {"generator": False}}
+KILL = {
+    "flush_every": 1,
+    "flush_seconds": 0.05,
+    "item_concurrency": 2,
+    "llm": {"max_concurrency": 2},
+    "tasks": {"styles": {"codeforces": 1.0}},
+    "tests": {"generator": False},
+}
 
 
 @pytest.mark.slow
@@ -132,11 +164,18 @@ def test_kill_9_in_the_tests_stage_then_resume_repeats_no_request(tmp_path):
         write_records(out, "tree", _configs(features), writer="test")
         run_stage(make_config(server.url, out, **KILL), "tasks", progress=False)
         server.reset()
-        proc = subprocess.Popen([sys.executable, "-m", "xcoder.cli", "gen", "tests", "--config", str(cfg), "--no-progress"],
-                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                env={**os.environ, "PYTHONPATH": str(ROOT)})
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "xcoder.cli", "gen", "tests", "--config", str(cfg), "--no-progress"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         deadline = time.monotonic() + 120
-        while proc.poll() is None and time.monotonic() < deadline and not list((out / "tests").glob("part-*.done.json")):
+        while (
+            proc.poll() is None and time.monotonic() < deadline and not list((out / "tests").glob("part-*.done.json"))
+        ):
             time.sleep(0.02)
         assert proc.poll() is None, f"the run ended before it could be killed: {proc.stderr.read()}"
         os.kill(proc.pid, signal.SIGKILL)
@@ -191,72 +230,163 @@ def test_trimming_keeps_every_rejection_and_balance_measures_dominance():
     kills = [{0, 3}, {3}, {1}, set()]
     chosen = trim_suite(kills, 6, keep={5}, min_tests=3)
     assert all(k & set(chosen) for k in kills if k) and 5 in chosen and len(chosen) == 3
-    assert mutation_score([True, True, False], [True, False, False]) == 0.5 and mutation_score([False], [False]) is None
+    assert (
+        mutation_score([True, True, False], [True, False, False]) == 0.5 and mutation_score([False], [False]) is None
+    )
     outs = ["No", "No", "No", "Yes", "no"]
     share, constant = balance(outs, lambda j, o: o.lower() == outs[j].lower())
     assert share == 0.6 and constant == 0.8
 
 
 def test_ngram_overlap_sees_through_light_edits_but_not_same_domain_problems():
-    statement = ("Alice has an array of integers and wants to split it into two non-empty contiguous parts such that "
-                 "the sum of the left part equals the sum of the right part. Count the number of ways to choose the "
-                 "split position. Example: for n = 4 and a = [1, 2, 1, 2] the answer is 1.")
+    statement = (
+        "Alice has an array of integers and wants to split it into two non-empty contiguous parts such that "
+        "the sum of the left part equals the sum of the right part. Count the number of ways to choose the "
+        "split position. Example: for n = 4 and a = [1, 2, 1, 2] the answer is 1."
+    )
     index = BenchmarkIndex(n=8, threshold=0.3)
     index.add("lcb.jsonl", "q1", statement)
-    index.add("lcb.jsonl", "q2", "Bob is given a string of lowercase letters and must find the length of the "
-                                 "longest substring without repeating characters, reporting it modulo nothing.")
-    edited = ("Our heroine holds a sequence of numbers.   Alice has an array of integers and wants to split it into two "
-              "non-empty contiguous parts such that the sum of the left part equals the sum of the right part. Count "
-              "the number of ways to choose the split position. Example: for m = 5 and b = [3, 1, 1, 1, 2] ...")
+    index.add(
+        "lcb.jsonl",
+        "q2",
+        "Bob is given a string of lowercase letters and must find the length of the "
+        "longest substring without repeating characters, reporting it modulo nothing.",
+    )
+    edited = (
+        "Our heroine holds a sequence of numbers.   Alice has an array of integers and wants to split it into two "
+        "non-empty contiguous parts such that the sum of the left part equals the sum of the right part. Count "
+        "the number of ways to choose the split position. Example: for m = 5 and b = [3, 1, 1, 1, 2] ..."
+    )
     match = index.match(edited)
     assert match is not None and match.benchmark_id == "q1"
-    related = ("Given an array of integers, find the maximum sum of a contiguous subarray whose length is at most k. "
-               "Print the sum; the array may contain negative numbers, and the subarray must be non-empty.")
+    related = (
+        "Given an array of integers, find the maximum sum of a contiguous subarray whose length is at most k. "
+        "Print the sum; the array may contain negative numbers, and the subarray must be non-empty."
+    )
     assert index.match(related) is None
     assert words("Let $a_i$ be 10^9") == ["let", "be"]
 
 
 def test_decontaminate_command_reads_lcb_humaneval_and_mbpp(tmp_path):
     humaneval = tmp_path / "HumanEval.jsonl.gz"
-    he_prompt = ('def below_zero(operations: List[int]) -> bool:\n    """ You are given a list of deposit and withdrawal '
-                 'operations on a bank account that starts with zero balance. Your task is to detect if at any point '
-                 'the balance of account falls below zero, and at that point function should return True."""\n')
+    he_prompt = (
+        'def below_zero(operations: List[int]) -> bool:\n    """ You are given a list of deposit and withdrawal '
+        "operations on a bank account that starts with zero balance. Your task is to detect if at any point "
+        'the balance of account falls below zero, and at that point function should return True."""\n'
+    )
     with gzip.open(humaneval, "wt") as fh:
-        fh.write(json.dumps({"task_id": "HumanEval/3", "prompt": he_prompt, "canonical_solution": "", "test": "",
-                             "entry_point": "below_zero"}) + "\n")
+        fh.write(
+            json.dumps(
+                {
+                    "task_id": "HumanEval/3",
+                    "prompt": he_prompt,
+                    "canonical_solution": "",
+                    "test": "",
+                    "entry_point": "below_zero",
+                }
+            )
+            + "\n"
+        )
     mbpp = tmp_path / "mbpp.jsonl"
-    mbpp.write_text(json.dumps({"task_id": 2, "text": "Write a function to find the shared elements from the given "
-                                "two lists.", "code": "", "test_list": [], "test_setup_code": ""}) + "\n")
+    mbpp.write_text(
+        json.dumps(
+            {
+                "task_id": 2,
+                "text": "Write a function to find the shared elements from the given two lists.",
+                "code": "",
+                "test_list": [],
+                "test_setup_code": "",
+            }
+        )
+        + "\n"
+    )
     lcb = tmp_path / "lcb.jsonl"
-    lcb.write_text(json.dumps({"question_id": "1873_A", "question_title": "Short Sort",
-                               "question_content": "There are three cards with letters a, b, c placed in a row in "
-                                                   "some order. You can do the following operation at most once: pick "
-                                                   "two cards, and swap them. Is it possible that the row becomes abc "
-                                                   "after the operation?"}) + "\n")
+    lcb.write_text(
+        json.dumps(
+            {
+                "question_id": "1873_A",
+                "question_title": "Short Sort",
+                "question_content": "There are three cards with letters a, b, c placed in a row in "
+                "some order. You can do the following operation at most once: pick "
+                "two cards, and swap them. Is it possible that the row becomes abc "
+                "after the operation?",
+            }
+        )
+        + "\n"
+    )
     data = tmp_path / "data.jsonl"
     rows = [
-        {"id": "copy-he", "prompt": [{"role": "user", "content": he_prompt.replace("    ", "  ").replace(
-            "You are given", "Here is")}]},
+        {
+            "id": "copy-he",
+            "prompt": [
+                {"role": "user", "content": he_prompt.replace("    ", "  ").replace("You are given", "Here is")}
+            ],
+        },
         {"id": "unrelated", "question": "Compute the number of inversions of a permutation of length n."},
         {"question_content": "Write a function to find the shared elements from the given two lists!"},
-        {"messages": [{"role": "user", "content": "Three cards with letters a, b, c are placed in a row in some "
-                       "order. You can do the following operation at most once: pick two cards, and swap them. Is it "
-                       "possible that the row becomes abc after the operation?"}]},
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": "Three cards with letters a, b, c are placed in a row in some "
+                    "order. You can do the following operation at most once: pick two cards, and swap them. Is it "
+                    "possible that the row becomes abc after the operation?",
+                }
+            ]
+        },
         {"no_text": 1},
     ]
     data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     report = tmp_path / "report.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "xcoder.cli", "gen", "decontaminate", "--data", str(data),
-                           "--against", str(lcb), "--against", str(humaneval), "--against", str(mbpp),
-                           "--out", str(report)], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "xcoder.cli",
+            "gen",
+            "decontaminate",
+            "--data",
+            str(data),
+            "--against",
+            str(lcb),
+            "--against",
+            str(humaneval),
+            "--against",
+            str(mbpp),
+            "--out",
+            str(report),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert proc.returncode == 0, proc.stderr
     flagged = [json.loads(line) for line in report.read_text().splitlines()]
     assert [(r["line"], r["id"], r["benchmark_id"]) for r in flagged] == [
-        (1, "copy-he", "HumanEval/3"), (3, None, "2"), (4, None, "1873_A")]
+        (1, "copy-he", "HumanEval/3"),
+        (3, None, "2"),
+        (4, None, "1873_A"),
+    ]
     assert all(r["overlap"] >= 0.3 for r in flagged)
     assert "3 of 5 rows" in proc.stderr and "1 without text" in proc.stderr
-    bad = subprocess.run([sys.executable, "-m", "xcoder.cli", "gen", "decontaminate", "--data", str(data),
-                          "--against", str(tmp_path / "missing.jsonl"), "--out", str(report)], cwd=ROOT,
-                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "xcoder.cli",
+            "gen",
+            "decontaminate",
+            "--data",
+            str(data),
+            "--against",
+            str(tmp_path / "missing.jsonl"),
+            "--out",
+            str(report),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert bad.returncode == 2 and bad.stderr.startswith("error: --against")

@@ -34,7 +34,7 @@ def words(text: str) -> list[str]:
 def ngrams(tokens: list[str], n: int) -> set[tuple[str, ...]]:
     if len(tokens) < n:
         return {tuple(tokens)} if tokens else set()
-    return {tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)}
+    return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
 
 
 @dataclass
@@ -69,14 +69,19 @@ def benchmark_texts(path: str | Path) -> Iterator[tuple[str, str]]:
             except ValueError:
                 raise ValueError(f"{path}:{number}: not a JSON line") from None
             if "question_content" in row:  # LiveCodeBench
-                yield str(row.get("question_id", number)), f"{row.get('question_title', '')}\n{row['question_content']}"
+                yield (
+                    str(row.get("question_id", number)),
+                    f"{row.get('question_title', '')}\n{row['question_content']}",
+                )
             elif "prompt" in row and "entry_point" in row:  # HumanEval
                 yield str(row.get("task_id", number)), row["prompt"]
             elif "text" in row:  # MBPP
                 yield str(row.get("task_id", number)), row["text"]
             else:
-                raise ValueError(f"{path}:{number}: neither LiveCodeBench (question_content), HumanEval "
-                                 f"(prompt, entry_point) nor MBPP (text) fields")
+                raise ValueError(
+                    f"{path}:{number}: neither LiveCodeBench (question_content), HumanEval "
+                    f"(prompt, entry_point) nor MBPP (text) fields"
+                )
 
 
 class BenchmarkIndex:
@@ -149,7 +154,7 @@ def load_index(paths: Iterable[str | Path], n: int = 8, threshold: float = 0.3) 
 def row_text(row: dict[str, Any], field: str | None = None) -> str | None:
     """The statement of a data row: ``field`` if given, else the first of ``question``,
     ``question_content``, ``prompt`` (text or chat messages) and ``messages`` (user turns)."""
-    for name in ([field] if field else TEXT_FIELDS):
+    for name in [field] if field else TEXT_FIELDS:
         value = row.get(name)
         if isinstance(value, str) and value.strip():
             return value

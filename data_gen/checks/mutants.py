@@ -15,12 +15,24 @@ import random
 from dataclasses import dataclass
 
 _BINOP_SWAPS: dict[type, list[type]] = {
-    ast.Add: [ast.Sub], ast.Sub: [ast.Add], ast.Mult: [ast.FloorDiv, ast.Add], ast.FloorDiv: [ast.Mult],
-    ast.Mod: [ast.FloorDiv], ast.Div: [ast.Mult], ast.BitAnd: [ast.BitOr], ast.BitOr: [ast.BitAnd],
-    ast.BitXor: [ast.BitOr], ast.LShift: [ast.RShift], ast.RShift: [ast.LShift],
+    ast.Add: [ast.Sub],
+    ast.Sub: [ast.Add],
+    ast.Mult: [ast.FloorDiv, ast.Add],
+    ast.FloorDiv: [ast.Mult],
+    ast.Mod: [ast.FloorDiv],
+    ast.Div: [ast.Mult],
+    ast.BitAnd: [ast.BitOr],
+    ast.BitOr: [ast.BitAnd],
+    ast.BitXor: [ast.BitOr],
+    ast.LShift: [ast.RShift],
+    ast.RShift: [ast.LShift],
 }
 _CMP_SWAPS: dict[type, list[type]] = {
-    ast.Lt: [ast.LtE], ast.LtE: [ast.Lt], ast.Gt: [ast.GtE], ast.GtE: [ast.Gt], ast.Eq: [ast.NotEq],
+    ast.Lt: [ast.LtE],
+    ast.LtE: [ast.Lt],
+    ast.Gt: [ast.GtE],
+    ast.GtE: [ast.Gt],
+    ast.Eq: [ast.NotEq],
     ast.NotEq: [ast.Eq],
 }
 
@@ -54,10 +66,19 @@ def _sites(tree: ast.AST) -> list[tuple[str, str, int, object]]:
                 for delta in (1, -1):
                     sites.append(("boundary", f"line {line}: range end {delta:+d}", i, delta))
             elif node.func.id in ("max", "min"):
-                sites.append(("boundary", f"line {line}: {node.func.id} -> {'min' if node.func.id == 'max' else 'max'}",
-                              i, None))
-        elif isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice) \
-                and isinstance(node.ctx, ast.Load):
+                sites.append(
+                    (
+                        "boundary",
+                        f"line {line}: {node.func.id} -> {'min' if node.func.id == 'max' else 'max'}",
+                        i,
+                        None,
+                    )
+                )
+        elif (
+            isinstance(node, ast.Subscript)
+            and not isinstance(node.slice, ast.Slice)
+            and isinstance(node.ctx, ast.Load)
+        ):
             sites.append(("boundary", f"line {line}: index - 1", i, -1))
     return sites
 

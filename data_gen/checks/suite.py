@@ -46,7 +46,7 @@ def corruptions(output: str, functional: bool) -> list[str]:
         text = output.strip()
         match = _NUMBER.search(text)
         if match:  # a changed number
-            out.append(text[:match.start()] + str(int(match.group()) + 1) + text[match.end():] + "\n")
+            out.append(text[: match.start()] + str(int(match.group()) + 1) + text[match.end() :] + "\n")
         tokens = text.split()
         if len(tokens) > 1:  # one value fewer / one more
             out.append(text[: text.rstrip().rfind(tokens[-1])].rstrip() + "\n")
@@ -68,8 +68,9 @@ def mutation_score(differs: Sequence[bool], killed: Sequence[bool]) -> float | N
     return sum(relevant) / len(relevant) if relevant else None
 
 
-def trim_suite(kills: Sequence[set[int]], n_tests: int, keep: set[int], min_tests: int,
-               order: Sequence[int] | None = None) -> list[int]:
+def trim_suite(
+    kills: Sequence[set[int]], n_tests: int, keep: set[int], min_tests: int, order: Sequence[int] | None = None
+) -> list[int]:
     """Test indices: ``keep``, then greedily the test rejecting most still-unrejected programs until
     every program some test rejects is rejected, then ``order`` (default: index order) up to ``min_tests``."""
     chosen = set(keep)
@@ -79,7 +80,7 @@ def trim_suite(kills: Sequence[set[int]], n_tests: int, keep: set[int], min_test
         best = min(counts, key=lambda j: (-counts[j], j))
         chosen.add(best)
         todo = [k for k in todo if best not in k]
-    for j in (order if order is not None else range(n_tests)):
+    for j in order if order is not None else range(n_tests):
         if len(chosen) >= min(min_tests, n_tests):
             break
         chosen.add(j)

@@ -126,9 +126,9 @@ def suite_checks_section(summaries: list[StageSummary], tasks: list[VerifiedTask
              f"solver disagrees with): {pct(before)} of the cross-checked labels before the checks, {pct(after)} in "
              "this dataset.", "",
              f"- tasks with a checker (multi-answer): {sum(vt.checker is not None for vt in tasks)}",
-             f"- mutation score (share of output-changing mutants and losing candidates the tests reject): "
+             "- mutation score (share of output-changing mutants and losing candidates the tests reject): "
              + (f"mean {sum(scores) / len(scores):.3f}, min {min(scores):.3f}" if scores else "n/a"),
-             f"- flagged tasks: " + (", ".join(f"{f} {n}" for f, n in flags.most_common()) or "none")]
+             "- flagged tasks: " + (", ".join(f"{f} {n}" for f, n in flags.most_common()) or "none")]
     notes = [(s.stage, r, n) for s in summaries for r, n in sorted(s.notes.items())]
     if notes:
         lines += ["", "| stage | check | count |", "|---|---|---:|"]
