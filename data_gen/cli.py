@@ -6,6 +6,7 @@ training rows from the procedural task families.
     xcoder gen run --config ... --stages tasks,solutions                # a subset, in pipeline order
     xcoder gen tasks --config ... [--force]                             # one stage
     xcoder gen status --config ...                                      # per-stage table
+    xcoder gen run -c recipes/data_gen/kodcode.yaml                     # KodCode mode (mode: kodcode)
     xcoder gen procedural --families sum_mod,gcd_all --rows sft --out DIR   # verified rows, no model
     xcoder gen decontaminate --data rows.jsonl --against lcb.jsonl HumanEval.jsonl.gz --out report.jsonl
 
@@ -21,7 +22,7 @@ from typing import Any, Optional
 
 import typer
 
-from data_gen.config import STAGES
+from data_gen.config import ALL_STAGES, STAGES
 from xcoder.cli_errors import UserError, fail, user_errors
 
 gen_app = typer.Typer(
@@ -36,7 +37,7 @@ CONFIG_HELP = "Run config YAML (see recipes/data_gen/synthsmith.yaml)."
 SHARD_HELP = "Process only shard i of n (e.g. 3/8); global stages (tree, export) run on shard 0."
 OUTPUT_HELP = "Override output_dir of the config."
 NO_PROGRESS_HELP = "No progress bars (logs and CI)."
-STAGES_HELP = "Comma-separated subset, e.g. tasks,solutions (default: all)."
+STAGES_HELP = "Comma-separated subset, e.g. tasks,solutions (default: all stages of the config's mode)."
 
 
 def _load(config: Path, output_dir: Optional[str]):
@@ -45,15 +46,16 @@ def _load(config: Path, output_dir: Optional[str]):
     return load_config(config, {"output_dir": output_dir} if output_dir else None)
 
 
-def parse_stages(text: Optional[str]) -> list[str]:
-    """``--stages a,b`` as stage names in pipeline order (all when empty); unknown names are a user error."""
+def parse_stages(text: Optional[str], names: tuple[str, ...] = STAGES) -> list[str]:
+    """``--stages a,b`` as stage names in pipeline order (all of ``names`` when empty); unknown names
+    are a user error."""
     if not text:
-        return list(STAGES)
+        return list(names)
     chosen = [s.strip() for s in text.split(",") if s.strip()]
-    unknown = [s for s in chosen if s not in STAGES]
+    unknown = [s for s in chosen if s not in names]
     if unknown:
-        raise UserError(f"--stages: unknown stage(s) {unknown}; stages: {', '.join(STAGES)}")
-    return [s for s in STAGES if s in chosen]
+        raise UserError(f"--stages: unknown stage(s) {unknown}; stages: {', '.join(names)}")
+    return [s for s in names if s in chosen]
 
 
 def _run(config_path: Path, stages: list[str], shard: Optional[str], output_dir: Optional[str], force: bool,
@@ -93,9 +95,13 @@ def run_all(
     output_dir: Optional[str] = typer.Option(None, "--output-dir", help=OUTPUT_HELP),
     no_progress: bool = typer.Option(False, "--no-progress", help=NO_PROGRESS_HELP),
 ) -> None:
-    """Run every stage in order; each resumes where a previous run stopped."""
+    """Run every stage of the config's mode in order; each resumes where a previous run stopped."""
     with user_errors():
-        chosen = parse_stages(stages)
+        try:
+            mode_stages = _load(config, output_dir).stages
+        except Exception:  # noqa: BLE001 - a bad config is reported by _run with its own message
+            mode_stages = STAGES
+        chosen = parse_stages(stages, mode_stages)
     _run(config, chosen, shard, output_dir, False, no_progress)
 
 
@@ -114,7 +120,7 @@ def _stage_command(name: str):
     return command
 
 
-for _stage in STAGES:
+for _stage in ALL_STAGES:
     gen_app.command(_stage)(_stage_command(_stage))
 
 
@@ -131,10 +137,11 @@ def status(
 
     with user_errors():
         cfg = _load(config, output_dir)
-    table = Table(title=f"SynthSmith run in {cfg.output_dir}", title_justify="left")
+    title = "SynthSmith" if cfg.mode == "synthsmith" else f"{cfg.mode} mode"
+    table = Table(title=f"{title} run in {cfg.output_dir}", title_justify="left")
     for column in ("stage", "state", "items", "kept", "dropped", "top drop reasons"):
         table.add_column(column, justify="right" if column in ("items", "kept", "dropped") else "left")
-    for name in STAGES:
+    for name in cfg.stages:
         done, why = stage_status(cfg.output_dir, name)
         s = stage_summary(cfg.output_dir, name)
         top = ", ".join(f"{r} {n}" for r, n in s.dropped.most_common(3))

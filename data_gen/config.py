@@ -20,6 +20,13 @@ from xcoder.llm.config import LLMConfig
 STAGES = ("features", "evolve", "tree", "tasks", "solutions", "tests", "verify", "filter", "export")
 """The stages in pipeline order."""
 
+KODCODE_STAGES = ("kodcode_questions", "kodcode_self_verify", "kodcode_rewrite", "kodcode_reject_sampling",
+                  "kodcode_export")
+"""The stages of the KodCode mode (``mode: kodcode``; ``data_gen/kodcode_config.py``), in order."""
+
+MODES = {"synthsmith": STAGES, "kodcode": KODCODE_STAGES}
+ALL_STAGES = STAGES + KODCODE_STAGES
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 BUNDLED_SEEDS = PACKAGE_DIR / "seeds" / "snippets.jsonl"
 
@@ -265,8 +272,16 @@ class GenConfig:
     verify: VerifyConfig = field(default_factory=VerifyConfig)
     filter: FilterConfig = field(default_factory=FilterConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
+    mode: str = _help("Pipeline: 'synthsmith' (the nine stages above) or 'kodcode' (KodCode-style function-level "
+                      "questions with pytest files: the kodcode section).", default="synthsmith")
+    kodcode: Any = _help("The KodCode mode's stages (data_gen/kodcode_config.py).", default=None)
 
     def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ConfigError(f"mode: unknown mode {self.mode!r}; known: {', '.join(MODES)}")
+        from data_gen.kodcode_config import KodCodeConfig  # its sections derive from StageLLM above
+
+        self.kodcode = build(KodCodeConfig, self.kodcode, "kodcode")
         styles = self.tasks.styles
         bad = sorted(set(styles) - {"codeforces", "leetcode", "atcoder"})
         if bad:
@@ -288,6 +303,11 @@ class GenConfig:
     @property
     def out(self) -> Path:
         return Path(self.output_dir)
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """The stages of this run's mode, in order."""
+        return MODES[self.mode]
 
 
 # ------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any, Callable, ClassVar, Iterable, Mapping, Sequence
 
 from rich.console import Console
 
-from data_gen.config import STAGES, GenConfig, StageLLM
+from data_gen.config import ALL_STAGES, GenConfig, StageLLM
 from data_gen.prompts import PromptTemplate, load_prompt
 from data_gen.records import Record
 from data_gen.storage import read_records
@@ -130,8 +130,8 @@ class Stage:
 
 def stage_class(name: str) -> type[Stage]:
     """The stage called ``name``: the ``STAGE`` of module ``data_gen.stages.<name>``."""
-    if name not in STAGES:
-        raise ValueError(f"unknown stage {name!r}; stages: {', '.join(STAGES)}")
+    if name not in ALL_STAGES:
+        raise ValueError(f"unknown stage {name!r}; stages: {', '.join(ALL_STAGES)}")
     cls = importlib.import_module(f"data_gen.stages.{name}").STAGE
     if cls.name != name:
         raise RuntimeError(f"data_gen/stages/{name}.py holds stage {cls.name!r}, not {name!r}")

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 from rich.table import Table
 
-from data_gen.config import STAGES
+from data_gen.config import ALL_STAGES
 from data_gen.records import Record
 from xcoder.hashing import digest
 from xcoder.io import atomic_write_json, atomic_write_jsonl, iter_jsonl
@@ -244,8 +244,8 @@ def write_records(output_dir: str | Path, stage: str, records: Sequence[Record],
     so later stages read them exactly like LLM-made ones. Each record is its own work item; the
     part is marked finished under the shard label ``x-<writer>``. Writing the same records again
     replaces the previous part of that writer."""
-    if stage not in STAGES:
-        raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
+    if stage not in ALL_STAGES:
+        raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(ALL_STAGES)}")
     from data_gen.stage import ItemResult
 
     if not re.fullmatch(r"[A-Za-z0-9_.]+", writer):

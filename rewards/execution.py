@@ -3,8 +3,10 @@
 Every completion of a batch is judged concurrently (``Judge.judge_batch``, or
 ``judge_batch_async`` for the async form) on the process's one shared judge. The tests come from
 the row's ``input_output`` column (JSON with ``inputs``, ``outputs`` and optional ``fn_name``;
-functional inputs LCB-encoded), read with the core's ``parse_input_output``; the program comes
-from the core's ``extract_code``, so RL grades exactly what eval grades.
+functional inputs LCB-encoded), read with the core's ``parse_input_output``, or, for unit-test
+problems such as KodCode's, from its ``test_file`` column (a pytest file; KodCode's own ``test``
+column is read too when the rows also carry ``solution``): each collected pytest test is one test.
+The program comes from the core's ``extract_code``, so RL grades exactly what eval grades.
 
 What a completion gets:
 
@@ -222,10 +224,15 @@ class ExecutionReward(Reward):
         the problem's tests (the same in every process). Each distinct row is parsed once."""
         n = len(batch)
         column = batch.column("input_output")
-        if column is None:
-            warn_once(f"{self.name}:no-column", "%s: the dataset has no 'input_output' column; every completion "
-                      "gets None (execution rewards need the tests of each row)", self.name)
+        test_files = batch.column("test_file")
+        if test_files is None and batch.column("solution") is not None:
+            test_files = batch.column("test")  # raw KodCode rows
+        if column is None and test_files is None:
+            warn_once(f"{self.name}:no-column", "%s: the dataset has no 'input_output' column (nor a unit-test "
+                      "'test_file'); every completion gets None (execution rewards need the tests of each row)",
+                      self.name)
             return [None] * n, [""] * n
+        column = column if column is not None else [None] * n
         ids = next((batch.column(c) for c in ID_COLUMNS if batch.column(c) is not None), None)
         checkers = batch.column("checker")
         parsed: dict[str, Problem | None] = {}
@@ -233,6 +240,14 @@ class ExecutionReward(Reward):
         keys: list[str] = []
         for i, raw in enumerate(column):
             qid = str(ids[i]) if ids is not None else f"row{i}"
+            test_file = test_files[i] if test_files is not None else None
+            if isinstance(test_file, str) and test_file.strip():
+                key = f"test_file\x00{test_file}"
+                if key not in parsed:
+                    parsed[key] = Problem(question_id=qid, tests=[], test_file=test_file)
+                problems.append(parsed[key])
+                keys.append(key)
+                continue
             checker = checkers[i] if checkers is not None else None
             key = raw if isinstance(raw, str) else json.dumps(raw, sort_keys=True, default=str)
             cache_key = f"{key}\x00{checker or ''}"

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from data_gen.config import STAGES
+from data_gen.config import ALL_STAGES
 from data_gen.procedural.rows import ANSWER_HINT
 from data_gen.stage import Stage, stage_class
 from xcoder.cli import app
@@ -36,8 +36,8 @@ def read(path: Path) -> list[dict]:
 
 def test_every_stage_module_is_found_by_its_name():
     modules = sorted(p.stem for p in (ROOT / "data_gen/stages").glob("*.py") if p.stem != "__init__")
-    assert modules == sorted(STAGES)
-    for name in STAGES:
+    assert modules == sorted(ALL_STAGES)
+    for name in ALL_STAGES:
         cls = stage_class(name)
         assert issubclass(cls, Stage) and cls.name == name
         assert cls.__module__ == f"data_gen.stages.{name}"

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from xcoder.io import iter_jsonl
+from xcoder.kodcode import entry_point, is_kodcode_row, normalise_row
 
 STDIN = "stdin"
 FUNCTIONAL = "functional"
@@ -322,9 +323,6 @@ KODCODE_METADATA = ("version", "style", "subset", "test_info", "gpt_pass_sequenc
                     "gpt_difficulty", "gpt_pass_percentage")
 
 
-def is_kodcode_row(row: Mapping[str, Any]) -> bool:
-    """KodCode-V1 rows carry the verified ``solution`` and its pytest file ``test``."""
-    return "test" in row and "solution" in row
 
 
 def check_test_file(text: Any, *, where: str) -> str:
@@ -342,7 +340,9 @@ def problem_from_kodcode_row(row: Mapping[str, Any], *, where: str = "row") -> P
     """Parse a KodCode-V1 row: ``question`` is the prompt (a task, or a stub to complete for the
     ``complete`` style), ``test`` the pytest file, ``solution`` the verified reference (kept in
     ``metadata["solution"]``). ``metadata["entry_point"]`` is the one function of ``test_info``,
-    when there is exactly one (KodCode's own rule)."""
+    when there is exactly one (KodCode's own rule). The older layout (``test_code``,
+    ``conversation_id``) loads too."""
+    row = normalise_row(row)
     qid = row.get("question_id")
     if qid in (None, ""):
         raise ProblemFormatError(f"{where}: missing 'question_id'")
@@ -350,9 +350,8 @@ def problem_from_kodcode_row(row: Mapping[str, Any], *, where: str = "row") -> P
     test = check_test_file(row.get("test"), where=where)
     metadata: dict[str, Any] = {k: row[k] for k in KODCODE_METADATA if k in row}
     metadata["solution"] = str(row.get("solution") or "")
-    info = row.get("test_info")
-    if isinstance(info, list) and len(info) == 1 and isinstance(info[0], Mapping) and info[0].get("function_name"):
-        metadata["entry_point"] = str(info[0]["function_name"])
+    if entry_point(row.get("test_info")):
+        metadata["entry_point"] = entry_point(row.get("test_info"))
     return Problem(
         question_id=str(qid),
         tests=[],
@@ -384,25 +383,34 @@ def problem_from_row(row: Mapping[str, Any], *, where: str = "row") -> Problem:
 # Files
 
 
-def load_problems(path: str | Path) -> tuple[dict[str, Problem], list[str]]:
-    """Load a JSONL file of problem rows (any format of :func:`problem_from_row`).
+def load_problems(path: str | Path, split: str | None = None) -> tuple[dict[str, Problem], list[str]]:
+    """Load problem rows (any format of :func:`problem_from_row`) from a JSONL file, or through
+    :func:`xcoder.kodcode.iter_rows` from a JSON/Parquet file, a directory of such files or a hub
+    dataset id (``split``, default ``train``), e.g. ``KodCode/KodCode-V1``.
 
     Returns the problems by ``question_id`` and one error message per row that could not be
     loaded; bad rows never stop the good ones from loading.
     """
     problems: dict[str, Problem] = {}
     errors: list[str] = []
-    for lineno, row, err in iter_jsonl(path):
-        if err:
-            errors.append(err)
+    if Path(path).is_file() and Path(path).suffix.lower() == ".jsonl":
+        rows: Iterable[tuple[str, Any]] = ((err or f"{path}:{lineno}", None if err else row)
+                                           for lineno, row, err in iter_jsonl(path))
+    else:
+        from xcoder.kodcode import iter_rows
+
+        rows = iter_rows(path, split)
+    for where, row in rows:
+        if row is None:
+            errors.append(where)
             continue
         try:
-            problem = problem_from_row(row, where=f"{path}:{lineno}")
+            problem = problem_from_row(row, where=where)
         except ProblemFormatError as exc:
             errors.append(str(exc))
             continue
         if problem.question_id in problems:
-            errors.append(f"{path}:{lineno}: duplicate question_id {problem.question_id!r}; keeping the first")
+            errors.append(f"{where}: duplicate question_id {problem.question_id!r}; keeping the first")
             continue
         problems[problem.question_id] = problem
     return problems, errors

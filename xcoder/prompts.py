@@ -7,6 +7,7 @@ structure follows LiveCodeBench's chat prompt (a system message, then ``### Ques
 
 from __future__ import annotations
 
+import ast
 from typing import Any
 
 from xcoder.problem import Problem
@@ -41,6 +42,8 @@ def build_user_prompt(problem: Problem) -> str:
     carries its user turn in ``metadata["user_prompt"]``."""
     if problem.metadata.get("user_prompt"):
         return str(problem.metadata["user_prompt"])
+    if is_kodcode(problem):
+        return build_kodcode_user_prompt(problem)
     parts = [f"### Question:\n{problem.question_content.strip()}\n"]
     if problem.starter_code.strip():
         parts.append(f"### Format: {FORMAT_WITH_STARTER_CODE}\n```python\n{problem.starter_code.rstrip()}\n```\n")
@@ -90,3 +93,77 @@ def build_prompt_text(
     problem's ``metadata["assistant_prefix"]`` when it has one (EvalPlus's prefilled answer start)."""
     text = apply_chat_template(tokenizer, build_messages(problem, system_prompt), chat_template_kwargs)
     return text + str(problem.metadata.get("assistant_prefix") or "")
+
+
+# --------------------------------------------------------------------------------------------
+# KodCode problems (a pytest file imports the program as ``solution``)
+
+KODCODE_FORMAT_DECLARATION = (
+    "Write the solution in Python. The function declaration is `{declaration}`: keep its name and "
+    "parameters, since the tests import it by name. Put your code in a fenced code block."
+)
+KODCODE_FORMAT_NAMES = (
+    "Write the solution in Python, keeping the function and class names the task uses, since the tests "
+    "import them by name. Put your code in a fenced code block."
+)
+KODCODE_COMPLETE = "Complete the following Python code so that it does what its docstring describes."
+KODCODE_FORMAT_COMPLETE = (
+    "Write the whole function (its signature unchanged) and the imports it needs in a fenced code block."
+)
+
+
+def kodcode_declaration(problem: Problem) -> str | None:
+    """The entry point's declaration from ``test_info`` (``def name(a, b):``), when the row has
+    exactly one function."""
+    info = problem.metadata.get("test_info")
+    if isinstance(info, list) and len(info) == 1 and isinstance(info[0], dict):
+        declaration = info[0].get("function_declaration")
+        return str(declaration).strip() if declaration else None
+    return None
+
+
+def kodcode_stub(problem: Problem) -> str:
+    """The code a complete-style KodCode problem asks to finish: the question itself when it is a
+    Python stub (KodCode's layout), else a stub made of ``test_info``'s declaration and docstring."""
+    question = problem.question_content.strip("\n")
+    try:
+        tree = ast.parse(question)
+    except (SyntaxError, ValueError):
+        tree = None
+    if tree is not None and any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                                for n in ast.walk(tree)):
+        return question
+    declaration = kodcode_declaration(problem)
+    if not declaration:
+        return question
+    info = problem.metadata["test_info"][0]
+    doc = str(info.get("docstring") or question).strip().replace('"""', "'''")
+    return f'{declaration}\n    """{doc}\n    """\n'
+
+
+def build_kodcode_user_prompt(problem: Problem) -> str:
+    """The user turn for a KodCode problem, in the LiveCodeBench layout of :func:`build_user_prompt`:
+    ``instruct`` style: the question plus the entry point's declaration from ``test_info`` (the tests
+    import it by name); ``complete`` style: the stub to finish (:func:`kodcode_stub`)."""
+    style = problem.metadata.get("style") or "instruct"
+    if style == "complete":
+        parts = [f"### Question:\n{KODCODE_COMPLETE}\n```python\n{kodcode_stub(problem).rstrip()}\n```\n",
+                 f"### Format: {KODCODE_FORMAT_COMPLETE}\n"]
+    else:
+        declaration = kodcode_declaration(problem)
+        fmt = KODCODE_FORMAT_DECLARATION.format(declaration=declaration) if declaration else KODCODE_FORMAT_NAMES
+        parts = [f"### Question:\n{problem.question_content.strip()}\n", f"### Format: {fmt}\n"]
+    parts.append(f"{ANSWER_HEADER}\n")
+    return "\n".join(parts)
+
+
+def is_kodcode(problem: Problem) -> bool:
+    """A KodCode problem (a unit-test problem loaded from a KodCode-V1 row) gets KodCode's prompt."""
+    return problem.is_unittest and ("test_info" in problem.metadata or "style" in problem.metadata)
+
+
+def build_kodcode_messages(problem: Problem,
+                           system_prompt: str | None = DEFAULT_SYSTEM_PROMPT) -> list[dict[str, str]]:
+    """Chat messages for a KodCode problem: :func:`build_messages`, the one builder SFT, GRPO, data
+    generation and eval share (it picks KodCode's user turn by itself)."""
+    return build_messages(problem, system_prompt)

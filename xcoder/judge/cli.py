@@ -204,8 +204,10 @@ def register(app: typer.Typer) -> None:
     @config_options(JudgeConfig, skip=("stop_on_first_failure",))
     def judge_command(
         config: JudgeConfig,
-        problems: Path = typer.Option(..., "--problems", exists=True, dir_okay=False,
-                                      help="JSONL of LiveCodeBench rows or rows with question_id + input_output."),
+        problems: Path = typer.Option(..., "--problems",
+                                      help="Problem rows (LiveCodeBench, question_id + input_output, or KodCode-V1): "
+                                      "a JSONL/JSON/Parquet file, a directory of them, or a hub dataset id (its "
+                                      "train split)."),
         samples: Path = typer.Option(..., "--samples", exists=True, dir_okay=False,
                                      help='JSONL of {"question_id", "code_list": [...]}.'),
         out: Path = typer.Option(..., "--out", dir_okay=False,

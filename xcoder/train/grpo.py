@@ -13,6 +13,9 @@ imports (the core never does). What we add here:
   - ``lcb``: LiveCodeBench problems (``public_test_cases``/``private_test_cases``) and
   - ``problems``: ``input_output`` problem rows without a prompt; for both the prompt is built
     with ``xcoder.prompts``, the one prompt eval uses;
+  - ``kodcode``: KodCode-V1 rows (``question``, ``solution``, pytest file ``test``): the prompt is
+    ``xcoder.prompts.build_kodcode_messages``, the tests go to a ``test_file`` column that the
+    execution rewards run as a unit-test problem (``input_output`` is then empty);
 * an optional curriculum: rows sorted by a column such as a pass rate, with shuffling off;
 * prompts longer than ``max_prompt_tokens`` dropped up front (TRL no longer truncates prompts);
 * fail-early checks: a missing local model (with the command that makes it), vLLM on a CPU.
@@ -31,13 +34,15 @@ from typing import Any
 import trl
 from trl import ScriptArguments
 
-from xcoder.problem import ProblemFormatError, parse_input_output, problem_from_row
+from xcoder.kodcode import is_kodcode_columns
+from xcoder.kodcode import rl_row as kodcode_rl_row
+from xcoder.problem import ProblemFormatError, check_test_file, parse_input_output, problem_from_row
 from xcoder.prompts import DEFAULT_SYSTEM_PROMPT, build_messages
 from xcoder.train.precision import MixedPrecisionFallback, cpu_only
 
 logger = logging.getLogger(__name__)
 
-RL_LAYOUTS = ("auto", "rl", "xcoder", "lcb", "problems")
+RL_LAYOUTS = ("auto", "rl", "xcoder", "lcb", "problems", "kodcode")
 ROLES = ("system", "user", "assistant")
 XCODER_MARKERS = ("selected_uts", "prompter_type")
 # Columns kept from converted (non-``rl``) layouts besides prompt/input_output/question_id.
@@ -55,9 +60,10 @@ class GRPOScriptArguments(ScriptArguments):
     )
     dataset_format: str = field(
         default="auto",
-        metadata={"help": "Row layout: 'rl' (prompt + input_output, our export), 'xcoder' (X-Coder's verl parquet), "
-                  "'lcb' (LiveCodeBench rows), 'problems' (input_output rows without a prompt), or 'auto' "
-                  "(from the columns).", "choices": list(RL_LAYOUTS)},
+        metadata={"help": "Row layout: 'rl' (prompt + input_output or test_file, our export), 'xcoder' (X-Coder's "
+                  "verl parquet), 'lcb' (LiveCodeBench rows), 'problems' (input_output rows without a prompt), "
+                  "'kodcode' (KodCode-V1 rows: question, solution, pytest file), or 'auto' (from the columns).",
+                  "choices": list(RL_LAYOUTS)},
     )
     system_prompt: str | None = field(
         default=DEFAULT_SYSTEM_PROMPT,
@@ -133,8 +139,10 @@ def detect_rl_layout(columns: list[str], source: str) -> str:
     cols = set(columns)
     if "prompt" in cols and cols & set(XCODER_MARKERS):
         return "xcoder"
-    if {"prompt", "input_output"} <= cols:
+    if "prompt" in cols and cols & {"input_output", "test_file"}:
         return "rl"
+    if is_kodcode_columns(cols):
+        return "kodcode"
     if cols & {"public_test_cases", "private_test_cases"}:
         return "lcb"
     if "input_output" in cols:
@@ -142,7 +150,8 @@ def detect_rl_layout(columns: list[str], source: str) -> str:
     raise ValueError(
         f"{source}: cannot tell the RL row layout from its columns {sorted(cols)}; expected 'prompt' + "
         "'input_output' (our RL rows), X-Coder's verl parquet (prompt + selected_uts/prompter_type), "
-        "LiveCodeBench rows (public_test_cases/private_test_cases) or input_output problem rows"
+        "LiveCodeBench rows (public_test_cases/private_test_cases), input_output problem rows or KodCode rows "
+        "(question + solution + test)"
     )
 
 
@@ -212,10 +221,16 @@ def to_rl_row(row: dict, layout: str, where: str, system_prompt: str | None = DE
             raise ValueError(f"{where}: no 'question_id' (or 'id')")
         where = f"{where} (question_id={qid})"
         prompt = check_prompt(row.get("prompt"), where)
-        raw = xcoder_tests(row, where) if layout == "xcoder" else row.get("input_output")
         out = dict(row) if layout == "rl" else {k: row[k] for k in KEPT_COLUMNS if k in row}
+        if layout == "rl" and row.get("test_file"):  # a unit-test problem (e.g. our KodCode export)
+            out.update(prompt=prompt, test_file=check_test_file(row["test_file"], where=where), question_id=str(qid))
+            out["input_output"] = ""
+            return out
+        raw = xcoder_tests(row, where) if layout == "xcoder" else row.get("input_output")
         out.update(prompt=prompt, input_output=_normalised_tests(raw, where), question_id=str(qid))
         return out
+    if layout == "kodcode":
+        return kodcode_rl_row(row, system_prompt=system_prompt, where=where)
     if layout in ("lcb", "problems"):
         problem = problem_from_row(row, where=where)
         if not problem.question_content.strip():
@@ -245,7 +260,8 @@ def to_rl_dataset(ds, layout: str, source: str, system_prompt: str | None, skip_
             if not skip_invalid:
                 raise
             logger.warning("dropping %s", exc)
-            return {"prompt": None, "input_output": None, "question_id": None, "_invalid": True}
+            blank = {"prompt": None, "input_output": None, "question_id": None, "_invalid": True}
+            return {**blank, "test_file": None} if layout == "kodcode" else blank
         out["_invalid"] = False
         return out
 
@@ -305,7 +321,7 @@ def _load_rl_dataset(script_args: GRPOScriptArguments, training_args, tokenizer)
             ds, layout, dropped = to_rl_dataset(load_source(path, split="train"), script_args.dataset_format, path, **convert)
             parts.append(ds)
             report.append((path, layout, f"{len(ds):,}", f"{dropped:,}"))
-        splits["train"] = datasets.concatenate_datasets(parts) if len(parts) > 1 else parts[0]
+        splits["train"] = datasets.concatenate_datasets(align_columns(parts)) if len(parts) > 1 else parts[0]
     elif script_args.dataset_name:
         loaded = load_source(script_args.dataset_name, name=script_args.dataset_config)
         if script_args.dataset_train_split not in loaded:
@@ -341,6 +357,22 @@ def _load_rl_dataset(script_args: GRPOScriptArguments, training_args, tokenizer)
     splits["train"] = train
     _report(report)
     return datasets.DatasetDict(splits)
+
+
+def align_columns(parts: list) -> list:
+    """Give every part the columns of the others (as nulls), so sources of different layouts mix:
+    KodCode rows bring ``test_file``, X-Coder rows their metadata."""
+    names: list[str] = []
+    for part in parts:
+        names += [c for c in part.column_names if c not in names]
+    aligned = []
+    for part in parts:
+        for name in names:
+            if name not in part.column_names:
+                feature = next(p.features[name] for p in parts if name in p.column_names)
+                part = part.add_column(name, [None] * len(part), feature=feature)
+        aligned.append(part.select_columns(names))
+    return aligned
 
 
 def order_by(ds, column: str, descending: bool = True):

@@ -6,7 +6,9 @@ The recipe is TRL's own shape (``TrlParser`` over script arguments, ``SFTConfig`
 
 * rows in any of our formats become one chat format: the data-generation export (``messages``),
   X-Coder's released SFT data (``query``/``response``), TRL's ``prompt``/``completion``, ShareGPT
-  ``conversations``; from a local JSONL/JSON/Parquet/CSV file, a directory, or a hub dataset;
+  ``conversations``, KodCode-V1 rows (``question`` -> ``solution``, or the SFT release's reasoning
+  answer, ``<think>`` kept or dropped); from a local JSONL/JSON/Parquet/CSV file, a directory, or a
+  hub dataset;
 * mixtures with weights, using TRL's ``datasets:`` YAML list (``fraction`` is the weight), with
   every source converted *before* mixing so different layouts can be mixed;
 * loss on the answer only, either as ``assistant_only_loss`` (``messages`` rows, needs
@@ -63,6 +65,18 @@ class SFTScriptArguments(ScriptArguments):
     max_train_samples: int | None = field(
         default=None,
         metadata={"help": "Keep only the first N training rows after mixing (quick experiments)."},
+    )
+    kodcode_response: str = field(
+        default="auto",
+        metadata={
+            "help": "Answer of KodCode rows: 'solution' (the verified solution in a code block), 'reasoning' (the "
+            "reasoning answer of KodCode-V1-SFT-R1's conversations) or 'auto' (reasoning when the row has one).",
+            "choices": ["auto", "solution", "reasoning"],
+        },
+    )
+    kodcode_keep_think: bool = field(
+        default=True,
+        metadata={"help": "Keep the <think>...</think> part of KodCode reasoning answers (false: the answer only)."},
     )
     auto_kernels: bool = field(
         default=True,
@@ -132,9 +146,13 @@ def _columns(ds) -> list[str]:
 
 def detect_layout(columns: list[str], source: str) -> str:
     """Which row layout a dataset has, from its columns."""
+    from xcoder.kodcode import is_kodcode_columns
+
     cols = set(columns)
     if "messages" in cols:
         return "messages"
+    if is_kodcode_columns(cols):  # before ShareGPT: the SFT release has `conversations` too
+        return "kodcode"
     if {"query", "response"} <= cols:
         return "query_response"
     if {"prompt", "completion"} <= cols:
@@ -144,7 +162,7 @@ def detect_layout(columns: list[str], source: str) -> str:
     raise ValueError(
         f"{source}: cannot tell the row layout from its columns {sorted(cols)}; expected 'messages' "
         "(data-generation export), 'query'+'response' (X-Coder SFT), 'prompt'+'completion' or "
-        "'conversations' (ShareGPT)"
+        "'conversations' (ShareGPT) or KodCode's 'question'+'solution'+'test'"
     )
 
 
@@ -155,8 +173,17 @@ def _as_turns(value: Any, role: str) -> list[dict]:
     return list(value or [])
 
 
-def row_to_messages(row: dict, layout: str) -> list[dict]:
-    """One row in any supported layout -> a list of ``{"role", "content"}`` turns (unchecked)."""
+def row_to_messages(row: dict, layout: str, *, kodcode_response: str = "auto", kodcode_keep_think: bool = True,
+                    where: str = "row") -> list[dict]:
+    """One row in any supported layout -> a list of ``{"role", "content"}`` turns (unchecked).
+    KodCode rows get xcoder's KodCode prompt (:func:`xcoder.prompts.build_kodcode_messages`, the one
+    eval uses) and the answer chosen by ``kodcode_response`` (see :func:`xcoder.kodcode.sft_messages`)."""
+    if layout == "kodcode":
+        from xcoder.kodcode import sft_messages
+        from xcoder.prompts import DEFAULT_SYSTEM_PROMPT
+
+        return sft_messages(row, response=kodcode_response, keep_think=kodcode_keep_think,
+                            system_prompt=DEFAULT_SYSTEM_PROMPT, where=where)
     if layout == "messages":
         return list(row["messages"] or [])
     if layout == "query_response":
@@ -198,7 +225,8 @@ def _features(dataset_format: str):
     return Features({"prompt": turns, "completion": turns})
 
 
-def to_sft_format(ds, dataset_format: str, source: str, num_proc: int | None = None):
+def to_sft_format(ds, dataset_format: str, source: str, num_proc: int | None = None, *,
+                  kodcode_response: str = "auto", kodcode_keep_think: bool = True):
     """Convert a dataset of any supported layout to ``dataset_format`` with only its columns.
 
     A bad row raises ``ValueError`` naming the source and row index."""
@@ -209,7 +237,8 @@ def to_sft_format(ds, dataset_format: str, source: str, num_proc: int | None = N
 
     def convert(row: dict, index: int) -> dict:
         where = f"{source} row {index}"
-        messages = check_messages(row_to_messages(row, layout), where)
+        messages = check_messages(row_to_messages(row, layout, kodcode_response=kodcode_response,
+                                                  kodcode_keep_think=kodcode_keep_think, where=where), where)
         if dataset_format == "messages":
             return {"messages": messages}
         last = max(i for i, t in enumerate(messages) if t["role"] == "assistant")
@@ -283,6 +312,7 @@ def _load_sft_dataset(script_args: SFTScriptArguments, dataset_args, training_ar
     seed = getattr(training_args, "seed", 0)
     num_proc = getattr(training_args, "dataset_num_proc", None)
     fmt = script_args.dataset_format
+    kodcode = {"kodcode_response": script_args.kodcode_response, "kodcode_keep_think": script_args.kodcode_keep_think}
     report: list[tuple[str, str, str]] = []
     if dataset_args is not None and dataset_args.datasets:
         if script_args.dataset_name:
@@ -301,7 +331,7 @@ def _load_sft_dataset(script_args: SFTScriptArguments, dataset_args, training_ar
             if cfg.columns is not None:
                 ds = ds.select_columns(cfg.columns)
             layout = detect_layout(_columns(ds), source)
-            parts.append(to_sft_format(ds, fmt, source, num_proc))
+            parts.append(to_sft_format(ds, fmt, source, num_proc, **kodcode))
             sources.append(source)
             report.append((source, layout, ""))
         fractions = [cfg.fraction for cfg in dataset_args.datasets]
@@ -328,7 +358,7 @@ def _load_sft_dataset(script_args: SFTScriptArguments, dataset_args, training_ar
             if split in loaded and (key == "train" or wants_eval):  # skip converting an unused eval split
                 source = f"{script_args.dataset_name}[{split}]"
                 layout = detect_layout(_columns(loaded[split]), source)
-                result[key] = to_sft_format(loaded[split], fmt, source, num_proc)
+                result[key] = to_sft_format(loaded[split], fmt, source, num_proc, **kodcode)
                 n = result[key].num_rows if hasattr(result[key], "num_rows") else None
                 report.append((source, layout, "streamed" if n is None else f"{n:,}"))
         result = (datasets.IterableDatasetDict if script_args.dataset_streaming else datasets.DatasetDict)(result)
