@@ -8,6 +8,7 @@ training rows from the procedural task families.
     xcoder gen status --config ...                                      # per-stage table
     xcoder gen run -c recipes/data_gen/kodcode.yaml                     # KodCode mode (mode: kodcode)
     xcoder gen procedural --families sum_mod,gcd_all --rows sft --out DIR   # verified rows, no model
+    xcoder gen decontaminate --data rows.jsonl --against lcb.jsonl HumanEval.jsonl.gz --out report.jsonl
 
 User errors (a bad path, key, flag or stage name) are one line on stderr and exit code 2
 (``xcoder.cli_errors``).
@@ -264,6 +265,54 @@ def procedural(
         atomic_write_jsonl(written[1], warmup_rows(made))
     Console().print(f"wrote {len(made)} verified {rows_cfg.rows} rows to {', '.join(map(str, written))}",
                     soft_wrap=True)
+
+
+# ------------------------------------------------------------------------------------------------
+# gen decontaminate: n-gram overlap of any dataset with evaluation benchmarks
+
+
+@gen_app.command("decontaminate")
+def decontaminate(
+    data: Path = typer.Option(..., "--data", help="JSONL rows; the text is question, question_content, prompt "
+                              "(text or chat messages) or messages, or the field named by --field."),
+    against: list[Path] = typer.Option(..., "--against", help="Benchmark file(s): LiveCodeBench JSONL, HumanEval "
+                                       "JSONL(.gz), MBPP JSONL. Repeat the flag or list several after it."),
+    out: Path = typer.Option(..., "--out", "-o", help="Report JSONL: one row per flagged data row."),
+    field: Optional[str] = typer.Option(None, "--field", help="Field holding each row's text."),
+    ngram: int = typer.Option(8, "--ngram", help="Words per n-gram."),
+    threshold: float = typer.Option(0.3, "--threshold", help="Overlap at which a row is flagged."),
+) -> None:
+    """Flag data rows whose statement overlaps a benchmark problem (n-grams); a summary on stderr."""
+    import sys
+
+    from data_gen.checks.decontam import load_index, row_id, row_text
+    from xcoder.io import atomic_write_jsonl, iter_jsonl
+
+    with user_errors():
+        if not data.is_file():
+            raise UserError(f"--data {data} does not exist")
+        try:
+            index = load_index(against, ngram, threshold)
+        except (FileNotFoundError, ValueError, OSError) as err:
+            raise UserError(f"--against: {err}") from None
+        report, rows, textless = [], 0, 0
+        for number, row, error in iter_jsonl(data):
+            if error is not None:
+                raise UserError(error)
+            rows += 1
+            text = row_text(row, field) if isinstance(row, dict) else None
+            if text is None:
+                textless += 1
+                continue
+            match = index.match(text)
+            if match is not None:
+                report.append({"line": number, "id": row_id(row), "benchmark": match.source,
+                               "benchmark_id": match.benchmark_id, "overlap": match.overlap,
+                               "shared_ngrams": match.shared})
+    atomic_write_jsonl(out, report)
+    note = f"; {textless} without text" if textless else ""
+    print(f"decontaminate: {len(report)} of {rows} rows overlap {len(index.docs)} benchmark problems "
+          f"(>= {threshold:g} of {ngram}-grams){note}; report: {out}", file=sys.stderr)
 
 
 def register(app: typer.Typer) -> None:

@@ -116,7 +116,17 @@ class TestsConfig(StageLLM):
     scales: list[str] = _help("Generator scales, small to stress.",
                               default_factory=lambda: ["small", "medium", "large", "stress"])
     seeds_per_scale: int = _help("Generator runs (seeds) per scale.", default=2)
-    validator: bool = _help("Ask for an input-validator program and drop inputs it rejects.", default=False)
+    validator: bool = _help("Ask for an input-validator program and drop inputs it rejects.", default=True)
+    repair_rounds: int = _help(
+        "Times a generator, validator, checker or brute-force program that crashes, times out, prints nothing or "
+        "rejects the statement's examples is sent back to the model with the error (0: never).", default=2)
+    checker: bool = _help(
+        "For tasks the statement marks as multi-answer, ask for a checker check(input, output, reference) -> bool "
+        "and test it first (it must accept the examples' outputs and reject corrupted ones); such a task "
+        "without a trusted checker is dropped.", default=True)
+    brute_force: bool = _help(
+        "Ask for an independently prompted naive solver (exhaustive where the constraints allow); it must pass "
+        "the statement's examples. verify cross-checks the voted outputs of small inputs with it.", default=True)
     max_inputs: int = _help("Most test inputs kept per task (examples first, then by kind).", default=40)
     max_input_chars: int = _help("Drop generated inputs longer than this.", default=4_000_000)
     generator_timeout: float = _help("Seconds a generator/validator run may take.", default=20.0)
@@ -137,10 +147,47 @@ class VerifyConfig:
     min_tests: int = _help("Tasks with fewer voted tests are dropped.", default=3)
     min_golden_score: float = _help("The golden solution's weighted suite score must reach this.", default=1.0)
     final_check: bool = _help("Judge the golden solution on all voted tests with Judge.judge once more.", default=True)
+    checker: bool = _help("Group the votes of multi-answer tasks by checker acceptance instead of equality, and "
+                          "export the checker with the RL rows.", default=True)
+    cross_check: str = _help(
+        "Brute-force cross-check of the voted outputs of small inputs: 'drop_task' (any disagreement drops the "
+        "task), 'drop_test' (drop the disagreeing tests), 'flag' (keep, listed in the row's flags) or 'off'.",
+        default="drop_task")
+    cross_check_scales: list[str] = _help(
+        "Test scales the brute-force solver is run on (every scale when it says it is not slow at the limits).",
+                                          default_factory=lambda: ["sample", "small", "edge", "boundary"])
+    cross_check_timeout: float = _help("Seconds the brute-force solver may take per small input.", default=4.0)
+    mutants: int = _help("Golden-solution mutants (operator, constant, boundary; made with ast) run to score "
+                         "each suite (0: no mutation testing).", default=16)
+    min_mutation_score: float = _help(
+        "Drop tasks whose tests reject fewer than this share of the wrong programs (mutants and losing "
+        "candidates) that change at least one output on the task's inputs.", default=0.9)
+    trim: bool = _help(
+        "Trim each suite to a small subset that still rejects every rejected wrong program, plus the examples and "
+        "stress tests (off: fewer tests make cheaper rewards but miss bugs no mutant models).", default=False)
+    trim_min_tests: int = _help("A trimmed suite keeps at least this many tests (highest weight first).", default=5)
+    time_factor: float = _help("Per-test time limit = the golden solution's slowest test time x this.", default=3.0)
+    min_time_limit: float = _help("... but at least this many seconds (and at most judge.timeout).", default=1.0)
+    slow_check: str = _help(
+        "The brute-force solver, when it says it is too slow for the largest inputs, must time out on a "
+        "stress/large test at the time limit: 'flag', 'drop' or 'off'.", default="flag")
+    max_output_share: float = _help("Output balance: the most common expected output may fill at most this "
+                                    "share of the tests.", default=0.8)
+    max_constant_pass: float = _help("A program printing one constant output may pass at most this share of the "
+                                     "tests (judged with the checker when there is one).", default=0.8)
+    balance: str = _help("What unbalanced suites get: 'drop', 'flag' (kept, listed in the row's flags: a yes/no "
+                         "task is often legitimately lopsided) or 'off'.", default="flag")
 
     def __post_init__(self) -> None:
         if self.ties not in ("drop", "first"):
             raise ConfigError(f"verify.ties must be 'drop' or 'first', got {self.ties!r}")
+        for key, value, allowed in (("cross_check", self.cross_check, ("drop_task", "drop_test", "flag", "off")),
+                                    ("slow_check", self.slow_check, ("flag", "drop", "off")),
+                                    ("balance", self.balance, ("flag", "drop", "off"))):
+            if value not in allowed:
+                raise ConfigError(f"verify.{key} must be one of {', '.join(allowed)}, got {value!r}")
+        if not 0.0 <= self.min_mutation_score <= 1.0:
+            raise ConfigError(f"verify.min_mutation_score must be in [0, 1], got {self.min_mutation_score}")
         if not 0.0 < self.holdout_fraction < 1.0:
             raise ConfigError(f"verify.holdout_fraction must be in (0, 1), got {self.holdout_fraction}")
 
@@ -155,6 +202,21 @@ class ProxyConfig(StageLLM):
 
 
 @dataclass
+class DecontaminationConfig:
+    against: list[str] = _help(
+        "Benchmark files to check statements against: LiveCodeBench JSONL, HumanEval JSONL(.gz), MBPP JSONL "
+        "(empty: no decontamination).", default_factory=list)
+    ngram: int = _help("Words per n-gram.", default=8)
+    threshold: float = _help("Flag a statement when this share of a benchmark problem's n-grams occur in it "
+                             "(or of its own, whichever text is shorter).", default=0.3)
+    action: str = _help("'drop' contaminated tasks or 'flag' them (kept, listed in the row's flags).", default="drop")
+
+    def __post_init__(self) -> None:
+        if self.action not in ("drop", "flag"):
+            raise ConfigError(f"filter.decontaminate.action must be 'drop' or 'flag', got {self.action!r}")
+
+
+@dataclass
 class FilterConfig:
     min_tests: int = _help("Drop tasks with fewer voted tests.", default=5)
     max_empty_output_fraction: float = _help(
@@ -166,6 +228,9 @@ class FilterConfig:
     num_perm: int = _help("MinHash permutations.", default=128)
     shingle_words: int = _help("Words per shingle for MinHash.", default=3)
     proxy: ProxyConfig = _help("Optional proxy-solver pass rate.", default_factory=ProxyConfig)
+    decontaminate: DecontaminationConfig = _help(
+        "n-gram overlap with evaluation benchmarks; matches are listed in filter/decontamination.jsonl.",
+        default_factory=DecontaminationConfig)
     difficulty_thresholds: dict[str, float] = _help(
         "Pass rate at or above which a task is 'easy' / 'medium' (else 'hard'); the proxy pass rate when "
         "enabled, else the candidates' pass rate from verify.",

@@ -202,6 +202,7 @@ class Task(Record):
     integration_strategy: str = ""
     scenario: str = ""
     config_id: str | None = None
+    multi_answer: bool = False  # several outputs can be right: judged by a checker, not by equality
 
     def __post_init__(self) -> None:
         if self.style not in STYLES:
@@ -271,11 +272,13 @@ class GeneratorProgram(Record):
     """An LLM-written input generator (or validator) and what became of it in the sandbox."""
 
     code: str
-    role: str = "generator"  # generator | validator
+    role: str = "generator"  # generator | validator | checker | brute_force
     sha: str = ""
     runs: int = 0
     failures: int = 0
-    error: str = ""
+    error: str = ""  # why it was not used ("" for a program in use)
+    repairs: int = 0  # times it was sent back to the model with its error
+    slow: bool | None = None  # brute force: the model says it is too slow at the largest inputs
 
 
 @dataclass
@@ -328,10 +331,15 @@ class VerifiedTask(Record):
     sample_agreement: float | None = None  # fraction of statement examples the vote agrees with
     difficulty: str = ""
     proxy_pass_rate: float | None = None
+    checker: str | None = None  # check(input, output, reference) -> bool, for multi-answer tasks
+    time_limit: float | None = None  # per-test seconds: the golden solution's time x verify.time_factor
+    checks: dict[str, Any] = field(default_factory=dict)  # suite checks: cross-check, mutation score, balance, flags
 
     def to_problem(self) -> Problem:
         """The task with all voted tests (suite then hold-out), as the judge takes it."""
-        return self.task.to_problem([t.to_test_case() for t in self.tests])
+        problem = self.task.to_problem([t.to_test_case() for t in self.tests])
+        problem.checker = self.checker
+        return problem
 
 
 # ------------------------------------------------------------------------------------------------
@@ -370,6 +378,9 @@ class RLRow(Record):
     vote_share_mean: float
     num_tests: int
     source: str
+    checker: str | None = None  # Problem.checker: rewards and eval judge with it when set
+    time_limit: float | None = None
+    flags: list[str] = field(default_factory=list)  # suite checks the task was flagged by (not dropped)
 
 
 RECORD_TYPES: dict[str, type[Record]] = {

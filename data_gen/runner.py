@@ -276,7 +276,7 @@ class _StageRun:
         try:
             return item.key, await self.stage.process(item)
         except Drop as d:
-            return item.key, ItemResult(dropped=Counter({d.reason: d.count}))
+            return item.key, ItemResult(dropped=Counter({d.reason: d.count}), notes=Counter(d.notes))
         except Exception as err:  # noqa: BLE001 - a stage never dies on one item
             from xcoder.llm import LLMError, LLMUnavailable
 

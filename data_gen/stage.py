@@ -12,7 +12,7 @@ import importlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Iterable, Sequence
+from typing import Any, Callable, ClassVar, Iterable, Mapping, Sequence
 
 from rich.console import Console
 
@@ -26,9 +26,10 @@ from xcoder.hashing import derive_seed
 class Drop(Exception):
     """Raised by a stage to drop the current item with a reason (counted, never fatal)."""
 
-    def __init__(self, reason: str, count: int = 1):
+    def __init__(self, reason: str, count: int = 1, notes: Mapping[str, int] | None = None):
         super().__init__(reason)
         self.reason, self.count = reason, count
+        self.notes = dict(notes or {})  # counted in the stage report even though the item is dropped
 
 
 @dataclass
@@ -49,6 +50,7 @@ class ItemResult:
     records: list[Record] = field(default_factory=list)
     dropped: Counter = field(default_factory=Counter)
     kept: int | None = None
+    notes: Counter = field(default_factory=Counter)  # counted events that drop nothing (stage report)
 
     def drop(self, reason: str, count: int = 1) -> None:
         if count:

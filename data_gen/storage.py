@@ -47,6 +47,7 @@ class StageSummary:
     items: int = 0
     kept: int = 0
     dropped: Counter = field(default_factory=Counter)
+    notes: Counter = field(default_factory=Counter)  # counted events that drop nothing (e.g. a repaired program)
     new_items: int = 0
     elapsed: float = 0.0
     message: str = ""
@@ -62,6 +63,8 @@ class StageSummary:
         rows = [("kept", self.kept)] + [(f"dropped: {r}", n) for r, n in drops]
         for name, n in rows:
             table.add_row(name, str(n), f"{100 * n / total:.1f}%" if total else "-")
+        for name, n in sorted(self.notes.items(), key=lambda x: (-x[1], x[0])):
+            table.add_row(f"note: {name}", str(n), "-")
         return table
 
 
@@ -216,8 +219,10 @@ class ShardWriter:
         records = [r.to_dict() for _, res in finished for r in res.records]
         kept = sum(len(res.records) if res.kept is None else res.kept for _, res in finished)
         dropped: Counter = Counter()
+        notes: Counter = Counter()
         for _, res in finished:
             dropped.update(res.dropped)
+            notes.update(res.notes)
         part = self.directory / f"part-{self.label}-{self.next_chunk:05d}.jsonl"
         atomic_write_jsonl(part, records)
         # The commit point: only now do the items count as done.
@@ -225,7 +230,8 @@ class ShardWriter:
         # retried by the next run (see ``release``).
         drops = {k: dict(res.dropped) for k, res in finished if res.dropped and not res.records and not res.kept}
         atomic_write_json(_done_path(part), {"items": [k for k, _ in finished], "kept": kept,
-                                             "dropped": dict(dropped), "drops": drops}, indent=None)
+                                             "dropped": dict(dropped), "drops": drops,
+                                             **({"notes": dict(notes)} if notes else {})}, indent=None)
         self.next_chunk += 1
         self.kept += kept
         self.items += len(finished)
@@ -300,4 +306,5 @@ def stage_summary(output_dir: str | Path, stage: str) -> StageSummary:
         summary.items += len(done["items"])
         summary.kept += done["kept"]
         summary.dropped.update(done["dropped"])
+        summary.notes.update(done.get("notes", {}))
     return summary

@@ -35,6 +35,11 @@ class Bank:
     generator: str
     validator: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    brute: str = ""  # an independent naive solver (default: the correct program)
+    checker: str = ""  # multi-answer problems: check(input, output, reference)
+    alt: str = ""  # a second correct program printing a different valid answer (multi-answer problems)
+    first_generator: str = ""  # a broken first attempt, fixed when sent back with its error
+    first_checker: str = ""
 
 
 def _kadane(text: str) -> str:
@@ -83,6 +88,8 @@ BANK: list[Bank] = [
         validator="import sys\ndata = sys.stdin.read().split()\nn = int(data[0])\n"
                   "ok = 1 <= n <= 2 * 10**5 and len(data) == n + 1 and all(abs(int(x)) <= 10**9 for x in data[1:])\n"
                   "print('VALID' if ok else 'INVALID: bad input')\n",
+        brute="data = open(0).read().split()\nn = int(data[0])\na = list(map(int, data[1:n + 1]))\n"
+              "print(max(sum(a[i:j]) for i in range(n) for j in range(i + 1, n + 1)))\n",
     ),
     Bank(
         key="stamps",
@@ -104,6 +111,8 @@ BANK: list[Bank] = [
                   "top = 3 if scale == 'small' else 10**9\nprint(n)\nprint(*(random.randint(1, top) for _ in range(n)))\n",
         validator="import sys\nd = sys.stdin.read().split()\nn = int(d[0])\n"
                   "print('VALID' if len(d) == n + 1 and 1 <= n <= 10**5 else 'INVALID: count')\n",
+        brute="n = int(input())\nc = input().split()\n"
+              "print(sum(1 for i in range(n) if all(c[j] != c[i] for j in range(i))))\n",
     ),
     Bank(
         key="pairings",
@@ -130,8 +139,65 @@ BANK: list[Bank] = [
                   "print(json.dumps(random.randint(-top, top)))\n",
         validator="import json, sys\nlines = sys.stdin.read().strip().split('\\n')\nnums, k = json.loads(lines[0]), json.loads(lines[1])\n"
                   "print('VALID' if 1 <= len(nums) <= 2000 and isinstance(k, int) else 'INVALID')\n",
+        brute="class Solution:\n    def countPairs(self, nums, k):\n        n = len(nums)\n"
+              "        return sum(nums[i] + nums[j] == k for i in range(n) for j in range(n) if i < j)\n",
     ),
 ]
+
+_RIBBON_GEN = ("import random, sys\nscale, seed = sys.stdin.readline().split()\nrandom.seed(int(seed))\n"
+               "n = {'small': random.randint(2, 6), 'medium': 300, 'large': 3000, 'stress': 20000}[scale]\n"
+               "top = 6 if scale == 'small' else 10**6\na = [random.randint(1, top) for _ in range(n)]\n"
+               "k = random.randint(2, 2 * top) if random.random() < 0.3 else a[0] + a[-1]\n"
+               "print(n, k)\nprint(*a)\n")
+
+MULTI = Bank(
+    key="ribbons",
+    title="Matching Ribbons",
+    functional=False,
+    answer={"legend": "There are $n$ ribbons; ribbon $i$ has length $a_i$. Find two different ribbons whose lengths "
+                      "add up to exactly $k$. If there are several answers, print any of them.",
+            "input_format": "The first line contains $n$ and $k$. The second line contains $a_1, \\dots, a_n$.",
+            "output_format": "Print two indices $i < j$ with $a_i + a_j = k$, or $-1$ if there are none.",
+            "constraints": ["$2 \\le n \\le 2 \\cdot 10^5$", "$1 \\le a_i, k \\le 2 \\cdot 10^6$"],
+            "multiple_answers": True},
+    examples=[("4 7\n1 3 4 6\n", "1 4\n"), ("3 10\n1 2 3\n", "-1\n")],
+    # Smallest j (then its first partner).
+    correct="n, k = map(int, input().split())\na = list(map(int, input().split()))\nfirst = {}\n"
+            "for j, x in enumerate(a):\n    if k - x in first:\n        print(first[k - x] + 1, j + 1)\n        break\n"
+            "    first.setdefault(x, j)\nelse:\n    print(-1)\n",
+    # Largest i (then its last partner): a different valid answer.
+    alt="n, k = map(int, input().split())\na = list(map(int, input().split()))\nlast = {}\n"
+        "for i in range(n - 1, -1, -1):\n    x = a[i]\n    if k - x in last:\n        print(i + 1, last[k - x] + 1)\n"
+        "        break\n    last.setdefault(x, i)\nelse:\n    print(-1)\n",
+    # Wrong: may pair a ribbon with itself.
+    wrong="n, k = map(int, input().split())\na = list(map(int, input().split()))\npos = {x: i for i, x in enumerate(a)}\n"
+          "for i, x in enumerate(a):\n    if k - x in pos:\n        print(min(i, pos[k - x]) + 1, max(i, pos[k - x]) + 1)\n"
+          "        break\nelse:\n    print(-1)\n",
+    llm_inputs=["2 4\n2 2\n", "2 4\n2 3\n", "5 6\n3 1 3 5 2\n", "3 2\n1 1 1\n"],
+    generator=_RIBBON_GEN,
+    first_generator=_RIBBON_GEN.replace("print(n, k)", "print(n, k, undefined_name)"),
+    validator="import sys\nd = sys.stdin.read().split()\nn = int(d[0])\n"
+              "print('VALID' if n >= 2 and len(d) == n + 2 else 'INVALID: count')\n",
+    brute="n, k = map(int, input().split())\na = list(map(int, input().split()))\n"
+          "found = [(i + 1, j + 1) for i in range(n) for j in range(i + 1, n) if a[i] + a[j] == k]\n"
+          "print(*found[0]) if found else print(-1)\n",
+    checker="def check(input, output, reference):\n    d = input.split()\n    n, k = int(d[0]), int(d[1])\n"
+            "    a = list(map(int, d[2:2 + n]))\n    out = output.split()\n    if reference.split() == ['-1']:\n"
+            "        return out == ['-1']\n    if len(out) != 2:\n        return False\n    try:\n"
+            "        i, j = int(out[0]), int(out[1])\n    except ValueError:\n        return False\n"
+            "    return 1 <= i < j <= n and a[i - 1] + a[j - 1] == k\n",
+    first_checker="def check(input, output, reference):\n    return True\n",
+)
+
+
+def ribbons_ok(given: str, output: str) -> bool:
+    """Whether ``output`` is a right answer of the multi-answer problem (for assertions)."""
+    d = given.split()
+    n, k = int(d[0]), int(d[1])
+    a = list(map(int, d[2:2 + n]))
+    pairs = [(i + 1, j + 1) for i in range(n) for j in range(i + 1, n) if a[i] + a[j] == k]
+    out = output.split()
+    return out == ["-1"] if not pairs else len(out) == 2 and (int(out[0]), int(out[1])) in pairs
 
 for _b in BANK:
     assert _b.key in json.dumps(_b.answer), _b.key
@@ -146,14 +212,17 @@ def _expected(bank: Bank, given: Any) -> Any:
 
 
 def _bank_for(text: str) -> Bank | None:
-    for bank in BANK:
+    for bank in BANK + [MULTI]:
         if bank.key in text:
             return bank
     return None
 
 
-def _pick(text: str, options: list[Bank]) -> Bank:
-    return options[int(hashlib.sha256(text.encode()).hexdigest(), 16) % len(options)]
+def _pick(text: str, options: list[Bank], salt: str = "") -> Bank:
+    """A bank problem chosen by a hash of the prompt's features line (stable when prompt wording changes)."""
+    line = re.search(r"Features to build on: (.*)", text)
+    key = (line.group(1) if line else text) + salt
+    return options[int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(options)]
 
 
 def _py(code: str) -> str:
@@ -198,12 +267,25 @@ class ScriptedModel:
                                "scenario": "A town festival.", "difficulty": "easy"})
         if title.startswith("# Task design, step 2"):
             functional = "LeetCode" in title
-            bank = _pick(text, [b for b in BANK if b.functional == functional])
+            # Stdin problems by style (a style renders its own layout, so equal titles stay near-duplicates).
+            options = [b for b in BANK if b.functional == functional]
+            bank = options[0] if functional else options[0 if "Codeforces" in title else 1]
+            if "any valid pair" in text and not functional:  # a feature asking for a multi-answer task
+                bank = MULTI
             answer = {"title": bank.title, **bank.answer}
             answer["examples"] = [{"input": given, "output": _expected(bank, given) if not isinstance(out, str) else out,
                                    "explanation": ""} for given, out in bank.examples]
             return json.dumps(answer)
         bank = _bank_for(text)
+        repair = "## Your previous program failed" in text
+        if bank is None:
+            raise HTTPError(400, f"scripted model does not know the problem of {title!r}")
+        if title == "# Test design: brute-force solver":
+            return "A direct search.\n\n" + _py(bank.brute or bank.correct) + "\nSLOW AT LIMITS: yes\n"
+        if title == "# Test design: output checker program":
+            return _py(bank.checker if repair or not bank.first_checker else bank.first_checker)
+        if title == "# Test design: input generator program" and bank.first_generator and not repair:
+            return "Here is the generator.\n\n" + _py(bank.first_generator)
         if title == "# Test design: test inputs":
             return json.dumps({"tests": [{"input": x, "kind": "edge" if i % 2 else "standard"}
                                          for i, x in enumerate(bank.llm_inputs)]})
@@ -220,7 +302,7 @@ class ScriptedModel:
         if index == 0:
             return "We keep a running summary.\n\n" + _py(bank.correct)
         if index == 1:
-            return Reply("Final program:\n\n" + _py(bank.correct), reasoning="Think about the edge cases first.")
+            return Reply("Final program:\n\n" + _py(bank.alt or bank.correct), reasoning="Think about the edge cases first.")
         if index == 2:
             return _py(bank.wrong)
         if index == 3:

@@ -95,7 +95,8 @@ def test_all_nine_stages_make_sft_and_rl_datasets_the_loaders_read(tmp_path):
     assert by_stage["solutions"].kept == 3 * n_tasks
     assert by_stage["solutions"].dropped == Counter({"refusal": n_tasks, "multiple_code_blocks": n_tasks, "truncated": n_tasks})
     assert by_stage["tests"].kept == n_tasks and by_stage["verify"].kept == n_tasks
-    assert first_requests == 3 + 6 + 2 * n_tasks + n_tasks + 3 * n_tasks + len(proxy_requests)
+    # tests stage: inputs, generator, validator and (since the suite checks) the brute-force solver
+    assert first_requests == 3 + 6 + 2 * n_tasks + n_tasks + 4 * n_tasks + len(proxy_requests)
 
     tree = json.loads((out / "tree" / "tree.json").read_text())
     assert tree["count"] == 9 and tree["children"]
@@ -120,7 +121,8 @@ def test_all_nine_stages_make_sft_and_rl_datasets_the_loaders_read(tmp_path):
         title = next(t.title for t in tasks if t.id == tests.task_id)
         rejected = tests.provenance.extra["dropped_inputs"].get("validator:invalid_input", 0)
         assert rejected == (1 if title == BANK[0].title else 0), "the validator rejects exactly the invalid input"
-        assert [p.role for p in tests.programs] == ["generator", "validator"] and tests.programs[0].failures == 0
+        assert [p.role for p in tests.programs] == ["generator", "validator", "brute_force"]
+        assert tests.programs[0].failures == 0
 
     # Filter: identical statements collapse to one per bank problem; difficulty from the proxy.
     kept = read_records(out, "filter", VerifiedTask)

@@ -109,8 +109,9 @@ def test_bundled_config_loads_and_unknown_or_mistyped_keys_name_their_path(tmp_p
 
 def test_prompt_files_render_and_holes_are_errors(tmp_path):
     names = sorted(p.stem for p in PROMPTS_DIR.glob("*.md"))
-    assert names == ["evolve_breadth", "evolve_depth", "features", "kodcode_question_complete",
+    assert names == ["brute_force", "checker", "evolve_breadth", "evolve_depth", "features", "kodcode_question_complete",
                      "kodcode_question_instruct", "kodcode_solve_and_test", "kodcode_to_complete", "kodcode_to_instruct",
+                     "program_repair",
                      "task_atcoder", "task_codeforces", "task_leetcode", "task_select", "test_generator", "test_inputs",
                      "test_validator"]
     prompt = load_prompt("features")

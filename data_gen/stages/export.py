@@ -57,7 +57,8 @@ def rl_row(vt: VerifiedTask, config: Any) -> RLRow:
         difficulty=vt.difficulty, features=json.dumps(vt.task.features, ensure_ascii=False),
         pass_rate=vt.proxy_pass_rate if vt.proxy_pass_rate is not None else vt.pass_rate,
         golden_score=vt.golden_score, vote_share_min=min(shares), vote_share_mean=round(sum(shares) / len(shares), 4),
-        num_tests=len(vt.tests), source=vt.task.provenance.source,
+        num_tests=len(vt.tests), source=vt.task.provenance.source, checker=vt.checker, time_limit=vt.time_limit,
+        flags=list(vt.checks.get("flags", [])),
     )
 
 
@@ -100,6 +101,39 @@ def difficulty_plot(path: Path, labels: Counter, rates: list[float]) -> None:
     finally:
         plt.close(fig)
         Path(tmp).unlink(missing_ok=True)
+
+
+def label_error_estimate(summaries: list[StageSummary], tasks: list[VerifiedTask]) -> tuple[float | None, float | None]:
+    """Share of cross-checked test labels the brute-force solver disagreed with: over every task
+    verify voted (before the checks acted) and over the exported tasks (surviving)."""
+    verify = next((s for s in summaries if s.stage == "verify"), None)
+    before = None
+    if verify is not None and verify.notes.get("cross_check:tests"):
+        before = verify.notes.get("cross_check:disagree", 0) / verify.notes["cross_check:tests"]
+    checked = sum(vt.checks.get("cross_check", {}).get("tests", 0) for vt in tasks)
+    wrong = sum(vt.checks.get("cross_check", {}).get("disagree", 0) for vt in tasks)
+    return before, (wrong / checked if checked else None)
+
+
+def suite_checks_section(summaries: list[StageSummary], tasks: list[VerifiedTask]) -> list[str]:
+    """The dataset card's account of the suite checks: label-error estimate, mutation scores, flags."""
+    before, after = label_error_estimate(summaries, tasks)
+    pct = (lambda x: "n/a" if x is None else f"{100 * x:.2f}%")
+    scores = [vt.checks["mutation_score"] for vt in tasks if vt.checks.get("mutation_score") is not None]
+    flags = Counter(f for vt in tasks for f in vt.checks.get("flags", []))
+    lines = ["", "## Test-suite checks", "",
+             "Estimated wrong test labels (voted outputs of small inputs that an independently prompted brute-force "
+             f"solver disagrees with): {pct(before)} of the cross-checked labels before the checks, {pct(after)} in "
+             "this dataset.", "",
+             f"- tasks with a checker (multi-answer): {sum(vt.checker is not None for vt in tasks)}",
+             "- mutation score (share of output-changing mutants and losing candidates the tests reject): "
+             + (f"mean {sum(scores) / len(scores):.3f}, min {min(scores):.3f}" if scores else "n/a"),
+             "- flagged tasks: " + (", ".join(f"{f} {n}" for f, n in flags.most_common()) or "none")]
+    notes = [(s.stage, r, n) for s in summaries for r, n in sorted(s.notes.items())]
+    if notes:
+        lines += ["", "| stage | check | count |", "|---|---|---:|"]
+        lines += [f"| {stage} | {r} | {n} |" for stage, r, n in notes]
+    return lines
 
 
 def dataset_card(name: str, summaries: list[StageSummary], tasks: list[VerifiedTask], formats: list[str],
@@ -155,6 +189,7 @@ def dataset_card(name: str, summaries: list[StageSummary], tasks: list[VerifiedT
             lines.append(f"| {label} | {labels[label]} |")
     lines += ["", "## Sources", "", "| source | tasks |", "|---|---:|"]
     lines += [f"| {src} | {n} |" for src, n in sources.most_common()]
+    lines += suite_checks_section(summaries, tasks)
     lines += ["", "## Configuration", "", "```json",
               json.dumps({k: v for k, v in config_to_dict(config).items() if k != "llm"}, indent=1, default=str),
               "```", ""]

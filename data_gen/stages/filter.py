@@ -13,6 +13,10 @@ Then near-duplicate statements are removed with MinHash LSH (``datasketch``) ove
 of a near-duplicate group the task with the smallest id stays (``near_duplicate``). These are
 decided over all tasks at once while listing work items, so every shard agrees.
 
+With ``filter.decontaminate.against`` set, every statement is checked for n-gram overlap with the
+benchmark problems in those files (``data_gen/checks/decontam.py``); matches are listed in
+``filter/decontamination.jsonl`` and dropped (``contaminated``) or flagged.
+
 Per task, optionally, a proxy model samples ``filter.proxy.n`` solutions that the judge runs on all
 tests; tasks nobody solves can be dropped (``proxy_unsolved``). The difficulty label comes from
 the proxy pass rate when there is one, else from the candidates' pass rate measured in ``verify``.
@@ -26,9 +30,11 @@ from dataclasses import replace
 from typing import Any, Iterable
 
 from data_gen.answers import code_reason
+from data_gen.checks.decontam import load_index
 from data_gen.records import VerifiedTask
 from data_gen.stage import Drop, ItemResult, Stage, WorkItem
 from data_gen.stages.solutions import task_messages
+from xcoder.io import atomic_write_jsonl
 
 EMPTY_OUTPUTS = {"", "null", "[]", "{}", '""', "''", "none"}
 _WORD = re.compile(r"\w+")
@@ -85,6 +91,7 @@ def difficulty_label(pass_rate: float, thresholds: dict[str, float]) -> str:
 class FilterStage(Stage):
     name = "filter"
     inputs = ("verify",)
+    contaminated: dict[str, dict] = {}  # task id -> benchmark match (flag mode keeps them)
 
     @classmethod
     def wants_llm(cls, config: Any) -> bool:
@@ -102,8 +109,28 @@ class FilterStage(Stage):
             clean = {vt.id: vt.task.question for vt in tasks if reasons[vt.id] is None}
             for key in near_duplicates(clean, cfg.near_dup_threshold, cfg.num_perm, cfg.shingle_words):
                 reasons[key] = "near_duplicate"
+        self.contaminated = self._decontaminate(tasks, reasons)
         for vt in tasks:
             yield WorkItem(vt.id, vt, drop=reasons[vt.id])
+
+    def _decontaminate(self, tasks: list[VerifiedTask], reasons: dict[str, str | None]) -> dict[str, dict]:
+        """Benchmark matches by task id (written to filter/decontamination.jsonl); drops them in ``reasons``."""
+        dc = self.config.filter.decontaminate
+        if not dc.against:
+            return {}
+        index = load_index(dc.against, dc.ngram, dc.threshold)
+        found: dict[str, dict] = {}
+        for vt in tasks:
+            match = index.match(f"{vt.task.title}\n{vt.task.question}")
+            if match is not None:
+                found[vt.id] = {"task_id": vt.task.id, "title": vt.task.title, "benchmark": match.source,
+                                "benchmark_id": match.benchmark_id, "overlap": match.overlap,
+                                "shared_ngrams": match.shared, "action": dc.action}
+                if dc.action == "drop" and reasons[vt.id] is None:
+                    reasons[vt.id] = "contaminated"
+        if self.ctx.shard[0] == 0:
+            atomic_write_jsonl(self.ctx.output_dir / "filter" / "decontamination.jsonl", list(found.values()))
+        return found
 
     async def process(self, item: WorkItem) -> ItemResult:
         vt: VerifiedTask = item.payload
@@ -114,7 +141,11 @@ class FilterStage(Stage):
             if proxy_rate == 0.0 and cfg.proxy.drop_unsolved:
                 raise Drop("proxy_unsolved")
         rate = vt.pass_rate if proxy_rate is None else proxy_rate
-        return ItemResult([replace(vt, proxy_pass_rate=proxy_rate,
+        checks = vt.checks
+        if vt.id in self.contaminated:  # flagged, not dropped
+            checks = {**checks, "contamination": self.contaminated[vt.id],
+                      "flags": list(checks.get("flags", [])) + ["contaminated"]}
+        return ItemResult([replace(vt, proxy_pass_rate=proxy_rate, checks=checks,
                                    difficulty=difficulty_label(rate, cfg.difficulty_thresholds))])
 
     async def _proxy_pass_rate(self, vt: VerifiedTask) -> float:

@@ -153,7 +153,8 @@ def build_stdin(answer: dict[str, Any], style: str, min_examples: int) -> dict[s
             parts.append(block)
     if notes:
         parts.append(f"**Note**\n\n{notes}" if style != "atcoder" else f"## Notes\n\n{notes}")
-    return {"title": title, "question": "\n\n".join(parts).strip() + "\n", "examples": examples}
+    return {"title": title, "question": "\n\n".join(parts).strip() + "\n", "examples": examples,
+            "multi_answer": answer.get("multiple_answers") is True}
 
 
 def method_parameters(starter_code: str, fn_name: str) -> list[str] | None:
@@ -223,7 +224,7 @@ def build_leetcode(answer: dict[str, Any], min_examples: int) -> dict[str, Any]:
     parts.append("Constraints:\n\n" + "\n".join(f"- {c}" for c in constraints))
     starter_code = starter.rstrip() + "\n"
     return {"title": title, "question": "\n\n".join(parts).strip() + "\n", "examples": examples,
-            "fn_name": fn_name, "starter_code": starter_code}
+            "fn_name": fn_name, "starter_code": starter_code, "multi_answer": answer.get("multiple_answers") is True}
 
 
 STAGE = TasksStage

@@ -18,6 +18,22 @@ For every task:
 The golden solution passing tests it was not selected on is what makes the voted outputs
 trustworthy: a majority that is merely consistently wrong on some inputs rarely produces a single
 candidate that is right everywhere else.
+
+Then the suite checks (``data_gen/checks/``, each a switch of the ``verify`` section):
+
+* multi-answer tasks vote by **checker** acceptance (``check(input, output, reference)``, tested in
+  ``tests``), and the checker must also reject corrupted golden outputs;
+* a **brute-force cross-check**: the independently prompted naive solver runs on the small inputs;
+  voted outputs it disagrees with drop the task (or the test, or flag it: ``verify.cross_check``);
+* **time limits**: the golden solution's slowest test x ``verify.time_factor``; a brute-force solver
+  that says it is too slow at the limits must time out on some stress/large test (``slow_check``);
+* **mutation adequacy**: golden-solution mutants (``ast``) and the losing candidates are run on every
+  input; the tests must reject at least ``verify.min_mutation_score`` of those that change an output,
+  and with ``verify.trim`` the suite is cut to a small subset that still rejects them all;
+* **output balance**: one output filling too many tests, or a constant program passing too many.
+
+Counts of every check are notes in the stage report (``cross_check:tests``/``cross_check:disagree``
+feed the dataset card's label-error estimate).
 """
 
 from __future__ import annotations
@@ -28,8 +44,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
+from data_gen.checks.mutants import make_mutants
+from data_gen.checks.suite import balance, corruptions, mutation_score, trim_suite
 from data_gen.records import Provenance, Solution, Task, TaskTestInputs, TestInput, VerifiedTask, VotedTest
 from data_gen.stage import Drop, ItemResult, Stage, WorkItem
+from data_gen.stages.tests import run_checker
 from data_gen.storage import shard_of
 from xcoder.hashing import make_id
 from xcoder.judge.compare import compare_values, loads_json, stdout_comparator
@@ -143,45 +162,133 @@ class VerifyStage(Stage):
                                       for c in candidates))
         jcfg = judge.config
         same = output_comparator(task.is_functional, jcfg.compare, jcfg.abs_tol, jcfg.rel_tol)
+        programs = {p.role: p for p in test_inputs.programs if not p.error}
+        checker = programs["checker"].code if task.multi_answer and cfg.checker and "checker" in programs else None
+        accepts = _Acceptance(judge, checker, same, texts)
+        if checker is not None:  # every pair of different outputs of one input, in one sandbox session
+            await accepts.prepare([(j, a, b) for j in range(len(inputs))
+                                   for a in _distinct(run[j].output for run in runs if run[j].ok)
+                                   for b in _distinct(run[j].output for run in runs if run[j].ok) if a != b])
+        notes: Counter = Counter()
+        flags: list[str] = []
 
         voted: list[VotedTest] = []
+        voted_at: list[int] = []  # input index of each voted test
         passes: list[list[bool]] = []  # per voted test, per candidate
         dropped_tests: Counter = Counter()
         errors = 0
         for j, test in enumerate(inputs):
             outputs = [run[j].output if run[j].ok else None for run in runs]
             errors += sum(run[j].verdict.value == "judge_error" for run in runs)
-            result = vote(outputs, same, cfg.min_votes, cfg.min_agreement, cfg.ties)
+            result = vote(outputs, accepts.for_input(j), cfg.min_votes, cfg.min_agreement, cfg.ties)
             if result.output is None:
                 dropped_tests[result.reason] += 1
                 continue
             voted.append(VotedTest(test.input, result.output, test.kind, test.scale, float(cfg.weights.get(test.scale, 1.0)),
                                    round(result.share, 4), result.votes, result.runs))
+            voted_at.append(j)
             winners = set(result.winners)
             passes.append([k in winners for k in range(len(candidates))])
         if errors and errors == sum(len(r) for r in runs):
             raise Drop("judge_error")
+
+        # Brute-force cross-check of the small inputs' voted outputs.
+        cross = {"tests": 0, "disagree": 0}
+        brute = programs.get("brute_force")
+        if brute is not None and cfg.cross_check != "off" and voted:
+            # A solver that says it is fast enough at the limits is run on every test: bugs of a wrong
+            # majority often show only on larger inputs.
+            small = [i for i, t in enumerate(voted) if t.scale in cfg.cross_check_scales or brute.slow is False]
+            ran = await asyncio.to_thread(judge.run_outputs, brute.code, [voted[i].input for i in small], task.fn_name,
+                                          timeout=cfg.cross_check_timeout)
+            pairs = [(i, r.output) for i, r in zip(small, ran) if r.ok]
+            if checker is not None:
+                await accepts.prepare([(voted_at[i], out, voted[i].output) for i, out in pairs])
+            disagree = {i for i, out in pairs if not accepts.same(voted_at[i], out, voted[i].output)}
+            cross = {"tests": len(pairs), "disagree": len(disagree)}
+            notes.update({"cross_check:tests": len(pairs), "cross_check:disagree": len(disagree)})
+            if disagree:
+                if cfg.cross_check == "drop_task":
+                    raise Drop("cross_check:disagrees", notes=notes)
+                if cfg.cross_check == "drop_test":
+                    dropped_tests["cross_check_disagrees"] += len(disagree)
+                    keep = [i for i in range(len(voted)) if i not in disagree]
+                    voted, voted_at, passes = ([v[i] for i in keep] for v in (voted, voted_at, passes))
+                else:
+                    flags.append("cross_check_disagrees")
         if len(voted) < cfg.min_tests:
-            raise Drop("too_few_voted_tests")
+            raise Drop("too_few_voted_tests", notes=notes)
 
         split_holdout(voted, cfg.holdout_fraction, random.Random(self.ctx.seed_for("split", task.id)))
         suite = [j for j, t in enumerate(voted) if t.split == "suite"]
         holdout = [j for j, t in enumerate(voted) if t.split == "holdout"]
         if not holdout:
-            raise Drop("no_holdout_tests")
+            raise Drop("no_holdout_tests", notes=notes)
         total_weight = sum(voted[j].weight for j in suite)
         scores = [sum(voted[j].weight for j in suite if passes[j][k]) / total_weight for k in range(len(candidates))]
         golden_k = max(range(len(candidates)), key=lambda k: (scores[k], -k))
         golden = candidates[golden_k]
         if scores[golden_k] < cfg.min_golden_score:
-            raise Drop("golden_below_min_score")
+            raise Drop("golden_below_min_score", notes=notes)
         if not all(passes[j][golden_k] for j in holdout):
-            raise Drop("golden_failed_holdout")
+            raise Drop("golden_failed_holdout", notes=notes)
 
         # Statement examples: how often the vote agrees with the output the statement claims.
         claimed = {ex.input: ex.output for ex in task.examples}
-        checks = [same(t.output, claimed[t.input]) for t in voted if t.kind == "sample" and t.input in claimed]
+        sample_at = [(voted_at[i], t.output, claimed[t.input]) for i, t in enumerate(voted)
+                     if t.kind == "sample" and t.input in claimed]
+        if checker is not None:
+            await accepts.prepare(sample_at)
+        checks = [accepts.same(j, out, want) for j, out, want in sample_at]
         sample_agreement = sum(checks) / len(checks) if checks else None
+
+        if checker is not None:  # the checker must reject corrupted golden outputs too
+            trials = [(voted_at[i], bad, voted[i].output) for i in range(min(3, len(voted)))
+                      for bad in corruptions(voted[i].output, task.is_functional)]
+            await accepts.prepare(trials)
+            if any(accepts.same(j, bad, ref) for j, bad, ref in trials):
+                raise Drop("checker:accepts_corrupted_output", notes=notes)
+
+        golden_times = [runs[golden_k][j].time for j in voted_at]
+        time_limit = round(min(jcfg.timeout, max(cfg.min_time_limit, max(golden_times, default=0.0) * cfg.time_factor)), 3)
+
+        adequacy = await self._adequacy(task, golden, golden_k, candidates, runs, voted, voted_at, passes,
+                                        accepts, time_limit, notes)
+        if adequacy["mutation_score"] is not None and adequacy["mutation_score"] < cfg.min_mutation_score:
+            raise Drop("low_mutation_score", notes=notes)
+        if cfg.trim and adequacy["kills"]:
+            keep = {i for i, t in enumerate(voted) if t.kind == "sample" or t.scale == "stress"}
+            order = sorted(range(len(voted)), key=lambda i: (-voted[i].weight, i))
+            chosen = trim_suite(adequacy["kills"], len(voted), keep, cfg.trim_min_tests, order)
+            notes["trim:tests_removed"] += len(voted) - len(chosen)
+            adequacy["trimmed_from"] = len(voted)
+            voted, voted_at, passes = ([v[i] for i in chosen] for v in (voted, voted_at, passes))
+        del adequacy["kills"]
+
+        if brute is not None and brute.slow and cfg.slow_check != "off":
+            big = [t.input for t in voted if t.scale in ("stress", "large")][:3]
+            if big:
+                ran = await asyncio.to_thread(judge.run_outputs, brute.code, big, task.fn_name, timeout=time_limit)
+                if not any(r.verdict.value == "time_limit" for r in ran):
+                    notes["slow_check:no_timeout"] += 1
+                    if cfg.slow_check == "drop":
+                        raise Drop("slow_check:stress_tests_not_slow", notes=notes)
+                    flags.append("stress_tests_not_slow")
+
+        share = constant = None
+        if cfg.balance != "off":
+            outputs = [t.output for t in voted]
+            top = _distinct(sorted(outputs, key=outputs.count, reverse=True))[:5]
+            if checker is not None:
+                await accepts.prepare([(voted_at[i], o, t.output) for o in top for i, t in enumerate(voted)])
+            share, constant = balance(outputs, lambda i, o: accepts.same(voted_at[i], o, voted[i].output))
+            reason = ("unbalanced:dominant_output" if share > cfg.max_output_share else
+                      "unbalanced:constant_output_passes" if constant > cfg.max_constant_pass else None)
+            if reason is not None:
+                notes[reason] += 1
+                if cfg.balance == "drop":
+                    raise Drop(reason, notes=notes)
+                flags.append(reason.split(":", 1)[1])
 
         verified = VerifiedTask(
             id=make_id("verified", task.id), task=task, golden=golden, tests=voted,
@@ -189,6 +296,9 @@ class VerifyStage(Stage):
             candidate_scores={c.id: round(s, 4) for c, s in zip(candidates, scores)},
             pass_rate=round(sum(all(p[k] for p in passes) for k in range(len(candidates))) / len(candidates), 4),
             sample_agreement=None if sample_agreement is None else round(sample_agreement, 4),
+            checker=checker, time_limit=time_limit,
+            checks={"cross_check": cross, **adequacy, "output_share": None if share is None else round(share, 4),
+                    "constant_pass": None if constant is None else round(constant, 4), "flags": flags},
             provenance=Provenance(stage=self.name, source="derived", parents=[task.id, test_inputs.id] + [c.id for c in candidates],
                                   extra={"dropped_tests": dict(dropped_tests), "inputs": len(inputs),
                                          "candidates": len(candidates)}),
@@ -196,10 +306,78 @@ class VerifyStage(Stage):
         if cfg.final_check:
             res = await asyncio.to_thread(judge.judge, verified.to_problem(), golden.code)
             if res.verdict.value == "judge_error":
-                raise Drop("judge_error")
+                raise Drop("judge_error", notes=notes)
             if not res.accepted:
-                raise Drop(f"golden_failed_final_check:{res.verdict.value}")
-        return ItemResult([verified])
+                raise Drop(f"golden_failed_final_check:{res.verdict.value}", notes=notes)
+        return ItemResult([verified], notes=notes)
+
+    async def _adequacy(self, task: Task, golden: Solution, golden_k: int, candidates: list[Solution], runs: list,
+                        voted: list[VotedTest], voted_at: list[int], passes: list[list[bool]],
+                        accepts: "_Acceptance", time_limit: float, notes: Counter) -> dict:
+        """Run golden-solution mutants on every input; score the tests by the wrong programs they
+        reject among those that change an output (mutants and the candidates that lost a vote)."""
+        cfg = self.config.verify
+        mutants = make_mutants(golden.code, cfg.mutants, self.ctx.seed_for("mutants", task.id))
+        texts = accepts.texts
+        gold = runs[golden_k]
+        mutant_runs = await asyncio.gather(*(asyncio.to_thread(self.ctx.judge.run_outputs, m.code, texts, task.fn_name,
+                                                               timeout=time_limit) for m in mutants))
+        if accepts.checker is not None:
+            await accepts.prepare([(j, r[j].output, gold[j].output) for r in mutant_runs for j in range(len(texts))
+                                   if r[j].ok and gold[j].ok and r[j].output != gold[j].output])
+        differs, killed, kills = [], [], []
+        at = {j: i for i, j in enumerate(voted_at)}
+        for r in mutant_runs:
+            wrong = {j for j in range(len(texts)) if gold[j].ok
+                     and not (r[j].ok and accepts.same(j, r[j].output, gold[j].output))}
+            differs.append(bool(wrong))
+            kill = {at[j] for j in wrong if j in at}
+            killed.append(bool(kill))
+            kills.append(kill)
+        losers = [k for k in range(len(candidates)) if k != golden_k and not all(p[k] for p in passes)]
+        for k in losers:
+            kills.append({i for i, p in enumerate(passes) if not p[k]})
+        score = mutation_score(differs + [True] * len(losers), killed + [True] * len(losers))
+        notes.update({"mutants:run": len(mutants), "mutants:changing_an_output": sum(differs),
+                      "mutants:rejected": sum(k for d, k in zip(differs, killed) if d)})
+        return {"mutants": len(mutants), "wrong_programs": sum(differs) + len(losers),
+                "mutation_score": None if score is None else round(score, 4), "kills": kills}
+
+
+def _distinct(values: Iterable[str | None]) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        if v is not None and v not in out:
+            out.append(v)
+    return out
+
+
+class _Acceptance:
+    """Whether an output counts as the same answer as a reference on input ``j``: the judge's
+    comparison, or for multi-answer tasks the checker (run in batches by :meth:`prepare`)."""
+
+    def __init__(self, judge, checker: str | None, same: Callable[[str, str], bool], texts: list[str]):
+        self.judge, self.checker, self._same, self.texts = judge, checker, same, texts
+        self.known: dict[tuple[int, str, str], bool] = {}
+
+    async def prepare(self, triples: Sequence[tuple[int, str, str]]) -> None:
+        if self.checker is None:
+            return
+        todo = list(dict.fromkeys(t for t in triples if t[1] != t[2] and t not in self.known))
+        if not todo:
+            return
+        verdicts = await asyncio.to_thread(run_checker, self.judge, self.checker,
+                                           [(self.texts[j], a, b) for j, a, b in todo], self.judge.config.timeout)
+        for key, verdict in zip(todo, verdicts):
+            self.known[key] = verdict is True
+
+    def same(self, j: int, output: str, reference: str) -> bool:
+        if self.checker is None:
+            return self._same(output, reference)
+        return output == reference or self.known.get((j, output, reference), False)
+
+    def for_input(self, j: int) -> Callable[[str, str], bool]:
+        return lambda a, b: self.same(j, a, b)
 
 
 STAGE = VerifyStage
