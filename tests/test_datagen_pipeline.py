@@ -141,10 +141,12 @@ def test_all_nine_stages_make_sft_and_rl_datasets_the_loaders_read(tmp_path):
 
     import datasets
 
-    sft = datasets.load_dataset(str(export), "sft", split="train")
-    rl = datasets.load_dataset(str(export), "rl", split="train")
+    cache = str(out / "hf_cache")  # a shared cache keyed by config name can serve another run's rows
+    sft = datasets.load_dataset(str(export), "sft", split="train", cache_dir=cache)
+    rl = datasets.load_dataset(str(export), "rl", split="train", cache_dir=cache)
     assert len(sft) == len(rl) == len(kept)
-    assert len(datasets.load_dataset("json", data_files=str(export / "sft.jsonl"), split="train")) == len(kept)
+    assert len(datasets.load_dataset("json", data_files=str(export / "sft.jsonl"), split="train",
+                                     cache_dir=cache)) == len(kept)
     by_id = {vt.task.id: vt for vt in kept}
     for row in sft:
         vt = by_id[row["id"]]
