@@ -7,6 +7,7 @@ resume and exits 130/143 within seconds; a second SIGINT exits at once; a rerun 
 from __future__ import annotations
 
 import json
+from collections import Counter
 import os
 import signal
 import subprocess
@@ -116,7 +117,11 @@ def test_eval_stops_caches_verdicts_and_resumes(tmp_path):
                            timeout=300)
     assert again.returncode == 0, again.stderr
     total = sum(len(r["code_list"]) for r in map(json.loads, samples.read_text().splitlines()))
-    assert lines(out / "verdicts.jsonl") == total  # the kept verdicts were not judged twice
+    rows = [json.loads(x) for x in (out / "verdicts.jsonl").read_text().splitlines()]
+    keys = [(r["question_id"], r["sample"], r["judge"]) for r in rows]
+    assert len(keys) == len(set(keys))  # the kept verdicts were not judged twice
+    # every sample judged once under each semantics (the headline and the one reported beside it)
+    assert sorted(Counter(r["judge"] for r in rows).values()) == [total, total]
 
 
 def test_gen_stops_commits_finished_items_and_resumes(tmp_path):
