@@ -18,9 +18,10 @@ import gzip
 import json
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 _WORD = re.compile(r"[a-z][a-z]+")
 TEXT_FIELDS = ("question", "question_content", "prompt", "messages")

@@ -22,8 +22,9 @@ import json
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from data_gen.config import STAGES, config_to_dict
 from data_gen.records import RLRow, SFTRow, VerifiedTask
@@ -44,20 +45,35 @@ def assistant_text(vt: VerifiedTask, include_reasoning: bool) -> str:
 def sft_row(vt: VerifiedTask, config: Any) -> SFTRow:
     messages = task_messages(vt.task, config)
     messages.append({"role": "assistant", "content": assistant_text(vt, config.export.include_reasoning)})
-    return SFTRow(id=vt.task.id, messages=messages, style=vt.task.style, difficulty=vt.difficulty,
-                  source=vt.task.provenance.source)
+    return SFTRow(
+        id=vt.task.id,
+        messages=messages,
+        style=vt.task.style,
+        difficulty=vt.difficulty,
+        source=vt.task.provenance.source,
+    )
 
 
 def rl_row(vt: VerifiedTask, config: Any) -> RLRow:
     problem = vt.to_problem()
     shares = [t.vote_share for t in vt.tests]
     return RLRow(
-        id=vt.task.id, prompt=task_messages(vt.task, config), input_output=json.dumps(problem.to_input_output(), ensure_ascii=False),
-        question_content=vt.task.question, starter_code=vt.task.starter_code, style=vt.task.style,
-        difficulty=vt.difficulty, features=json.dumps(vt.task.features, ensure_ascii=False),
+        id=vt.task.id,
+        prompt=task_messages(vt.task, config),
+        input_output=json.dumps(problem.to_input_output(), ensure_ascii=False),
+        question_content=vt.task.question,
+        starter_code=vt.task.starter_code,
+        style=vt.task.style,
+        difficulty=vt.difficulty,
+        features=json.dumps(vt.task.features, ensure_ascii=False),
         pass_rate=vt.proxy_pass_rate if vt.proxy_pass_rate is not None else vt.pass_rate,
-        golden_score=vt.golden_score, vote_share_min=min(shares), vote_share_mean=round(sum(shares) / len(shares), 4),
-        num_tests=len(vt.tests), source=vt.task.provenance.source, checker=vt.checker, time_limit=vt.time_limit,
+        golden_score=vt.golden_score,
+        vote_share_min=min(shares),
+        vote_share_mean=round(sum(shares) / len(shares), 4),
+        num_tests=len(vt.tests),
+        source=vt.task.provenance.source,
+        checker=vt.checker,
+        time_limit=vt.time_limit,
         flags=list(vt.checks.get("flags", [])),
     )
 
@@ -103,7 +119,9 @@ def difficulty_plot(path: Path, labels: Counter, rates: list[float]) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
-def label_error_estimate(summaries: list[StageSummary], tasks: list[VerifiedTask]) -> tuple[float | None, float | None]:
+def label_error_estimate(
+    summaries: list[StageSummary], tasks: list[VerifiedTask]
+) -> tuple[float | None, float | None]:
     """Share of cross-checked test labels the brute-force solver disagreed with: over every task
     verify voted (before the checks acted) and over the exported tasks (surviving)."""
     verify = next((s for s in summaries if s.stage == "verify"), None)
@@ -118,17 +136,22 @@ def label_error_estimate(summaries: list[StageSummary], tasks: list[VerifiedTask
 def suite_checks_section(summaries: list[StageSummary], tasks: list[VerifiedTask]) -> list[str]:
     """The dataset card's account of the suite checks: label-error estimate, mutation scores, flags."""
     before, after = label_error_estimate(summaries, tasks)
-    pct = (lambda x: "n/a" if x is None else f"{100 * x:.2f}%")
+    pct = lambda x: "n/a" if x is None else f"{100 * x:.2f}%"
     scores = [vt.checks["mutation_score"] for vt in tasks if vt.checks.get("mutation_score") is not None]
     flags = Counter(f for vt in tasks for f in vt.checks.get("flags", []))
-    lines = ["", "## Test-suite checks", "",
-             "Estimated wrong test labels (voted outputs of small inputs that an independently prompted brute-force "
-             f"solver disagrees with): {pct(before)} of the cross-checked labels before the checks, {pct(after)} in "
-             "this dataset.", "",
-             f"- tasks with a checker (multi-answer): {sum(vt.checker is not None for vt in tasks)}",
-             "- mutation score (share of output-changing mutants and losing candidates the tests reject): "
-             + (f"mean {sum(scores) / len(scores):.3f}, min {min(scores):.3f}" if scores else "n/a"),
-             "- flagged tasks: " + (", ".join(f"{f} {n}" for f, n in flags.most_common()) or "none")]
+    lines = [
+        "",
+        "## Test-suite checks",
+        "",
+        "Estimated wrong test labels (voted outputs of small inputs that an independently prompted brute-force "
+        f"solver disagrees with): {pct(before)} of the cross-checked labels before the checks, {pct(after)} in "
+        "this dataset.",
+        "",
+        f"- tasks with a checker (multi-answer): {sum(vt.checker is not None for vt in tasks)}",
+        "- mutation score (share of output-changing mutants and losing candidates the tests reject): "
+        + (f"mean {sum(scores) / len(scores):.3f}, min {min(scores):.3f}" if scores else "n/a"),
+        "- flagged tasks: " + (", ".join(f"{f} {n}" for f, n in flags.most_common()) or "none"),
+    ]
     notes = [(s.stage, r, n) for s in summaries for r, n in sorted(s.notes.items())]
     if notes:
         lines += ["", "| stage | check | count |", "|---|---|---:|"]
@@ -136,8 +159,14 @@ def suite_checks_section(summaries: list[StageSummary], tasks: list[VerifiedTask
     return lines
 
 
-def dataset_card(name: str, summaries: list[StageSummary], tasks: list[VerifiedTask], formats: list[str],
-                 config: Any, directory: Path) -> str:
+def dataset_card(
+    name: str,
+    summaries: list[StageSummary],
+    tasks: list[VerifiedTask],
+    formats: list[str],
+    config: Any,
+    directory: Path,
+) -> str:
     styles = Counter(vt.task.style for vt in tasks)
     labels = Counter(vt.difficulty or "unlabelled" for vt in tasks)
     sources = Counter(vt.task.provenance.source for vt in tasks)
@@ -149,7 +178,10 @@ def dataset_card(name: str, summaries: list[StageSummary], tasks: list[VerifiedT
         f"  data_files: sft.{ext}",
         "- config_name: rl",
         f"  data_files: rl.{ext}",
-        "tags:", "- code", "- synthetic", "- competitive-programming",
+        "tags:",
+        "- code",
+        "- synthetic",
+        "- competitive-programming",
         "---",
         "",
         f"# {name}",
@@ -190,9 +222,15 @@ def dataset_card(name: str, summaries: list[StageSummary], tasks: list[VerifiedT
     lines += ["", "## Sources", "", "| source | tasks |", "|---|---:|"]
     lines += [f"| {src} | {n} |" for src, n in sources.most_common()]
     lines += suite_checks_section(summaries, tasks)
-    lines += ["", "## Configuration", "", "```json",
-              json.dumps({k: v for k, v in config_to_dict(config).items() if k != "llm"}, indent=1, default=str),
-              "```", ""]
+    lines += [
+        "",
+        "## Configuration",
+        "",
+        "```json",
+        json.dumps({k: v for k, v in config_to_dict(config).items() if k != "llm"}, indent=1, default=str),
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -203,8 +241,10 @@ class ExportStage(Stage):
 
     def items(self) -> Iterable[WorkItem]:
         self._tasks = self.ctx.read("filter", VerifiedTask)
-        options = digest(json.dumps(config_to_dict(self.config.export), sort_keys=True)
-                         + str(self.config.solutions.system_prompt), 12)
+        options = digest(
+            json.dumps(config_to_dict(self.config.export), sort_keys=True) + str(self.config.solutions.system_prompt),
+            12,
+        )
         return [WorkItem(f"export:{options}:{digest(' '.join(vt.id for vt in self._tasks), 12)}")]
 
     async def process(self, item: WorkItem) -> ItemResult:

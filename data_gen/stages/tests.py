@@ -29,7 +29,8 @@ import asyncio
 import json
 import re
 from collections import Counter
-from typing import Any, Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 from data_gen.answers import as_text, code_answer, encode_args, json_answer, valid_functional_input, with_newline
 from data_gen.checks.suite import corruptions
@@ -39,18 +40,20 @@ from data_gen.stages.tasks import method_parameters
 from xcoder.hashing import digest, make_id
 from xcoder.llm import LLMError
 
-STDIN_INSTRUCTIONS = ("Give each input as the exact text of standard input (a JSON string, with \\n "
-                      "between lines).")
-FUNCTIONAL_INSTRUCTIONS = ("Give each input as a JSON object mapping every argument name ({params}) to "
-                           "its value.")
+STDIN_INSTRUCTIONS = "Give each input as the exact text of standard input (a JSON string, with \\n between lines)."
+FUNCTIONAL_INSTRUCTIONS = "Give each input as a JSON object mapping every argument name ({params}) to its value."
 GEN_STDIN = "The output is the exact text of standard input."
-GEN_FUNCTIONAL = ("The solution is a function called with the arguments {params}; print each argument "
-                  "as one line of JSON (json.dumps), in this order, and nothing else.")
+GEN_FUNCTIONAL = (
+    "The solution is a function called with the arguments {params}; print each argument "
+    "as one line of JSON (json.dumps), in this order, and nothing else."
+)
 VAL_STDIN = ""
 VAL_FUNCTIONAL = "The input holds the function arguments {params}, one JSON value per line, in this order."
 CHECK_STDIN = "`input`, `output` and `reference` are the exact texts of standard input and standard output."
-CHECK_FUNCTIONAL = ("`input` holds the function arguments {params}, one JSON value per line; `output` and "
-                    "`reference` are JSON texts of return values.")
+CHECK_FUNCTIONAL = (
+    "`input` holds the function arguments {params}, one JSON value per line; `output` and "
+    "`reference` are JSON texts of return values."
+)
 BRUTE_STDIN = "Read standard input and write standard output exactly as the statement says."
 BRUTE_FUNCTIONAL = "Write it as the method `{fn}` of this class:\n\n```python\n{starter}\n```"
 _SLOW = re.compile(r"SLOW AT LIMITS:\s*\**\s*(yes|no)", re.IGNORECASE)
@@ -77,8 +80,10 @@ class TestsStage(Stage):
         programs: list[GeneratorProgram] = []
         keys: list[str] = []
 
-        samples = [TestInput(make_id("in", task.id, "sample", i), ex.input, kind="sample", scale="sample")
-                   for i, ex in enumerate(task.examples)]
+        samples = [
+            TestInput(make_id("in", task.id, "sample", i), ex.input, kind="sample", scale="sample")
+            for i, ex in enumerate(task.examples)
+        ]
         llm_inputs: list[TestInput] = []
         if cfg.llm_inputs > 0:
             llm_inputs = await self._llm_inputs(task, params, dropped, keys)
@@ -111,26 +116,48 @@ class TestsStage(Stage):
         if cfg.brute_force:
             await self._brute_force(task, params, keys, failures, programs)
         record = TaskTestInputs(
-            id=make_id("tests", task.id), task_id=task.id, inputs=kept, programs=programs,
-            provenance=Provenance(stage=self.name, parents=[task.id], model=self.ctx.model(cfg), request_keys=keys,
-                                  extra={"dropped_inputs": dict(dropped),
-                                         "by_kind": dict(Counter(t.kind for t in kept)),
-                                         "prompts": {n: self.ctx.prompt(n).sha for n in
-                                                     ("test_inputs", "test_generator", "test_validator")}}),
+            id=make_id("tests", task.id),
+            task_id=task.id,
+            inputs=kept,
+            programs=programs,
+            provenance=Provenance(
+                stage=self.name,
+                parents=[task.id],
+                model=self.ctx.model(cfg),
+                request_keys=keys,
+                extra={
+                    "dropped_inputs": dict(dropped),
+                    "by_kind": dict(Counter(t.kind for t in kept)),
+                    "prompts": {
+                        n: self.ctx.prompt(n).sha for n in ("test_inputs", "test_generator", "test_validator")
+                    },
+                },
+            ),
         )
         return ItemResult([record], notes=program_notes(programs) + failures)
 
     # -- sources ---------------------------------------------------------------------------------
 
-    async def _llm_inputs(self, task: Task, params: list[str] | None, dropped: Counter, keys: list[str]) -> list[TestInput]:
+    async def _llm_inputs(
+        self, task: Task, params: list[str] | None, dropped: Counter, keys: list[str]
+    ) -> list[TestInput]:
         cfg = self.config.tests
         prompt = self.ctx.prompt("test_inputs")
         instructions = FUNCTIONAL_INSTRUCTIONS.format(params=", ".join(params)) if params else STDIN_INSTRUCTIONS
         try:
             result = await self.ctx.chat(
-                [{"role": "user", "content": prompt.render(question=task.question, count=cfg.llm_inputs,
-                                                           input_instructions=instructions)}],
-                cfg, seed_parts=[task.id, "inputs"], json=True)
+                [
+                    {
+                        "role": "user",
+                        "content": prompt.render(
+                            question=task.question, count=cfg.llm_inputs, input_instructions=instructions
+                        ),
+                    }
+                ],
+                cfg,
+                seed_parts=[task.id, "inputs"],
+                json=True,
+            )
         except LLMError:  # an LLM failure here costs this source only
             dropped["llm_inputs:llm_error"] += 1
             return []
@@ -150,13 +177,27 @@ class TestsStage(Stage):
             if text is None or not text.strip():
                 dropped["llm_inputs:malformed"] += 1
                 continue
-            out.append(TestInput(make_id("in", task.id, "llm", i), with_newline(text) if not params else text,
-                                 kind="llm", scale="edge" if kind == "edge" else "small"))
+            out.append(
+                TestInput(
+                    make_id("in", task.id, "llm", i),
+                    with_newline(text) if not params else text,
+                    kind="llm",
+                    scale="edge" if kind == "edge" else "small",
+                )
+            )
         return out
 
-    async def _develop(self, task: Task, name: str, values: dict[str, Any], role: str, keys: list[str],
-                       dropped: Counter, programs: list[GeneratorProgram],
-                       attempt: Callable[[GeneratorProgram, str], Awaitable[str]]) -> GeneratorProgram | None:
+    async def _develop(
+        self,
+        task: Task,
+        name: str,
+        values: dict[str, Any],
+        role: str,
+        keys: list[str],
+        dropped: Counter,
+        programs: list[GeneratorProgram],
+        attempt: Callable[[GeneratorProgram, str], Awaitable[str]],
+    ) -> GeneratorProgram | None:
         """Ask for a program and try it with ``attempt`` (which fills the program's run counts and
         returns an error, "" when it works); while it fails and ``tests.repair_rounds`` allow, send it
         back with the error. The last version is returned, its ``error`` set when it never worked."""
@@ -169,8 +210,9 @@ class TestsStage(Stage):
                 content += self.ctx.prompt("program_repair").render(code=program.code.rstrip(), error=program.error)
             seed_parts = [task.id, role] if program is None else [task.id, role, "repair", round_]
             try:
-                result = await self.ctx.chat([{"role": "user", "content": content}], self.config.tests,
-                                             seed_parts=seed_parts)
+                result = await self.ctx.chat(
+                    [{"role": "user", "content": content}], self.config.tests, seed_parts=seed_parts
+                )
             except LLMError:
                 dropped[f"{role}:llm_error"] += 1
                 break
@@ -192,18 +234,26 @@ class TestsStage(Stage):
         programs.append(program)
         return program
 
-    async def _generated(self, task: Task, params: list[str] | None, dropped: Counter, keys: list[str],
-                         programs: list[GeneratorProgram]) -> list[list[TestInput]]:
+    async def _generated(
+        self, task: Task, params: list[str] | None, dropped: Counter, keys: list[str], programs: list[GeneratorProgram]
+    ) -> list[list[TestInput]]:
         cfg = self.config.tests
         instructions = GEN_FUNCTIONAL.format(params=", ".join(params)) if params else GEN_STDIN
-        runs = [(scale, self.ctx.seed_for("generator", task.id, scale, k))
-                for scale in cfg.scales for k in range(cfg.seeds_per_scale)]
+        runs = [
+            (scale, self.ctx.seed_for("generator", task.id, scale, k))
+            for scale in cfg.scales
+            for k in range(cfg.seeds_per_scale)
+        ]
         outcome: dict[str, Any] = {}
 
         async def attempt(program: GeneratorProgram, _text: str) -> str:
-            outputs = await asyncio.to_thread(self.ctx.judge.run_outputs, program.code,
-                                              [f"{scale} {seed}\n" for scale, seed in runs], None,
-                                              timeout=cfg.generator_timeout)
+            outputs = await asyncio.to_thread(
+                self.ctx.judge.run_outputs,
+                program.code,
+                [f"{scale} {seed}\n" for scale, seed in runs],
+                None,
+                timeout=cfg.generator_timeout,
+            )
             lost: Counter = Counter()
             by_scale: dict[str, list[TestInput]] = {}
             first_error = ""
@@ -226,28 +276,55 @@ class TestsStage(Stage):
                     lost["generator:malformed_arguments"] += 1
                     continue
                 text = text.strip("\n") if params else with_newline(text)
-                by_scale.setdefault(scale, []).append(TestInput(
-                    make_id("in", task.id, "gen", scale, seed), text, kind="generator", scale=scale, seed=seed,
-                    generator=program.sha))
+                by_scale.setdefault(scale, []).append(
+                    TestInput(
+                        make_id("in", task.id, "gen", scale, seed),
+                        text,
+                        kind="generator",
+                        scale=scale,
+                        seed=seed,
+                        generator=program.sha,
+                    )
+                )
             outcome.update(lost=lost, by_scale=by_scale)
             return first_error
 
-        program = await self._develop(task, "test_generator", {"question": task.question,
-                                                               "input_instructions": instructions},
-                                      "generator", keys, dropped, programs, attempt)
+        program = await self._develop(
+            task,
+            "test_generator",
+            {"question": task.question, "input_instructions": instructions},
+            "generator",
+            keys,
+            dropped,
+            programs,
+            attempt,
+        )
         if program is None or not outcome:
             return []
         dropped.update(outcome["lost"])
         return [outcome["by_scale"][s] for s in cfg.scales if s in outcome["by_scale"]]
 
-    async def _validate(self, task: Task, params: list[str] | None, pool: list[TestInput], samples: list[TestInput],
-                        dropped: Counter, keys: list[str], programs: list[GeneratorProgram]) -> list[TestInput]:
+    async def _validate(
+        self,
+        task: Task,
+        params: list[str] | None,
+        pool: list[TestInput],
+        samples: list[TestInput],
+        dropped: Counter,
+        keys: list[str],
+        programs: list[GeneratorProgram],
+    ) -> list[TestInput]:
         instructions = VAL_FUNCTIONAL.format(params=", ".join(params)) if params else VAL_STDIN
         outcome: dict[str, Any] = {}
 
         async def attempt(program: GeneratorProgram, _text: str) -> str:
-            outputs = await asyncio.to_thread(self.ctx.judge.run_outputs, program.code, [t.input for t in pool],
-                                              None, timeout=self.config.tests.generator_timeout)
+            outputs = await asyncio.to_thread(
+                self.ctx.judge.run_outputs,
+                program.code,
+                [t.input for t in pool],
+                None,
+                timeout=self.config.tests.generator_timeout,
+            )
             valid = [run.ok and (run.output or "").strip().startswith("VALID") for run in outputs]
             program.runs, program.failures = len(outputs), sum(not run.ok for run in outputs)
             outcome["valid"] = valid
@@ -262,9 +339,16 @@ class TestsStage(Stage):
                 return f"{crashed.verdict.value}: {crashed.message or crashed.stderr[-300:]}"[:400]
             return ""
 
-        program = await self._develop(task, "test_validator", {"question": task.question,
-                                                               "input_instructions": instructions},
-                                      "validator", keys, dropped, programs, attempt)
+        program = await self._develop(
+            task,
+            "test_validator",
+            {"question": task.question, "input_instructions": instructions},
+            "validator",
+            keys,
+            dropped,
+            programs,
+            attempt,
+        )
         if program is None or not outcome:
             return pool
         if outcome["rejects_examples"]:
@@ -277,18 +361,26 @@ class TestsStage(Stage):
             dropped["validator:invalid_input"] += valid.count(False)
         return [t for t, ok in zip(pool, valid) if ok]
 
-    async def _checker(self, task: Task, params: list[str] | None, keys: list[str], dropped: Counter,
-                       programs: list[GeneratorProgram]) -> GeneratorProgram | None:
+    async def _checker(
+        self, task: Task, params: list[str] | None, keys: list[str], dropped: Counter, programs: list[GeneratorProgram]
+    ) -> GeneratorProgram | None:
         """A checker that accepts every example's own output and rejects its corruptions."""
         note = CHECK_FUNCTIONAL.format(params=", ".join(params)) if params else CHECK_STDIN
         trials = [(ex.input, ex.output, ex.output, True) for ex in task.examples]
-        trials += [(ex.input, bad, ex.output, False) for ex in task.examples
-                   for bad in corruptions(ex.output, task.is_functional)]
+        trials += [
+            (ex.input, bad, ex.output, False)
+            for ex in task.examples
+            for bad in corruptions(ex.output, task.is_functional)
+        ]
 
         async def attempt(program: GeneratorProgram, _text: str) -> str:
-            verdicts = await asyncio.to_thread(run_checker, self.ctx.judge, program.code,
-                                               [(i, o, r) for i, o, r, _ in trials],
-                                               self.config.tests.generator_timeout)
+            verdicts = await asyncio.to_thread(
+                run_checker,
+                self.ctx.judge,
+                program.code,
+                [(i, o, r) for i, o, r, _ in trials],
+                self.config.tests.generator_timeout,
+            )
             program.runs, program.failures = len(verdicts), sum(v is None for v in verdicts)
             for (given, output, _, want), got in zip(trials, verdicts):
                 if got is None:
@@ -298,22 +390,31 @@ class TestsStage(Stage):
                     return f"check() {what} {output[:200]!r} for input {given[:200]!r}"
             return ""
 
-        return await self._develop(task, "checker", {"question": task.question, "format_note": note}, "checker",
-                                   keys, dropped, programs, attempt)
+        return await self._develop(
+            task,
+            "checker",
+            {"question": task.question, "format_note": note},
+            "checker",
+            keys,
+            dropped,
+            programs,
+            attempt,
+        )
 
-    async def _brute_force(self, task: Task, params: list[str] | None, keys: list[str], dropped: Counter,
-                           programs: list[GeneratorProgram]) -> GeneratorProgram | None:
+    async def _brute_force(
+        self, task: Task, params: list[str] | None, keys: list[str], dropped: Counter, programs: list[GeneratorProgram]
+    ) -> GeneratorProgram | None:
         """An independently prompted naive solver that passes the statement's examples."""
-        note = (BRUTE_FUNCTIONAL.format(fn=task.fn_name, starter=task.starter_code.rstrip()) if params
-                else BRUTE_STDIN)
+        note = BRUTE_FUNCTIONAL.format(fn=task.fn_name, starter=task.starter_code.rstrip()) if params else BRUTE_STDIN
         problem = task.to_problem()
         problem.checker = None
 
         async def attempt(program: GeneratorProgram, text: str) -> str:
             slow = _SLOW.search(text)
             program.slow = slow is not None and slow.group(1).lower() == "yes"
-            result = await asyncio.to_thread(self.ctx.judge.judge, problem, program.code,
-                                             timeout=self.config.tests.generator_timeout)
+            result = await asyncio.to_thread(
+                self.ctx.judge.judge, problem, program.code, timeout=self.config.tests.generator_timeout
+            )
             program.runs, program.failures = result.total, result.total - result.passed
             if result.accepted:
                 return ""
@@ -321,8 +422,16 @@ class TestsStage(Stage):
             detail = failed.message if failed is not None else result.error
             return f"{result.verdict.value} on the statement's examples: {detail or ''}"[:400]
 
-        return await self._develop(task, "brute_force", {"question": task.question, "format_note": note},
-                                   "brute_force", keys, dropped, programs, attempt)
+        return await self._develop(
+            task,
+            "brute_force",
+            {"question": task.question, "format_note": note},
+            "brute_force",
+            keys,
+            dropped,
+            programs,
+            attempt,
+        )
 
 
 def program_notes(programs: list[GeneratorProgram]) -> Counter:

@@ -41,8 +41,8 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
 
 from data_gen.checks.mutants import make_mutants
 from data_gen.checks.suite import balance, corruptions, mutation_score, trim_suite
@@ -67,8 +67,9 @@ class Vote:
         return self.votes / self.runs if self.runs else 0.0
 
 
-def output_comparator(functional: bool, mode: str = "lcb", abs_tol: float = 1e-6, rel_tol: float = 1e-6
-                      ) -> Callable[[str, str], bool]:
+def output_comparator(
+    functional: bool, mode: str = "lcb", abs_tol: float = 1e-6, rel_tol: float = 1e-6
+) -> Callable[[str, str], bool]:
     """Whether two outputs count as the same answer, by the judge's rules."""
     if not functional:
         return stdout_comparator(mode, abs_tol, rel_tol)
@@ -82,8 +83,13 @@ def output_comparator(functional: bool, mode: str = "lcb", abs_tol: float = 1e-6
     return same
 
 
-def vote(outputs: Sequence[str | None], same: Callable[[str, str], bool], min_votes: int, min_agreement: float,
-         ties: str = "drop") -> Vote:
+def vote(
+    outputs: Sequence[str | None],
+    same: Callable[[str, str], bool],
+    min_votes: int,
+    min_agreement: float,
+    ties: str = "drop",
+) -> Vote:
     """Majority vote over one input's outputs (None = that candidate's run failed)."""
     groups: list[tuple[str, list[int]]] = []
     runs = 0
@@ -140,7 +146,9 @@ class VerifyStage(Stage):
         solutions: dict[str, list[Solution]] = defaultdict(list)
         for s in self.ctx.read("solutions", Solution, keep=lambda row: row.get("task_id") in wanted):
             solutions[s.task_id].append(s)
-        tests = {t.task_id: t for t in self.ctx.read("tests", TaskTestInputs, keep=lambda row: row.get("task_id") in wanted)}
+        tests = {
+            t.task_id: t for t in self.ctx.read("tests", TaskTestInputs, keep=lambda row: row.get("task_id") in wanted)
+        }
         for task in tasks:
             cands = sorted(solutions.get(task.id, []), key=lambda s: (s.index, s.id))
             if task.id not in wanted:
@@ -158,17 +166,24 @@ class VerifyStage(Stage):
         judge = self.ctx.judge
         inputs: list[TestInput] = test_inputs.inputs
         texts = [t.input for t in inputs]
-        runs = await asyncio.gather(*(asyncio.to_thread(judge.run_outputs, c.code, texts, task.fn_name)
-                                      for c in candidates))
+        runs = await asyncio.gather(
+            *(asyncio.to_thread(judge.run_outputs, c.code, texts, task.fn_name) for c in candidates)
+        )
         jcfg = judge.config
         same = output_comparator(task.is_functional, jcfg.compare, jcfg.abs_tol, jcfg.rel_tol)
         programs = {p.role: p for p in test_inputs.programs if not p.error}
         checker = programs["checker"].code if task.multi_answer and cfg.checker and "checker" in programs else None
         accepts = _Acceptance(judge, checker, same, texts)
         if checker is not None:  # every pair of different outputs of one input, in one sandbox session
-            await accepts.prepare([(j, a, b) for j in range(len(inputs))
-                                   for a in _distinct(run[j].output for run in runs if run[j].ok)
-                                   for b in _distinct(run[j].output for run in runs if run[j].ok) if a != b])
+            await accepts.prepare(
+                [
+                    (j, a, b)
+                    for j in range(len(inputs))
+                    for a in _distinct(run[j].output for run in runs if run[j].ok)
+                    for b in _distinct(run[j].output for run in runs if run[j].ok)
+                    if a != b
+                ]
+            )
         notes: Counter = Counter()
         flags: list[str] = []
 
@@ -184,8 +199,18 @@ class VerifyStage(Stage):
             if result.output is None:
                 dropped_tests[result.reason] += 1
                 continue
-            voted.append(VotedTest(test.input, result.output, test.kind, test.scale, float(cfg.weights.get(test.scale, 1.0)),
-                                   round(result.share, 4), result.votes, result.runs))
+            voted.append(
+                VotedTest(
+                    test.input,
+                    result.output,
+                    test.kind,
+                    test.scale,
+                    float(cfg.weights.get(test.scale, 1.0)),
+                    round(result.share, 4),
+                    result.votes,
+                    result.runs,
+                )
+            )
             voted_at.append(j)
             winners = set(result.winners)
             passes.append([k in winners for k in range(len(candidates))])
@@ -199,8 +224,13 @@ class VerifyStage(Stage):
             # A solver that says it is fast enough at the limits is run on every test: bugs of a wrong
             # majority often show only on larger inputs.
             small = [i for i, t in enumerate(voted) if t.scale in cfg.cross_check_scales or brute.slow is False]
-            ran = await asyncio.to_thread(judge.run_outputs, brute.code, [voted[i].input for i in small], task.fn_name,
-                                          timeout=cfg.cross_check_timeout)
+            ran = await asyncio.to_thread(
+                judge.run_outputs,
+                brute.code,
+                [voted[i].input for i in small],
+                task.fn_name,
+                timeout=cfg.cross_check_timeout,
+            )
             pairs = [(i, r.output) for i, r in zip(small, ran) if r.ok]
             if checker is not None:
                 await accepts.prepare([(voted_at[i], out, voted[i].output) for i, out in pairs])
@@ -235,25 +265,34 @@ class VerifyStage(Stage):
 
         # Statement examples: how often the vote agrees with the output the statement claims.
         claimed = {ex.input: ex.output for ex in task.examples}
-        sample_at = [(voted_at[i], t.output, claimed[t.input]) for i, t in enumerate(voted)
-                     if t.kind == "sample" and t.input in claimed]
+        sample_at = [
+            (voted_at[i], t.output, claimed[t.input])
+            for i, t in enumerate(voted)
+            if t.kind == "sample" and t.input in claimed
+        ]
         if checker is not None:
             await accepts.prepare(sample_at)
         checks = [accepts.same(j, out, want) for j, out, want in sample_at]
         sample_agreement = sum(checks) / len(checks) if checks else None
 
         if checker is not None:  # the checker must reject corrupted golden outputs too
-            trials = [(voted_at[i], bad, voted[i].output) for i in range(min(3, len(voted)))
-                      for bad in corruptions(voted[i].output, task.is_functional)]
+            trials = [
+                (voted_at[i], bad, voted[i].output)
+                for i in range(min(3, len(voted)))
+                for bad in corruptions(voted[i].output, task.is_functional)
+            ]
             await accepts.prepare(trials)
             if any(accepts.same(j, bad, ref) for j, bad, ref in trials):
                 raise Drop("checker:accepts_corrupted_output", notes=notes)
 
         golden_times = [runs[golden_k][j].time for j in voted_at]
-        time_limit = round(min(jcfg.timeout, max(cfg.min_time_limit, max(golden_times, default=0.0) * cfg.time_factor)), 3)
+        time_limit = round(
+            min(jcfg.timeout, max(cfg.min_time_limit, max(golden_times, default=0.0) * cfg.time_factor)), 3
+        )
 
-        adequacy = await self._adequacy(task, golden, golden_k, candidates, runs, voted, voted_at, passes,
-                                        accepts, time_limit, notes)
+        adequacy = await self._adequacy(
+            task, golden, golden_k, candidates, runs, voted, voted_at, passes, accepts, time_limit, notes
+        )
         if adequacy["mutation_score"] is not None and adequacy["mutation_score"] < cfg.min_mutation_score:
             raise Drop("low_mutation_score", notes=notes)
         if cfg.trim and adequacy["kills"]:
@@ -282,8 +321,13 @@ class VerifyStage(Stage):
             if checker is not None:
                 await accepts.prepare([(voted_at[i], o, t.output) for o in top for i, t in enumerate(voted)])
             share, constant = balance(outputs, lambda i, o: accepts.same(voted_at[i], o, voted[i].output))
-            reason = ("unbalanced:dominant_output" if share > cfg.max_output_share else
-                      "unbalanced:constant_output_passes" if constant > cfg.max_constant_pass else None)
+            reason = (
+                "unbalanced:dominant_output"
+                if share > cfg.max_output_share
+                else "unbalanced:constant_output_passes"
+                if constant > cfg.max_constant_pass
+                else None
+            )
             if reason is not None:
                 notes[reason] += 1
                 if cfg.balance == "drop":
@@ -291,17 +335,29 @@ class VerifyStage(Stage):
                 flags.append(reason.split(":", 1)[1])
 
         verified = VerifiedTask(
-            id=make_id("verified", task.id), task=task, golden=golden, tests=voted,
+            id=make_id("verified", task.id),
+            task=task,
+            golden=golden,
+            tests=voted,
             golden_score=round(scores[golden_k], 4),
             candidate_scores={c.id: round(s, 4) for c, s in zip(candidates, scores)},
             pass_rate=round(sum(all(p[k] for p in passes) for k in range(len(candidates))) / len(candidates), 4),
             sample_agreement=None if sample_agreement is None else round(sample_agreement, 4),
-            checker=checker, time_limit=time_limit,
-            checks={"cross_check": cross, **adequacy, "output_share": None if share is None else round(share, 4),
-                    "constant_pass": None if constant is None else round(constant, 4), "flags": flags},
-            provenance=Provenance(stage=self.name, source="derived", parents=[task.id, test_inputs.id] + [c.id for c in candidates],
-                                  extra={"dropped_tests": dict(dropped_tests), "inputs": len(inputs),
-                                         "candidates": len(candidates)}),
+            checker=checker,
+            time_limit=time_limit,
+            checks={
+                "cross_check": cross,
+                **adequacy,
+                "output_share": None if share is None else round(share, 4),
+                "constant_pass": None if constant is None else round(constant, 4),
+                "flags": flags,
+            },
+            provenance=Provenance(
+                stage=self.name,
+                source="derived",
+                parents=[task.id, test_inputs.id] + [c.id for c in candidates],
+                extra={"dropped_tests": dict(dropped_tests), "inputs": len(inputs), "candidates": len(candidates)},
+            ),
         )
         if cfg.final_check:
             res = await asyncio.to_thread(judge.judge, verified.to_problem(), golden.code)
@@ -311,25 +367,49 @@ class VerifyStage(Stage):
                 raise Drop(f"golden_failed_final_check:{res.verdict.value}", notes=notes)
         return ItemResult([verified], notes=notes)
 
-    async def _adequacy(self, task: Task, golden: Solution, golden_k: int, candidates: list[Solution], runs: list,
-                        voted: list[VotedTest], voted_at: list[int], passes: list[list[bool]],
-                        accepts: "_Acceptance", time_limit: float, notes: Counter) -> dict:
+    async def _adequacy(
+        self,
+        task: Task,
+        golden: Solution,
+        golden_k: int,
+        candidates: list[Solution],
+        runs: list,
+        voted: list[VotedTest],
+        voted_at: list[int],
+        passes: list[list[bool]],
+        accepts: _Acceptance,
+        time_limit: float,
+        notes: Counter,
+    ) -> dict:
         """Run golden-solution mutants on every input; score the tests by the wrong programs they
         reject among those that change an output (mutants and the candidates that lost a vote)."""
         cfg = self.config.verify
         mutants = make_mutants(golden.code, cfg.mutants, self.ctx.seed_for("mutants", task.id))
         texts = accepts.texts
         gold = runs[golden_k]
-        mutant_runs = await asyncio.gather(*(asyncio.to_thread(self.ctx.judge.run_outputs, m.code, texts, task.fn_name,
-                                                               timeout=time_limit) for m in mutants))
+        mutant_runs = await asyncio.gather(
+            *(
+                asyncio.to_thread(self.ctx.judge.run_outputs, m.code, texts, task.fn_name, timeout=time_limit)
+                for m in mutants
+            )
+        )
         if accepts.checker is not None:
-            await accepts.prepare([(j, r[j].output, gold[j].output) for r in mutant_runs for j in range(len(texts))
-                                   if r[j].ok and gold[j].ok and r[j].output != gold[j].output])
+            await accepts.prepare(
+                [
+                    (j, r[j].output, gold[j].output)
+                    for r in mutant_runs
+                    for j in range(len(texts))
+                    if r[j].ok and gold[j].ok and r[j].output != gold[j].output
+                ]
+            )
         differs, killed, kills = [], [], []
         at = {j: i for i, j in enumerate(voted_at)}
         for r in mutant_runs:
-            wrong = {j for j in range(len(texts)) if gold[j].ok
-                     and not (r[j].ok and accepts.same(j, r[j].output, gold[j].output))}
+            wrong = {
+                j
+                for j in range(len(texts))
+                if gold[j].ok and not (r[j].ok and accepts.same(j, r[j].output, gold[j].output))
+            }
             differs.append(bool(wrong))
             kill = {at[j] for j in wrong if j in at}
             killed.append(bool(kill))
@@ -338,10 +418,19 @@ class VerifyStage(Stage):
         for k in losers:
             kills.append({i for i, p in enumerate(passes) if not p[k]})
         score = mutation_score(differs + [True] * len(losers), killed + [True] * len(losers))
-        notes.update({"mutants:run": len(mutants), "mutants:changing_an_output": sum(differs),
-                      "mutants:rejected": sum(k for d, k in zip(differs, killed) if d)})
-        return {"mutants": len(mutants), "wrong_programs": sum(differs) + len(losers),
-                "mutation_score": None if score is None else round(score, 4), "kills": kills}
+        notes.update(
+            {
+                "mutants:run": len(mutants),
+                "mutants:changing_an_output": sum(differs),
+                "mutants:rejected": sum(k for d, k in zip(differs, killed) if d),
+            }
+        )
+        return {
+            "mutants": len(mutants),
+            "wrong_programs": sum(differs) + len(losers),
+            "mutation_score": None if score is None else round(score, 4),
+            "kills": kills,
+        }
 
 
 def _distinct(values: Iterable[str | None]) -> list[str]:
@@ -366,8 +455,13 @@ class _Acceptance:
         todo = list(dict.fromkeys(t for t in triples if t[1] != t[2] and t not in self.known))
         if not todo:
             return
-        verdicts = await asyncio.to_thread(run_checker, self.judge, self.checker,
-                                           [(self.texts[j], a, b) for j, a, b in todo], self.judge.config.timeout)
+        verdicts = await asyncio.to_thread(
+            run_checker,
+            self.judge,
+            self.checker,
+            [(self.texts[j], a, b) for j, a, b in todo],
+            self.judge.config.timeout,
+        )
         for key, verdict in zip(todo, verdicts):
             self.known[key] = verdict is True
 
