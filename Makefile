@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.xcoder-setup
 
-.PHONY: setup test demo bench gpu-check clean
+.PHONY: setup lint test demo bench gpu-check clean
 
 setup: $(STAMP)
 
@@ -11,7 +11,12 @@ $(STAMP): pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh $(VENV)
 	touch $(STAMP)
 
-test: setup
+# ruff (pyproject's [tool.ruff], line length 119): lint and format check, before the tests.
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint
 	$(PY) -m pytest -q
 
 # The whole pipeline offline on a CPU (docs/demo.md): tiny model -> procedural tasks -> verify/export
