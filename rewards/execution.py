@@ -28,11 +28,12 @@ import hashlib
 import json
 import random
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from rewards.base import Reward, RewardBatch, RewardList, logger, warn_once
 from rewards.shared_judge import get_judge
+from xcoder.config import help_field
 from xcoder.extract import extract_code
 from xcoder.judge import JudgeResult, Verdict
 from xcoder.problem import Problem, ProblemFormatError, parse_input_output
@@ -50,40 +51,31 @@ COUNTED = (NO_CODE, SYNTAX_ERROR, "timeout", "runtime_error", "memory_limit", "j
 class ExecutionOptions:
     """Options every execution reward takes (set them under ``reward_options`` in the YAML)."""
 
-    max_tests: int | None = field(
+    max_tests: int | None = help_field(
+        "Judge at most this many of the row's tests per completion (None: all). Which ones: test_selection.",
         default=None,
-        metadata={
-            "help": "Judge at most this many of the row's tests per completion (None: all). Which ones: "
-            "test_selection."
-        },
     )
-    test_selection: str = field(
+    test_selection: str = help_field(
+        "How max_tests are chosen. 'random': a fresh random subset per completion (X-Coder); "
+        "'group': one random subset shared by all completions of a prompt at a step, so the "
+        "group's rewards are comparable; 'longest': the tests with the longest inputs (DeepCoder).",
         default="random",
-        metadata={
-            "help": "How max_tests are chosen. 'random': a fresh random subset per completion (X-Coder); "
-            "'group': one random subset shared by all completions of a prompt at a step, so the "
-            "group's rewards are comparable; 'longest': the tests with the longest inputs (DeepCoder)."
-        },
     )
-    extract_mode: str = field(
-        default="last",
-        metadata={"help": "Which fenced block is the program: 'last' (LiveCodeBench), 'first' or 'longest'."},
+    extract_mode: str = help_field(
+        "Which fenced block is the program: 'last' (LiveCodeBench), 'first' or 'longest'.", default="last"
     )
-    strip_think: bool = field(
-        default=True,
-        metadata={"help": "Drop <think>...</think> reasoning before extracting (an unclosed <think> means no code)."},
+    strip_think: bool = help_field(
+        "Drop <think>...</think> reasoning before extracting (an unclosed <think> means no code).", default=True
     )
-    timeout: float | None = field(
-        default=None, metadata={"help": "Per-test time limit in seconds (None: the judge's, 6 s by default)."}
+    timeout: float | None = help_field(
+        "Per-test time limit in seconds (None: the judge's, 6 s by default).", default=None
     )
-    sample_timeout: float | None = field(
+    sample_timeout: float | None = help_field(
+        "Time budget for all tests of one completion; tests past it count as timeouts. "
+        "Bounds the cost of a program that times out on every test (None: no budget).",
         default=None,
-        metadata={
-            "help": "Time budget for all tests of one completion; tests past it count as timeouts. "
-            "Bounds the cost of a program that times out on every test (None: no budget)."
-        },
     )
-    seed: int | None = field(default=None, metadata={"help": "Seed for test subsampling (None: random)."})
+    seed: int | None = help_field("Seed for test subsampling (None: random).", default=None)
 
     def __post_init__(self) -> None:
         if self.max_tests is not None and self.max_tests < 1:
@@ -340,12 +332,10 @@ class PassRate(ExecutionReward):
 
 @dataclass
 class ThresholdOptions(ExecutionOptions):
-    threshold: float = field(
+    threshold: float = help_field(
+        "Pass fraction that counts as solved. Below 1.0 it tolerates a few wrong test labels, "
+        "which synthetic tests have (X-Coder reports ~5% still trains well).",
         default=0.9,
-        metadata={
-            "help": "Pass fraction that counts as solved. Below 1.0 it tolerates a few wrong test labels, "
-            "which synthetic tests have (X-Coder reports ~5% still trains well)."
-        },
     )
 
     def __post_init__(self) -> None:
@@ -367,12 +357,12 @@ class Threshold(ExecutionReward):
 
 @dataclass
 class XCoderOptions(ExecutionOptions):
-    max_tests: int | None = field(
-        default=10, metadata={"help": "Tests sampled per completion (X-Coder: up to 10, a fresh sample per rollout)."}
+    max_tests: int | None = help_field(
+        "Tests sampled per completion (X-Coder: up to 10, a fresh sample per rollout).", default=10
     )
-    scale: float = field(default=5.0, metadata={"help": "Reward for passing every sampled test (X-Coder: 5)."})
-    invalid_penalty: float = field(
-        default=-2.0, metadata={"help": "Reward when there is no code block or the code does not parse (X-Coder: -2)."}
+    scale: float = help_field("Reward for passing every sampled test (X-Coder: 5).", default=5.0)
+    invalid_penalty: float = help_field(
+        "Reward when there is no code block or the code does not parse (X-Coder: -2).", default=-2.0
     )
 
 

@@ -29,6 +29,7 @@ from rewards.base import Reward, as_reward_function, guard
 from rewards.execution import EXECUTION_REWARDS, ExecutionReward
 from rewards.gate import gate_rewards
 from rewards.shaping import SHAPING_REWARDS
+from xcoder.config import build
 
 REGISTRY: dict[str, type[Reward]] = {}
 
@@ -94,8 +95,8 @@ def load_object(path: str) -> Any:
 
 
 def _build(cls: type[Reward], options: dict[str, Any], asynchronous: bool, label: str) -> Callable:
-    try:
-        reward = cls(cls.Options(**options))
+    try:  # the one dict-to-dataclass builder: types checked, errors name the option
+        reward = cls(build(cls.Options, options, "reward_options"))
     except (TypeError, ValueError) as exc:
         raise ValueError(f"reward {label!r}: {exc}") from exc
     return as_reward_function(reward, asynchronous)

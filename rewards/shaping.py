@@ -4,24 +4,24 @@ next to an execution reward (``reward_funcs: [binary, format]``, ``reward_weight
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rewards.base import Reward, RewardBatch, RewardList, warn_once
+from xcoder.config import help_field
 from xcoder.extract import THINK_CLOSE, completion_text, count_code_blocks, extract_code
 
 
 @dataclass
 class FormatOptions:
-    strip_think: bool = field(
-        default=True,
-        metadata={"help": "Ignore code blocks inside <think>...</think> reasoning (unclosed: no answer)."},
+    strip_think: bool = help_field(
+        "Ignore code blocks inside <think>...</think> reasoning (unclosed: no answer).", default=True
     )
-    require_reasoning: bool = field(
-        default=False, metadata={"help": "Also require closed reasoning (a </think>) before the answer."}
+    require_reasoning: bool = help_field(
+        "Also require closed reasoning (a </think>) before the answer.", default=False
     )
-    format_reward: float = field(default=1.0, metadata={"help": "Value for a well-formed completion."})
-    format_penalty: float = field(default=0.0, metadata={"help": "Value for any other completion."})
+    format_reward: float = help_field("Value for a well-formed completion.", default=1.0)
+    format_penalty: float = help_field("Value for any other completion.", default=0.0)
 
 
 class Format(Reward):
@@ -52,20 +52,14 @@ class Format(Reward):
 
 @dataclass
 class OverlongOptions:
-    max_completion_length: int | None = field(
-        default=None,
-        metadata={
-            "help": "The generation limit in tokens (recipes/grpo.py fills in GRPOConfig.max_completion_length)."
-        },
+    max_completion_length: int | None = help_field(
+        "The generation limit in tokens (recipes/grpo.py fills in GRPOConfig.max_completion_length).", default=None
     )
-    overlong_buffer: int | None = field(
+    overlong_buffer: int | None = help_field(
+        "Length of the penalty ramp before the limit, in tokens (DAPO's L_cache; None: 20% of max_completion_length).",
         default=None,
-        metadata={
-            "help": "Length of the penalty ramp before the limit, in tokens (DAPO's L_cache; "
-            "None: 20% of max_completion_length)."
-        },
     )
-    overlong_penalty: float = field(default=1.0, metadata={"help": "Penalty at (and past) the limit."})
+    overlong_penalty: float = help_field("Penalty at (and past) the limit.", default=1.0)
 
     def __post_init__(self) -> None:
         if self.max_completion_length is None or self.max_completion_length < 1:

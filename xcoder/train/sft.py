@@ -30,6 +30,7 @@ from typing import Any
 import trl
 from trl import ScriptArguments
 
+from xcoder.config import help_field
 from xcoder.dist import is_main_process
 from xcoder.train.precision import MixedPrecisionFallback
 
@@ -54,16 +55,13 @@ class SFTScriptArguments(ScriptArguments):
             "choices": list(DATASET_FORMATS),
         },
     )
-    build_tiny_model: bool = field(
+    build_tiny_model: bool = help_field(
+        "If model_name_or_path is a local directory without a model, build the tiny "
+        "local model there first (xcoder.tiny_model). For CPU smoke runs.",
         default=False,
-        metadata={
-            "help": "If model_name_or_path is a local directory without a model, build the tiny "
-            "local model there first (xcoder.tiny_model). For CPU smoke runs."
-        },
     )
-    max_train_samples: int | None = field(
-        default=None,
-        metadata={"help": "Keep only the first N training rows after mixing (quick experiments)."},
+    max_train_samples: int | None = help_field(
+        "Keep only the first N training rows after mixing (quick experiments).", default=None
     )
     kodcode_response: str = field(
         default="auto",
@@ -73,17 +71,14 @@ class SFTScriptArguments(ScriptArguments):
             "choices": ["auto", "solution", "reasoning"],
         },
     )
-    kodcode_keep_think: bool = field(
-        default=True,
-        metadata={"help": "Keep the <think>...</think> part of KodCode reasoning answers (false: the answer only)."},
+    kodcode_keep_think: bool = help_field(
+        "Keep the <think>...</think> part of KodCode reasoning answers (false: the answer only).", default=True
     )
-    auto_kernels: bool = field(
+    auto_kernels: bool = help_field(
+        "With attn_implementation unset or 'auto', pick the fastest attention that is correct for the "
+        "batches (flash_attention_2 if installed on a GPU, else sdpa), and on a GPU turn on Liger kernels "
+        "when liger-kernel is installed; the choice is printed. false: use the config as written.",
         default=True,
-        metadata={
-            "help": "With attn_implementation unset or 'auto', pick the fastest attention that is correct for the "
-            "batches (flash_attention_2 if installed on a GPU, else sdpa), and on a GPU turn on Liger kernels "
-            "when liger-kernel is installed; the choice is printed. false: use the config as written."
-        },
     )
 
 
