@@ -72,6 +72,11 @@ class EvalConfig:
     )
     overwrite: bool = help_field("Discard caches in the output dir made with other settings.", default=False)
     progress: bool = help_field("Reserved for switching progress bars off; not read yet.", default=True)
+    other_semantics: bool = help_field(
+        "Also judge every stdin/functional sample under the other judge semantics (xcoder vs lcb) and report that "
+        "score beside the headline, with the differing samples counted by reason.",
+        default=True,
+    )
     seeds: str | None = help_field(
         "Comma-separated run seeds, e.g. 0,1,2: one run per seed (in OUTPUT_DIR/seed_<s>) and mean ± spread "
         "across them (eval.seeds).",
@@ -384,7 +389,7 @@ def _extra_scores(
 
     extra: dict[str, Any] = {"completions": completion_stats(gens, rows)}
     variants = {}
-    for variant in make_variants(cfg.judge, by_id, selection.checkers):
+    for variant in make_variants(cfg.judge, by_id, selection.checkers, cfg.other_semantics):
         sub = {k: c for k, c in codes.items() if k[0] in variant.problems}
         judged = _judge(replace(cfg, judge=variant.judge), out, variant.problems, sub, variant.salt)
         lcb_side = (

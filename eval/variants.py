@@ -14,7 +14,7 @@ so resuming a run re-judges nothing.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +34,6 @@ class Variant:
     salt: str = ""  # makes the verdict cache key differ where the judge config alone does not
 
 
-def has_semantics() -> bool:
-    return any(f.name == "semantics" for f in fields(JudgeConfig))
-
-
 def make_variants(
     judge: JudgeConfig, by_id: dict[str, Problem], checkers: dict[str, str], other_semantics: bool = True
 ) -> list[Variant]:
@@ -51,12 +47,10 @@ def make_variants(
         if problems:
             salt = "checkers:" + ",".join(f"{q}={hash_text(p.checker or '')}" for q, p in sorted(problems.items()))
             variants.append(Variant("checkers", "checker-corrected", judge, problems, salt))
-    if other_semantics and has_semantics():
-        chosen = judge.semantics
-        other = next(s for s in SEMANTICS if s != chosen)
-        variants.append(
-            Variant(f"semantics_{other}", f"{other} semantics", replace(judge, **{"semantics": other}), dict(by_id))
-        )
+    semantic = {q: p for q, p in by_id.items() if not p.is_unittest}  # unit-test problems have one semantics
+    if other_semantics and semantic:
+        other = next(s for s in SEMANTICS if s != judge.semantics)
+        variants.append(Variant(f"semantics_{other}", f"{other} semantics", replace(judge, semantics=other), semantic))
     return variants
 
 
