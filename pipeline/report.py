@@ -108,6 +108,8 @@ def build_summary(cfg: PipelineConfig, state: State) -> dict[str, Any]:
         "sft_steps": stages.get("sft", {}).get("info", {}).get("steps"),
         "grpo_steps": stages.get("grpo", {}).get("info", {}).get("steps"),
     }
+    if cfg.select.enabled:  # the optional select stage: RL rows GRPO trained on
+        summary["sizes"]["rl_rows_selected"] = stages.get("select", {}).get("info", {}).get("counts", {}).get("kept")
     summary["eval_protocol"] = {"n": n, "temperature": cfg.eval.temperature, "top_p": cfg.eval.top_p,
                                 "max_tokens": cfg.eval.max_tokens}
     summary["time_budget_minutes"] = cfg.time_budget_minutes

@@ -154,3 +154,46 @@ def test_cli_user_errors(tmp_path, rows_and_samples):
     assert "no row has usable tests" in one_line_error(
         xcoder("rl", "select", "--data", str(bad), "--out", out, "--backend", "samples", "--samples", str(samples)))
     assert not Path(out).exists()
+
+
+# -- the pipeline's optional select stage ---------------------------------------------------------------
+
+
+def test_pipeline_select_section_is_off_by_default_and_checked(tmp_path):
+    from pipeline.config import load_pipeline_config
+    from xcoder.config import ConfigError
+
+    conf = tmp_path / "p.yaml"
+    conf.write_text(yaml.safe_dump({"sft": {"enabled": False}, "grpo": {"enabled": False}}))
+    assert load_pipeline_config(conf).select.enabled is False
+    conf.write_text(yaml.safe_dump({"select": {"band": "1,0"}}))
+    with pytest.raises(ConfigError, match=r"select.*band must satisfy"):
+        load_pipeline_config(conf)
+
+
+def test_pipeline_select_stage_on_the_tiny_model(tmp_path):
+    from rich.console import Console
+
+    from pipeline.config import PipelineConfig, SelectSection, TrainSection
+    from pipeline.stages import stage_select
+    from pipeline.state import State
+    from xcoder.tiny_model import build_tiny_model
+
+    out = tmp_path / "run"
+    build_tiny_model(out / "model")  # with sft off, the SFT model is the base model
+    (out / "synth").mkdir(parents=True)
+    write_jsonl(out / "synth" / "rl.jsonl", [rl_row("a"), rl_row("b")])
+    state = State(out)
+    state.finish("verify", "fp", 1.0, {"rl_file": "synth/rl.jsonl"})
+    cfg = PipelineConfig(output_dir=str(out), sft=TrainSection(enabled=False), judge=JudgeConfig(workers=2),
+                         select=SelectSection(enabled=True, k=2, max_tokens=8, band="0,1", inclusive=True))
+    info = stage_select(cfg, state, Console(stderr=True))
+    assert info["rl_file"] == "select/rl_selected.jsonl" and info["counts"]["kept"] == 2 and info["k"] == 2
+    kept = [json.loads(line) for line in (out / info["rl_file"]).read_text().splitlines()]
+    assert [r["question_id"] for r in kept] == ["a", "b"] and all("pass_rate" in r for r in kept)
+    assert (out / "select" / "rl_selected.report.md").is_file()
+
+    assert info["histogram"] == [2, 0, 0]  # an untrained model in 8 tokens solves nothing
+    cfg.select.inclusive = False  # so nothing is strictly inside (0, 1)
+    with pytest.raises(RuntimeError, match="widen select.band"):
+        stage_select(cfg, state, Console(stderr=True))
