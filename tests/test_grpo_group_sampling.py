@@ -146,3 +146,48 @@ def test_options_are_checked(tmp_path):
                       training)
     with pytest.raises(ValueError, match="curriculum_min_weight"):
         check_options(GRPOScriptArguments(dataset_name="x", curriculum_min_weight=0), training)
+
+
+def test_switches_parse_from_the_recipe_config():
+    from pathlib import Path
+
+    from xcoder.train.grpo import make_parser
+
+    config = Path(__file__).resolve().parents[1] / "recipes/tiny/grpo.yaml"
+    script, _, _ = make_parser().parse_args_and_config(
+        ["--config", str(config), "--dynamic_sampling", "true", "--curriculum", "online",
+         "--dynamic_sampling_max_rounds", "5"], fail_with_unknown_args=True)
+    options = script.group_sampling()
+    assert options.dynamic_sampling and options.curriculum == "online" and options.dynamic_sampling_max_rounds == 5
+    default, _, _ = make_parser().parse_args_and_config(["--config", str(config)], fail_with_unknown_args=True)
+    assert not default.group_sampling_enabled  # off unless asked for
+
+
+def test_the_recipe_runs_with_both_switches(tmp_path):
+    """``recipes/grpo.py`` as launched, on the untrained tiny model: nothing passes, so every group is
+    all-fail, the refill budget is spent each step and the batch is padded."""
+    import ast
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    cmd = [sys.executable, "recipes/grpo.py", "--config", "recipes/tiny/grpo.yaml", "--build_tiny_model", "true",
+           "--model_name_or_path", str(tmp_path / "model"), "--output_dir", str(tmp_path / "grpo"), "--max_steps", "2",
+           "--max_completion_length", "8", "--dynamic_sampling", "true", "--dynamic_sampling_max_rounds", "1",
+           "--curriculum", "online"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false",
+           "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=600, env=env)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    steps = []
+    for line in (proc.stdout + proc.stderr).replace("\r", "\n").splitlines():
+        if "{'loss'" in line:
+            start = line.index("{'loss'")
+            steps.append(ast.literal_eval(line[start: line.index("}", start) + 1]))
+    assert len(steps) == 2, proc.stderr[-2000:]
+    for step in steps:  # 2 prompts per step and per refill round (at most 1 here)
+        rounds = float(step["dynamic_sampling/rounds"])
+        groups = sum(float(step[f"groups/{k}"]) for k in ("all_pass", "all_fail", "mixed"))
+        assert rounds <= 1 and groups == 2 * (1 + rounds) and "curriculum/seen_tasks" in step

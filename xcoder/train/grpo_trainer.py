@@ -186,7 +186,6 @@ class GroupSamplingGRPOTrainer(GRPOTrainer):
                 f"dynamic_sampling with {self.accelerator.num_processes} processes needs whole groups on each: "
                 f"per_device_train_batch_size x steps_per_generation ({local_rows}) must be a multiple of "
                 f"num_generations ({self.num_generations})")
-        self._keys = dataset_keys(self.train_dataset)
         seed = args_.seed + 1 + self.accelerator.process_index  # refill draws differ between processes
         self._refill_generator = torch.Generator().manual_seed(seed)
 
