@@ -11,7 +11,7 @@ pytest.importorskip("trl")
 import torch  # noqa: E402
 from datasets import Dataset  # noqa: E402
 
-from xcoder.train.grpo import GRPOConfig, GRPOScriptArguments, GroupSamplingOptions, check_options  # noqa: E402
+from xcoder.train.grpo import GroupSamplingOptions, GRPOConfig, GRPOScriptArguments, check_options  # noqa: E402
 from xcoder.train.grpo_trainer import (  # noqa: E402
     GroupSamplingGRPOTrainer,
     OnlineCurriculumSampler,
@@ -90,7 +90,8 @@ def test_training_logs_group_counts(tiny_model, tmp_path):
     logs = [h for h in trainer.state.log_history if "groups/mixed" in h]
     assert len(logs) == 2
     for h in logs:
-        assert h["groups/all_pass"] + h["groups/all_fail"] + h["groups/mixed"] == 2 * (1 + h["dynamic_sampling/rounds"])
+        groups = h["groups/all_pass"] + h["groups/all_fail"] + h["groups/mixed"]
+        assert groups == 2 * (1 + h["dynamic_sampling/rounds"])
         assert h["frac_reward_zero_std"] >= 0 and "curriculum/seen_tasks" in h
     rates = trainer._curriculum.rates
     assert all(rates[k] == 1.0 for k in rates if k.startswith("pass"))

@@ -74,7 +74,8 @@ def test_selection_from_samples_keeps_the_band_and_reports(tmp_path, rows_and_sa
     assert [h["tasks"] for h in summary["histogram"]] == [1, 0, 1, 0, 1]
     assert [h["kept"] for h in summary["histogram"]] == [0, 0, 1, 0, 0]
     rates = {r["question_id"]: r for r in map(json.loads, (tmp_path / "sel/selected.pass_rates.jsonl").open())}
-    assert rates["easy"]["pass_rate"] == 1.0 and rates["hard"]["passed"] == 0 and rates["notests"]["decision"] == "no_tests"
+    assert rates["easy"]["pass_rate"] == 1.0 and rates["hard"]["passed"] == 0
+    assert rates["notests"]["decision"] == "no_tests"
     report = (tmp_path / "sel" / "selected.report.md").read_text()
     assert "| 2/4 | 0.500 | 1 | 1 |" in report and "| dropped: no tests | 1 |" in report
     assert (tmp_path / "sel" / "selected.pass_rates.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -145,7 +146,8 @@ def test_cli_user_errors(tmp_path, rows_and_samples):
     assert "data file not found" in one_line_error(
         xcoder("rl", "select", "--data", str(tmp_path / "none.jsonl"), "--out", out, "--backend", "samples",
                "--samples", str(samples)))
-    assert "band must satisfy 0 <= LOW <= HIGH <= 1" in one_line_error(xcoder("rl", "select", "--data", str(data), "--out", out, "--band", "1,0"))
+    assert "band must satisfy 0 <= LOW <= HIGH <= 1" in one_line_error(
+        xcoder("rl", "select", "--data", str(data), "--out", out, "--band", "1,0"))
     assert "--samples FILE is required" in one_line_error(
         xcoder("rl", "select", "--data", str(data), "--out", out, "--backend", "samples"))
     assert "model not found" in one_line_error(
