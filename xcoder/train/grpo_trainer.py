@@ -8,7 +8,9 @@ all equal has zero advantage, so it costs a generation and teaches nothing.
   prompts, up to ``dynamic_sampling_max_rounds`` extra rounds (each a whole generation batch, the
   shape TRL's generation expects); if the budget runs out the batch is padded with zero-std groups,
   which carry zero advantage anyway. The batch handed to TRL keeps its size, so
-  ``steps_per_generation`` and the loss normalisation are unchanged.
+  ``steps_per_generation`` and the loss normalisation are unchanged. Each group keeps the advantages
+  computed in its own round (group-local by default; batch statistics of that round with
+  ``scale_rewards: batch``).
 * **Online curriculum**: :class:`OnlineCurriculumSampler` replaces TRL's ``RepeatSampler`` with the
   same layout (each prompt ``num_generations`` times in a row, each generation batch repeated
   ``num_iterations * steps_per_generation`` times) but draws each generation batch's prompts with
