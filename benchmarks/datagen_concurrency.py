@@ -46,7 +46,9 @@ async def _throughput(url: str, concurrency: int, rounds: int) -> float:
 def throughput(latency: float, rounds: int, levels: list[int]) -> list[tuple[int, float, float]]:
     server = subprocess.Popen(
         [sys.executable, "-m", "xcoder.llm.testing", "serve", "--latency", str(latency)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         url = server.stdout.readline().strip()
@@ -64,8 +66,20 @@ def resume_after_kill(count: int, concurrency: int, latency: float, workdir: Pat
     cache = workdir / "cache.sqlite"
     with FakeChatServer(latency=latency) as server:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "xcoder.llm.testing", "batch", "--base-url", server.url,
-             "--cache", str(cache), "--count", str(count), "--concurrency", str(concurrency)],
+            [
+                sys.executable,
+                "-m",
+                "xcoder.llm.testing",
+                "batch",
+                "--base-url",
+                server.url,
+                "--cache",
+                str(cache),
+                "--count",
+                str(count),
+                "--concurrency",
+                str(concurrency),
+            ],
             stdout=subprocess.DEVNULL,
         )
         while server.request_count < count // 2 and proc.poll() is None:
@@ -76,8 +90,7 @@ def resume_after_kill(count: int, concurrency: int, latency: float, workdir: Pat
         with ResponseCache(cache) as c:
             cached = {req["messages"][0]["content"] for _, req, _ in c.entries()}
         server.reset()
-        config = LLMConfig(base_url=server.url, model="fake-model", max_concurrency=concurrency,
-                           cache_path=str(cache))
+        config = LLMConfig(base_url=server.url, model="fake-model", max_concurrency=concurrency, cache_path=str(cache))
         start = time.perf_counter()
         results, _ = chat_many_sync(config, numbered_requests(count), progress=False)
         resumed_s = time.perf_counter() - start
@@ -88,9 +101,14 @@ def resume_after_kill(count: int, concurrency: int, latency: float, workdir: Pat
         chat_many_sync(config, numbered_requests(count), progress=False)
         hit_rate = count / (time.perf_counter() - start)
         return {
-            "sent_before_kill": len(seen_before_kill), "cached_at_kill": len(cached), "resent": len(resent),
-            "repeated": len(set(resent) & cached), "in_flight_redone": len(set(resent) & (seen_before_kill - cached)),
-            "complete": ok, "resume_s": resumed_s, "rerun_http": server.request_count,
+            "sent_before_kill": len(seen_before_kill),
+            "cached_at_kill": len(cached),
+            "resent": len(resent),
+            "repeated": len(set(resent) & cached),
+            "in_flight_redone": len(set(resent) & (seen_before_kill - cached)),
+            "complete": ok,
+            "resume_s": resumed_s,
+            "rerun_http": server.request_count,
             "cache_hit_rate": hit_rate,
         }
 
@@ -105,8 +123,10 @@ def main() -> None:
     console = Console()
 
     rows = throughput(args.latency, args.rounds, [int(x) for x in args.levels.split(",")])
-    table = Table(title=f"LLM client throughput ({args.latency * 1000:.0f} ms injected latency, "
-                        f"server in its own process, {os.cpu_count()} CPUs)")
+    table = Table(
+        title=f"LLM client throughput ({args.latency * 1000:.0f} ms injected latency, "
+        f"server in its own process, {os.cpu_count()} CPUs)"
+    )
     for col in ("concurrency", "requests/s", "ideal", "efficiency"):
         table.add_column(col, justify="right")
     for concurrency, rate, eff in rows:

@@ -44,16 +44,24 @@ def main() -> None:
     out = Path(args.out or tempfile.mkdtemp(prefix="datagen-bench-"))
     console = Console()
     with FakeChatServer(ScriptedModel(), latency=args.latency) as server:
-        config = config_from_dict({
-            "output_dir": str(out), "random_seed": 1,
-            "llm": {"base_url": server.url, "model": "fake-model", "max_concurrency": args.concurrency},
-            "seeds": {"limit": args.seeds}, "judge": {"workers": args.judge_workers},
-            "tree": {"num_configs": args.tasks, "min_leaf_count": 2},
-            "solutions": {"n": 6}, "tests": {"llm_inputs": 4, "seeds_per_scale": 2},
-            "filter": {"min_tests": 4, "near_dup_threshold": None},
-        })
-        table = Table(title=f"SynthSmith pipeline, {args.tasks} tasks, {args.latency * 1000:.0f} ms per LLM answer, "
-                            f"concurrency {args.concurrency}, {args.judge_workers} judge workers", title_justify="left")
+        config = config_from_dict(
+            {
+                "output_dir": str(out),
+                "random_seed": 1,
+                "llm": {"base_url": server.url, "model": "fake-model", "max_concurrency": args.concurrency},
+                "seeds": {"limit": args.seeds},
+                "judge": {"workers": args.judge_workers},
+                "tree": {"num_configs": args.tasks, "min_leaf_count": 2},
+                "solutions": {"n": 6},
+                "tests": {"llm_inputs": 4, "seeds_per_scale": 2},
+                "filter": {"min_tests": 4, "near_dup_threshold": None},
+            }
+        )
+        table = Table(
+            title=f"SynthSmith pipeline, {args.tasks} tasks, {args.latency * 1000:.0f} ms per LLM answer, "
+            f"concurrency {args.concurrency}, {args.judge_workers} judge workers",
+            title_justify="left",
+        )
         for col in ("stage", "items", "kept", "dropped", "LLM requests", "seconds", "items/s", "rerun seconds"):
             table.add_column(col, justify="left" if col == "stage" else "right")
         rows = []
@@ -63,8 +71,16 @@ def main() -> None:
                 before = server.request_count
                 start = time.monotonic()
                 summary = run_stage(config, name, progress=False, judge=judge)
-                rows.append([name, summary.items, summary.kept, sum(summary.dropped.values()),
-                             server.request_count - before, time.monotonic() - start])
+                rows.append(
+                    [
+                        name,
+                        summary.items,
+                        summary.kept,
+                        sum(summary.dropped.values()),
+                        server.request_count - before,
+                        time.monotonic() - start,
+                    ]
+                )
             total = time.monotonic() - total
             before = server.request_count
             for row in rows:
@@ -73,9 +89,19 @@ def main() -> None:
                 row.append(time.monotonic() - start)
             assert server.request_count == before, "a rerun of a finished pipeline sent requests"
     for name, items, kept, dropped, requests, seconds, rerun in rows:
-        table.add_row(name, str(items), str(kept), str(dropped), str(requests), f"{seconds:.2f}",
-                      f"{items / seconds:.1f}" if seconds else "-", f"{rerun:.2f}")
-    table.add_row("total", "", "", "", str(sum(r[4] for r in rows)), f"{total:.2f}", "", f"{sum(r[6] for r in rows):.2f}")
+        table.add_row(
+            name,
+            str(items),
+            str(kept),
+            str(dropped),
+            str(requests),
+            f"{seconds:.2f}",
+            f"{items / seconds:.1f}" if seconds else "-",
+            f"{rerun:.2f}",
+        )
+    table.add_row(
+        "total", "", "", "", str(sum(r[4] for r in rows)), f"{total:.2f}", "", f"{sum(r[6] for r in rows):.2f}"
+    )
     console.print(table)
     if args.out is None:
         shutil.rmtree(out, ignore_errors=True)

@@ -33,22 +33,53 @@ def main() -> None:
     for seed in args.seeds:
         out = Path(args.out) / f"demo-seed{seed}"
         load_before = os.getloadavg()[0]
-        cmd = [sys.executable, "-m", "xcoder.cli", "pipeline", "--config", args.config, "--seed", str(seed),
-               "--output-dir", str(out)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "xcoder.cli",
+            "pipeline",
+            "--config",
+            args.config,
+            "--seed",
+            str(seed),
+            "--output-dir",
+            str(out),
+        ]
         subprocess.run(cmd, cwd=ROOT, check=True)
         summary = json.loads((ROOT / out / "summary.json").read_text())
         n = summary["eval_protocol"]["n"]
-        rows.append({"seed": seed, **{m: summary[m][f"avg@{n}"] for m in ("base", "sft", "rl") if m in summary},
-                     **{f"t_{k}": v for k, v in summary["timings_seconds"].items()},
-                     "load_before": round(load_before, 1), "load_after": round(os.getloadavg()[0], 1)})
+        rows.append(
+            {
+                "seed": seed,
+                **{m: summary[m][f"avg@{n}"] for m in ("base", "sft", "rl") if m in summary},
+                **{f"t_{k}": v for k, v in summary["timings_seconds"].items()},
+                "load_before": round(load_before, 1),
+                "load_after": round(os.getloadavg()[0], 1),
+            }
+        )
 
-    keys = ["seed", "base", "sft", "rl", "t_data", "t_model", "t_verify", "t_sft", "t_grpo", "t_eval", "t_total",
-            "load_before", "load_after"]
+    keys = [
+        "seed",
+        "base",
+        "sft",
+        "rl",
+        "t_data",
+        "t_model",
+        "t_verify",
+        "t_sft",
+        "t_grpo",
+        "t_eval",
+        "t_total",
+        "load_before",
+        "load_after",
+    ]
     print("| " + " | ".join(keys) + " |")
     print("|" + "---|" * len(keys))
     for r in rows:
         print("| " + " | ".join(_fmt(k, r.get(k)) for k in keys) + " |")
-    means = {k: statistics.mean(r[k] for r in rows if r.get(k) is not None) for k in keys[1:] if any(k in r for r in rows)}
+    means = {
+        k: statistics.mean(r[k] for r in rows if r.get(k) is not None) for k in keys[1:] if any(k in r for r in rows)
+    }
     print("| mean | " + " | ".join(_fmt(k, means.get(k)) for k in keys[1:]) + " |")
 
 

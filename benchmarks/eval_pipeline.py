@@ -57,9 +57,11 @@ def main() -> None:
         tmp = Path(d)
         data, samples = build(tmp, args.problems, args.n)
         cfg = EvalConfig(
-            dataset=DatasetConfig(str(data)), output_dir=str(tmp / "out"),
+            dataset=DatasetConfig(str(data)),
+            output_dir=str(tmp / "out"),
             generation=GenerationConfig(backend="samples", samples_path=str(samples)),
-            sampling=SamplingConfig(n=args.n), judge=JudgeConfig(workers=args.workers),
+            sampling=SamplingConfig(n=args.n),
+            judge=JudgeConfig(workers=args.workers),
         )
         total = args.problems * args.n
         t0 = time.perf_counter()
@@ -74,7 +76,9 @@ def main() -> None:
         t0 = time.perf_counter()
         score(scores, args.n)
         scoring = time.perf_counter() - t0
-    print(f"problems={args.problems} n={args.n} samples={total} cpus={os.cpu_count()} judge_workers={args.workers or os.cpu_count()}")
+    print(
+        f"problems={args.problems} n={args.n} samples={total} cpus={os.cpu_count()} judge_workers={args.workers or os.cpu_count()}"
+    )
     print(f"fresh eval (judge+cache+score+report): {fresh:.1f} s  ({total / fresh:.0f} samples/s)")
     print(f"rerun, all verdicts cached:          {cached:.1f} s")
     print(f"scoring alone:                       {scoring * 1000:.0f} ms")

@@ -60,31 +60,46 @@ def _workload(seed: int = 0) -> list[tuple[Problem, str]]:
 
     def g_nums(i):
         n = rng.randint(1, 10 + 100 * i)
-        return f"{n}\n{' '.join(str(rng.randint(-10**6, 10**6)) for _ in range(n))}\n"
+        return f"{n}\n{' '.join(str(rng.randint(-(10**6), 10**6)) for _ in range(n))}\n"
 
-    problems.append((Problem("sum", stdin_tests(g_nums, lambda s: f"{sum(map(int, s.split()[1:]))}\n")), [
-        "n = int(input())\nprint(sum(map(int, input().split())))",
-        "import sys\nd = sys.stdin.buffer.read().split()\nprint(sum(map(int, d[1:])))",
-        "def main():\n    n = int(input())\n    a = list(map(int, input().split()))\n    s = 0\n    for x in a:\n        s += x\n    print(s)\nmain()",
-        "n = int(input())\na = list(map(int, input().split()))\nprint(sum(a) - (1 if n > 50 else 0))",
-    ]))
-    problems.append((Problem("sort", stdin_tests(g_nums, lambda s: " ".join(map(str, sorted(map(int, s.split()[1:])))) + "\n")), [
-        "n = int(input())\nprint(*sorted(map(int, input().split())))",
-        "import sys\ninput = sys.stdin.readline\nn = int(input())\na = sorted(map(int, input().split()))\nsys.stdout.write(' '.join(map(str, a)) + '\\n')",
-        "n = int(input())\na = list(map(int, input().split()))\na.sort(reverse=True)\nprint(*a)",
-        "n = int(input())\na = list(map(int, input().split()))\nprint(*sorted(a)[: n // 0 if n > 500 else n])",
-    ]))
+    problems.append(
+        (
+            Problem("sum", stdin_tests(g_nums, lambda s: f"{sum(map(int, s.split()[1:]))}\n")),
+            [
+                "n = int(input())\nprint(sum(map(int, input().split())))",
+                "import sys\nd = sys.stdin.buffer.read().split()\nprint(sum(map(int, d[1:])))",
+                "def main():\n    n = int(input())\n    a = list(map(int, input().split()))\n    s = 0\n    for x in a:\n        s += x\n    print(s)\nmain()",
+                "n = int(input())\na = list(map(int, input().split()))\nprint(sum(a) - (1 if n > 50 else 0))",
+            ],
+        )
+    )
+    problems.append(
+        (
+            Problem("sort", stdin_tests(g_nums, lambda s: " ".join(map(str, sorted(map(int, s.split()[1:])))) + "\n")),
+            [
+                "n = int(input())\nprint(*sorted(map(int, input().split())))",
+                "import sys\ninput = sys.stdin.readline\nn = int(input())\na = sorted(map(int, input().split()))\nsys.stdout.write(' '.join(map(str, a)) + '\\n')",
+                "n = int(input())\na = list(map(int, input().split()))\na.sort(reverse=True)\nprint(*a)",
+                "n = int(input())\na = list(map(int, input().split()))\nprint(*sorted(a)[: n // 0 if n > 500 else n])",
+            ],
+        )
+    )
 
     def g_words(i):
         n = rng.randint(1, 20 + 80 * i)
         return f"{n}\n" + "\n".join(rng.choice("abcdef") * rng.randint(1, 3) for _ in range(n)) + "\n"
 
-    problems.append((Problem("distinct", stdin_tests(g_words, lambda s: f"{len(set(s.split()[1:]))}\n")), [
-        "n = int(input())\nprint(len({input() for _ in range(n)}))",
-        "import sys\nprint(len(set(sys.stdin.read().split()[1:])))",
-        "from collections import Counter\nn = int(input())\nprint(len(Counter(input() for _ in range(n))))",
-        "n = int(input())\nprint(len([input() for _ in range(n)]))",
-    ]))
+    problems.append(
+        (
+            Problem("distinct", stdin_tests(g_words, lambda s: f"{len(set(s.split()[1:]))}\n")),
+            [
+                "n = int(input())\nprint(len({input() for _ in range(n)}))",
+                "import sys\nprint(len(set(sys.stdin.read().split()[1:])))",
+                "from collections import Counter\nn = int(input())\nprint(len(Counter(input() for _ in range(n))))",
+                "n = int(input())\nprint(len([input() for _ in range(n)]))",
+            ],
+        )
+    )
 
     def g_prefix(i):
         n, q = rng.randint(1, 50 + 50 * i), rng.randint(1, 50 + 50 * i)
@@ -102,12 +117,17 @@ def _workload(seed: int = 0) -> list[tuple[Problem, str]]:
         it = iter(map(int, t[2 + n :]))
         return "\n".join(str(p[r] - p[l - 1]) for l, r in zip(it, it)) + "\n"
 
-    problems.append((Problem("prefix", stdin_tests(g_prefix, s_prefix)), [
-        "import sys\nfrom itertools import accumulate\nd = sys.stdin.read().split()\nn, q = int(d[0]), int(d[1])\np = [0, *accumulate(map(int, d[2:2 + n]))]\nit = iter(map(int, d[2 + n:]))\nprint('\\n'.join(str(p[r] - p[l - 1]) for l, r in zip(it, it)))",
-        "n, q = map(int, input().split())\na = list(map(int, input().split()))\np = [0]\nfor x in a:\n    p.append(p[-1] + x)\nfor _ in range(q):\n    l, r = map(int, input().split())\n    print(p[r] - p[l - 1])",
-        "n, q = map(int, input().split())\na = list(map(int, input().split()))\nfor _ in range(q):\n    l, r = map(int, input().split())\n    print(sum(a[l - 1:r]))",
-        "n, q = map(int, input().split())\na = list(map(int, input().split()))\nfor _ in range(q):\n    l, r = map(int, input().split())\n    print(sum(a[l:r]))",
-    ]))
+    problems.append(
+        (
+            Problem("prefix", stdin_tests(g_prefix, s_prefix)),
+            [
+                "import sys\nfrom itertools import accumulate\nd = sys.stdin.read().split()\nn, q = int(d[0]), int(d[1])\np = [0, *accumulate(map(int, d[2:2 + n]))]\nit = iter(map(int, d[2 + n:]))\nprint('\\n'.join(str(p[r] - p[l - 1]) for l, r in zip(it, it)))",
+                "n, q = map(int, input().split())\na = list(map(int, input().split()))\np = [0]\nfor x in a:\n    p.append(p[-1] + x)\nfor _ in range(q):\n    l, r = map(int, input().split())\n    print(p[r] - p[l - 1])",
+                "n, q = map(int, input().split())\na = list(map(int, input().split()))\nfor _ in range(q):\n    l, r = map(int, input().split())\n    print(sum(a[l - 1:r]))",
+                "n, q = map(int, input().split())\na = list(map(int, input().split()))\nfor _ in range(q):\n    l, r = map(int, input().split())\n    print(sum(a[l:r]))",
+            ],
+        )
+    )
 
     def func_tests(gen, solve, n_tests=10):
         tests = []
@@ -126,11 +146,16 @@ def _workload(seed: int = 0) -> list[tuple[Problem, str]]:
         return len(tails)
 
     gen_list = lambda i: [[rng.randint(-100, 100) for _ in range(rng.randint(1, 10 + 60 * i))]]  # noqa: E731
-    problems.append((Problem("lis", func_tests(gen_list, lis), fn_name="lengthOfLIS"), [
-        "class Solution:\n    def lengthOfLIS(self, nums: List[int]) -> int:\n        tails = []\n        for x in nums:\n            k = bisect_left(tails, x)\n            tails[k:k + 1] = [x]\n        return len(tails)",
-        "class Solution:\n    def lengthOfLIS(self, nums):\n        dp = [1] * len(nums)\n        for i in range(len(nums)):\n            for j in range(i):\n                if nums[j] < nums[i]:\n                    dp[i] = max(dp[i], dp[j] + 1)\n        return max(dp)",
-        "class Solution:\n    def lengthOfLIS(self, nums):\n        return len(set(nums))",
-    ]))
+    problems.append(
+        (
+            Problem("lis", func_tests(gen_list, lis), fn_name="lengthOfLIS"),
+            [
+                "class Solution:\n    def lengthOfLIS(self, nums: List[int]) -> int:\n        tails = []\n        for x in nums:\n            k = bisect_left(tails, x)\n            tails[k:k + 1] = [x]\n        return len(tails)",
+                "class Solution:\n    def lengthOfLIS(self, nums):\n        dp = [1] * len(nums)\n        for i in range(len(nums)):\n            for j in range(i):\n                if nums[j] < nums[i]:\n                    dp[i] = max(dp[i], dp[j] + 1)\n        return max(dp)",
+                "class Solution:\n    def lengthOfLIS(self, nums):\n        return len(set(nums))",
+            ],
+        )
+    )
 
     def max_sub(nums):
         best = cur = nums[0]
@@ -139,11 +164,16 @@ def _workload(seed: int = 0) -> list[tuple[Problem, str]]:
             best = max(best, cur)
         return best
 
-    problems.append((Problem("maxsub", func_tests(gen_list, max_sub), fn_name="maxSubArray"), [
-        "class Solution:\n    def maxSubArray(self, nums: List[int]) -> int:\n        best = cur = nums[0]\n        for x in nums[1:]:\n            cur = max(x, cur + x)\n            best = max(best, cur)\n        return best",
-        "class Solution:\n    def maxSubArray(self, nums):\n        return max(accumulate(nums, lambda a, b: max(a + b, b)))",
-        "class Solution:\n    def maxSubArray(self, nums):\n        return sum(x for x in nums if x > 0)",
-    ]))
+    problems.append(
+        (
+            Problem("maxsub", func_tests(gen_list, max_sub), fn_name="maxSubArray"),
+            [
+                "class Solution:\n    def maxSubArray(self, nums: List[int]) -> int:\n        best = cur = nums[0]\n        for x in nums[1:]:\n            cur = max(x, cur + x)\n            best = max(best, cur)\n        return best",
+                "class Solution:\n    def maxSubArray(self, nums):\n        return max(accumulate(nums, lambda a, b: max(a + b, b)))",
+                "class Solution:\n    def maxSubArray(self, nums):\n        return sum(x for x in nums if x > 0)",
+            ],
+        )
+    )
 
     def balanced(s):
         depth = 0
@@ -154,11 +184,16 @@ def _workload(seed: int = 0) -> list[tuple[Problem, str]]:
         return depth == 0
 
     gen_par = lambda i: ["".join(rng.choice("()") for _ in range(2 * rng.randint(1, 5 + 20 * i)))]  # noqa: E731
-    problems.append((Problem("parens", func_tests(gen_par, balanced), fn_name="isValid"), [
-        "class Solution:\n    def isValid(self, s: str) -> bool:\n        d = 0\n        for c in s:\n            d += 1 if c == '(' else -1\n            if d < 0:\n                return False\n        return d == 0",
-        "class Solution:\n    def isValid(self, s: str) -> bool:\n        while '()' in s:\n            s = s.replace('()', '')\n        return not s",
-        "class Solution:\n    def isValid(self, s: str) -> bool:\n        return s.count('(') == s.count(')')",
-    ]))
+    problems.append(
+        (
+            Problem("parens", func_tests(gen_par, balanced), fn_name="isValid"),
+            [
+                "class Solution:\n    def isValid(self, s: str) -> bool:\n        d = 0\n        for c in s:\n            d += 1 if c == '(' else -1\n            if d < 0:\n                return False\n        return d == 0",
+                "class Solution:\n    def isValid(self, s: str) -> bool:\n        while '()' in s:\n            s = s.replace('()', '')\n        return not s",
+                "class Solution:\n    def isValid(self, s: str) -> bool:\n        return s.count('(') == s.count(')')",
+            ],
+        )
+    )
     return [(p, code) for p, codes in problems for code in codes]
 
 
@@ -215,7 +250,10 @@ def _lcb_style_run(problem: Problem, code: str, results) -> None:
         return
     if problem.is_functional:
         ns: dict = {"__name__": "solution"}
-        exec("from typing import *\nfrom collections import *\nfrom itertools import *\nfrom bisect import *\nfrom heapq import *\nfrom math import *", ns)
+        exec(
+            "from typing import *\nfrom collections import *\nfrom itertools import *\nfrom bisect import *\nfrom heapq import *\nfrom math import *",
+            ns,
+        )
         try:
             exec(compiled, ns)
             method = getattr(ns["Solution"](), problem.fn_name)
@@ -274,8 +312,11 @@ def lcb_style_judge(problem: Problem, code: str) -> bool:
 # StringIO; LeetCode problems call the method directly.
 
 # LCB's prelude: star imports of the same modules xcoder's worker offers, then builtins and typing.
-_LCB_PRELUDE = ("".join(f"from {m} import *\n" for m in (*PRELUDE_MODULES, "builtins", "typing"))
-                + "".join(f"import {m}\n" for m in PRELUDE_MODULES) + "sys.setrecursionlimit(50000)\n")
+_LCB_PRELUDE = (
+    "".join(f"from {m} import *\n" for m in (*PRELUDE_MODULES, "builtins", "typing"))
+    + "".join(f"import {m}\n" for m in PRELUDE_MODULES)
+    + "sys.setrecursionlimit(50000)\n"
+)
 
 
 class _Alarm(Exception):
@@ -295,9 +336,32 @@ def _disable_destructive_functions() -> None:
     faulthandler.disable()
     os.environ["OMP_NUM_THREADS"] = "1"
     builtins.exit = builtins.quit = builtins.help = None
-    for name in ("kill", "system", "putenv", "remove", "removedirs", "rmdir", "fchdir", "setuid", "fork", "forkpty",
-                 "killpg", "rename", "renames", "truncate", "replace", "unlink", "fchmod", "fchown", "chmod", "chown",
-                 "chroot", "lchown", "getcwd", "chdir"):
+    for name in (
+        "kill",
+        "system",
+        "putenv",
+        "remove",
+        "removedirs",
+        "rmdir",
+        "fchdir",
+        "setuid",
+        "fork",
+        "forkpty",
+        "killpg",
+        "rename",
+        "renames",
+        "truncate",
+        "replace",
+        "unlink",
+        "fchmod",
+        "fchown",
+        "chmod",
+        "chown",
+        "chroot",
+        "lchown",
+        "getcwd",
+        "chdir",
+    ):
         setattr(os, name, None)
     shutil.rmtree = shutil.move = shutil.chown = None
     sp.Popen = None
@@ -317,8 +381,13 @@ def _as_function(code: str) -> str:
             body = body[:-1] + last.body
         imports = [n for n in body if isinstance(n, (ast.Import, ast.ImportFrom))]
         rest = [n for n in body if not isinstance(n, (ast.Import, ast.ImportFrom))]
-        fn = ast.FunctionDef(name="wrapped_function", args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]),
-                             body=rest or [ast.Pass()], decorator_list=[], lineno=1)
+        fn = ast.FunctionDef(
+            name="wrapped_function",
+            args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]),
+            body=rest or [ast.Pass()],
+            decorator_list=[],
+            lineno=1,
+        )
         return _LCB_PRELUDE + "\n" + ast.unparse(imports) + "\n" + ast.unparse(fn)
     except Exception:
         return code
@@ -340,9 +409,13 @@ def _with_patched_stdin(fn, text: str) -> None:
     from unittest.mock import mock_open, patch
 
     lines = iter(text.split("\n"))
-    with patch("builtins.open", mock_open(read_data=text)), patch("sys.stdin", io.StringIO(text)), \
-            patch("sys.stdin.readline", lambda *a: next(lines)), patch("sys.stdin.readlines", lambda *a: text.split("\n")), \
-            patch("sys.stdin.read", lambda *a: text):
+    with (
+        patch("builtins.open", mock_open(read_data=text)),
+        patch("sys.stdin", io.StringIO(text)),
+        patch("sys.stdin.readline", lambda *a: next(lines)),
+        patch("sys.stdin.readlines", lambda *a: text.split("\n")),
+        patch("sys.stdin.read", lambda *a: text),
+    ):
         try:
             fn()
         except SystemExit:
@@ -391,8 +464,15 @@ def _lcb_runner_child(sample: dict, code: str, results, metadata) -> None:
 
 
 def lcb_runner_judge(problem: Problem, code: str) -> bool:
-    sample = {"input_output": json.dumps({"inputs": [t.input for t in problem.tests], "outputs": [t.output for t in problem.tests],
-                                          **({"fn_name": problem.fn_name} if problem.fn_name else {})})}
+    sample = {
+        "input_output": json.dumps(
+            {
+                "inputs": [t.input for t in problem.tests],
+                "outputs": [t.output for t in problem.tests],
+                **({"fn_name": problem.fn_name} if problem.fn_name else {}),
+            }
+        )
+    }
     manager = multiprocessing.Manager()
     try:
         results, metadata = manager.list(), manager.list()
@@ -430,8 +510,11 @@ def _cpu_breakdown(pairs) -> dict[str, float]:
         for problem, code in pairs:
             judge.judge(problem, code)
         after, caller = worker.call({"op": "ping"}, 10)["rusage"], own() - caller
-    return {"caller": caller * 1000 / len(pairs), "worker": (after["self"] - before["self"]) * 1000 / len(pairs),
-            "programs": (after["children"] - before["children"]) * 1000 / len(pairs)}
+    return {
+        "caller": caller * 1000 / len(pairs),
+        "worker": (after["self"] - before["self"]) * 1000 / len(pairs),
+        "programs": (after["children"] - before["children"]) * 1000 / len(pairs),
+    }
 
 
 def _timed(fn, pairs) -> tuple[float, list[bool]]:
@@ -445,7 +528,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=2, help="copies of the workload")
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument("--host-mb", type=int, default=0, help="import torch and hold this many MB of tensors, like a trainer")
+    parser.add_argument(
+        "--host-mb", type=int, default=0, help="import torch and hold this many MB of tensors, like a trainer"
+    )
     args = parser.parse_args()
     ballast = None
     if args.host_mb:
@@ -456,7 +541,9 @@ def main() -> None:
 
     pairs = _workload() * args.repeat
     n_tests = sum(len(p.tests) for p, _ in pairs)
-    print(f"workload: {len(pairs)} samples over {len({p.question_id for p, _ in pairs})} problems, {n_tests} tests in all")
+    print(
+        f"workload: {len(pairs)} samples over {len({p.question_id for p, _ in pairs})} problems, {n_tests} tests in all"
+    )
 
     with Judge(JudgeConfig(workers=PARALLEL, timeout=TIMEOUT)) as judge:
         judge.judge_batch(pairs[:PARALLEL])  # start every worker outside the timing
@@ -523,15 +610,31 @@ def main() -> None:
     for col in ("judge", "samples/s", "speed-up of xcoder", "verdict agreement"):
         table.add_column(col, justify="right" if col != "judge" else "left")
     table.add_row(f"xcoder ({isolation})", f"{figures['xcoder_samples_per_s']:.1f}", "1.0x", "-")
-    table.add_row("(a) subprocess per test", f"{figures['subprocess_per_test_samples_per_s']:.1f}", f"{figures['speedup_vs_subprocess']:.1f}x", f"{agree_sub:.0%}")
-    table.add_row("(b) LiveCodeBench's runner", f"{figures['lcb_runner_samples_per_s']:.1f}", f"{figures['speedup_vs_lcb_runner']:.1f}x", f"{agree_lcb:.0%}")
-    table.add_row("(b-min) bare process per sample", f"{figures['process_per_sample_min_samples_per_s']:.1f}",
-                  f"{figures['speedup_vs_process_per_sample_min']:.1f}x", f"{agree_min:.0%}")
+    table.add_row(
+        "(a) subprocess per test",
+        f"{figures['subprocess_per_test_samples_per_s']:.1f}",
+        f"{figures['speedup_vs_subprocess']:.1f}x",
+        f"{agree_sub:.0%}",
+    )
+    table.add_row(
+        "(b) LiveCodeBench's runner",
+        f"{figures['lcb_runner_samples_per_s']:.1f}",
+        f"{figures['speedup_vs_lcb_runner']:.1f}x",
+        f"{agree_lcb:.0%}",
+    )
+    table.add_row(
+        "(b-min) bare process per sample",
+        f"{figures['process_per_sample_min_samples_per_s']:.1f}",
+        f"{figures['speedup_vs_process_per_sample_min']:.1f}x",
+        f"{agree_min:.0%}",
+    )
     table.add_row("compute floor (no isolation)", f"{len(pairs) / t_floor:.1f}", "-", "-")
     Console().print(table)
-    print(f"judging overhead above the compute floor: xcoder {t_ours - t_floor:.2f} s, LCB's runner {t_lcb - t_floor:.2f} s "
-          f"({figures['overhead_ratio_vs_lcb_runner']:.1f}x), bare process per sample {t_min - t_floor:.2f} s "
-          f"({figures['overhead_ratio_vs_process_per_sample_min']:.1f}x), subprocess {t_sub - t_floor:.2f} s")
+    print(
+        f"judging overhead above the compute floor: xcoder {t_ours - t_floor:.2f} s, LCB's runner {t_lcb - t_floor:.2f} s "
+        f"({figures['overhead_ratio_vs_lcb_runner']:.1f}x), bare process per sample {t_min - t_floor:.2f} s "
+        f"({figures['overhead_ratio_vs_process_per_sample_min']:.1f}x), subprocess {t_sub - t_floor:.2f} s"
+    )
     print(f"per-test overhead, trivial program, one worker: {per_test_ms:.2f} ms")
     print("CPU per sample, one worker: " + ", ".join(f"{k} {v:.2f} ms" for k, v in breakdown.items()))
     if args.json:

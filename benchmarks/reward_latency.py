@@ -86,8 +86,12 @@ def one_liner_batch():
     """A + B with 10 tests and trivial programs: what is left is the rewards' and judge's overhead."""
     tests = [TestCase(f"{a} {a * 7 % 100}\n", str(a + a * 7 % 100)) for a in range(10)]
     problem = Problem("add", tests)
-    codes = ["a, b = map(int, input().split())\nprint(a + b)", "print(sum(map(int, input().split())))",
-             "a, b = map(int, input().split())\nprint(a - b)", "a, b = input().split()\nprint(a + b)"]
+    codes = [
+        "a, b = map(int, input().split())\nprint(a + b)",
+        "print(sum(map(int, input().split())))",
+        "a, b = map(int, input().split())\nprint(a - b)",
+        "a, b = input().split()\nprint(a + b)",
+    ]
     return _grpo_batch([(problem, codes)])
 
 
@@ -134,8 +138,9 @@ def _subprocess_score(workdir: str, i: int, completion: str, problem: Problem, s
     return float(passed == total) if stop_on_first_failure else passed / total
 
 
-def subprocess_reward(completions: list[str], problems: list[Problem], stop_on_first_failure: bool,
-                      parallel: int = 1) -> list[float]:
+def subprocess_reward(
+    completions: list[str], problems: list[Problem], stop_on_first_failure: bool, parallel: int = 1
+) -> list[float]:
     """The baseline, ``parallel`` completions at a time (as many as the judge has workers, so both
     sides use the same cores)."""
     from concurrent.futures import ThreadPoolExecutor
@@ -143,8 +148,10 @@ def subprocess_reward(completions: list[str], problems: list[Problem], stop_on_f
     with tempfile.TemporaryDirectory() as workdir:
         Path(workdir, "harness.py").write_text(_HARNESS)
         with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-            futures = [pool.submit(_subprocess_score, workdir, i, c, p, stop_on_first_failure)
-                       for i, (c, p) in enumerate(zip(completions, problems))]
+            futures = [
+                pool.submit(_subprocess_score, workdir, i, c, p, stop_on_first_failure)
+                for i, (c, p) in enumerate(zip(completions, problems))
+            ]
             return [f.result() for f in futures]
 
 
@@ -190,15 +197,24 @@ def main() -> None:
                 warm.append(t)
             warm_async = [timed(lambda: asyncio.run(asynchronous(**kwargs)))[0] for _ in range(args.repeat)]  # noqa: B023
             f = figures[f"{workload} {name}"] = {
-                "workload": workload, "reward": name, "cold_s": cold, "warm_s": statistics.median(warm),
+                "workload": workload,
+                "reward": name,
+                "cold_s": cold,
+                "warm_s": statistics.median(warm),
                 "async_warm_s": statistics.median(warm_async),
-                "mean_reward": statistics.fmean(v for v in values if v is not None), "values": values,
+                "mean_reward": statistics.fmean(v for v in values if v is not None),
+                "values": values,
             }
-            print(f"{workload:10s} {name:14s} warm {f['warm_s']:.2f} s  async {f['async_warm_s']:.2f} s"
-                  + (f"  cold {cold:.2f} s" if cold else ""), flush=True)
+            print(
+                f"{workload:10s} {name:14s} warm {f['warm_s']:.2f} s  async {f['async_warm_s']:.2f} s"
+                + (f"  cold {cold:.2f} s" if cold else ""),
+                flush=True,
+            )
         floor = program_time(completions, problems) / cores
         figures[f"{workload} pass_rate"]["test_time_s"] = floor
-        print(f"{workload:10s} time inside the tests (all tests), spread over {cores} cores: {floor:.2f} s", flush=True)
+        print(
+            f"{workload:10s} time inside the tests (all tests), spread over {cores} cores: {floor:.2f} s", flush=True
+        )
 
         if not args.skip_baseline:
             for name, stop in (("binary", True), ("pass_rate", False)):
@@ -206,29 +222,41 @@ def main() -> None:
                 t, values = timed(functools.partial(subprocess_reward, completions, problems, stop, cores))
                 agree = sum(abs(a - b) < 1e-9 for a, b in zip(values, f["values"])) / len(values)
                 f.update(baseline_s=t, speedup=t / f["warm_s"], agreement=agree)
-                print(f"{workload:10s} {name:14s} subprocess-per-test baseline {t:.1f} s ({f['speedup']:.0f}x slower), "
-                      f"rewards agree on {agree:.0%}", flush=True)
+                print(
+                    f"{workload:10s} {name:14s} subprocess-per-test baseline {t:.1f} s ({f['speedup']:.0f}x slower), "
+                    f"rewards agree on {agree:.0%}",
+                    flush=True,
+                )
     close_judge()
 
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{PROMPTS * GENERATIONS} completions x 10 tests, {os.cpu_count()} cores, "
-                        f"load avg {os.getloadavg()[0]:.1f}")
+    table = Table(
+        title=f"{PROMPTS * GENERATIONS} completions x 10 tests, {os.cpu_count()} cores, "
+        f"load avg {os.getloadavg()[0]:.1f}"
+    )
     for col in ("workload", "reward", "cold", "warm", "async warm", "test time", "baseline", "speed-up", "agree"):
         table.add_column(col, justify="left" if col in ("workload", "reward") else "right")
     for f in figures.values():
         table.add_row(
-            f["workload"], f["reward"], f"{f['cold_s']:.2f} s" if f["cold_s"] else "", f"{f['warm_s']:.2f} s",
-            f"{f['async_warm_s']:.2f} s", f"{f['test_time_s']:.2f} s" if "test_time_s" in f else "",
-            f"{f['baseline_s']:.1f} s" if "baseline_s" in f else "", f"{f['speedup']:.0f}x" if "speedup" in f else "",
+            f["workload"],
+            f["reward"],
+            f"{f['cold_s']:.2f} s" if f["cold_s"] else "",
+            f"{f['warm_s']:.2f} s",
+            f"{f['async_warm_s']:.2f} s",
+            f"{f['test_time_s']:.2f} s" if "test_time_s" in f else "",
+            f"{f['baseline_s']:.1f} s" if "baseline_s" in f else "",
+            f"{f['speedup']:.0f}x" if "speedup" in f else "",
             f"{f['agreement']:.0%}" if "agreement" in f else "",
         )
     Console().print(table)
     if args.json:
         for f in figures.values():
             f.pop("values")
-        args.json.write_text(json.dumps({"load_avg": os.getloadavg()[0], "host_mb": args.host_mb, "figures": figures}, indent=2))
+        args.json.write_text(
+            json.dumps({"load_avg": os.getloadavg()[0], "host_mb": args.host_mb, "figures": figures}, indent=2)
+        )
 
 
 if __name__ == "__main__":

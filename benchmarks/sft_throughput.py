@@ -42,16 +42,43 @@ sys.path.insert(0, str(ROOT))
 # Published architectures (config.json of Qwen/Qwen2.5-Coder-1.5B and -7B). The 7B's vocabulary is
 # padded to 152064; the 1.5B ties its input and output embeddings.
 PRESETS: dict[str, dict] = {
-    "qwen2.5-coder-1.5b": dict(hidden_size=1536, intermediate_size=8960, num_hidden_layers=28, num_attention_heads=12,
-                               num_key_value_heads=2, vocab_size=151936, rope_theta=1_000_000.0,
-                               tie_word_embeddings=True, max_position_embeddings=32768, rms_norm_eps=1e-6),
-    "qwen2.5-coder-7b": dict(hidden_size=3584, intermediate_size=18944, num_hidden_layers=28, num_attention_heads=28,
-                             num_key_value_heads=4, vocab_size=152064, rope_theta=1_000_000.0,
-                             tie_word_embeddings=False, max_position_embeddings=32768, rms_norm_eps=1e-6),
+    "qwen2.5-coder-1.5b": dict(
+        hidden_size=1536,
+        intermediate_size=8960,
+        num_hidden_layers=28,
+        num_attention_heads=12,
+        num_key_value_heads=2,
+        vocab_size=151936,
+        rope_theta=1_000_000.0,
+        tie_word_embeddings=True,
+        max_position_embeddings=32768,
+        rms_norm_eps=1e-6,
+    ),
+    "qwen2.5-coder-7b": dict(
+        hidden_size=3584,
+        intermediate_size=18944,
+        num_hidden_layers=28,
+        num_attention_heads=28,
+        num_key_value_heads=4,
+        vocab_size=152064,
+        rope_theta=1_000_000.0,
+        tie_word_embeddings=False,
+        max_position_embeddings=32768,
+        rms_norm_eps=1e-6,
+    ),
     # CPU smoke shape: seconds per setting
-    "tiny": dict(hidden_size=64, intermediate_size=176, num_hidden_layers=2, num_attention_heads=2,
-                 num_key_value_heads=1, vocab_size=4096, rope_theta=10_000.0, tie_word_embeddings=True,
-                 max_position_embeddings=4096, rms_norm_eps=1e-6),
+    "tiny": dict(
+        hidden_size=64,
+        intermediate_size=176,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        vocab_size=4096,
+        rope_theta=10_000.0,
+        tie_word_embeddings=True,
+        max_position_embeddings=4096,
+        rms_norm_eps=1e-6,
+    ),
 }
 
 # Dense bf16 tensor-core peak (TFLOP/s) by device name, most specific first (NVIDIA datasheets).
@@ -80,8 +107,10 @@ class Setting:
 
     @property
     def name(self) -> str:
-        return (f"{'packed' if self.packing else 'padded'} {self.attn} liger={'on' if self.liger else 'off'} "
-                f"AC={'on' if self.activation_checkpointing else 'off'}")
+        return (
+            f"{'packed' if self.packing else 'padded'} {self.attn} liger={'on' if self.liger else 'off'} "
+            f"AC={'on' if self.activation_checkpointing else 'off'}"
+        )
 
 
 def peak_tflops(device_name: str) -> float | None:
@@ -180,12 +209,27 @@ def run_setting(setting: Setting, opts, tokenizer, rows: list[dict], device: str
     mean_len = sum(len(r["input_ids"]) for r in rows) / len(rows)
     batch = opts.packed_batch if setting.packing else max(1, round(opts.packed_batch * opts.max_length / mean_len))
     args = SFTConfig(
-        output_dir=out_dir, max_steps=steps, per_device_train_batch_size=batch, gradient_accumulation_steps=1,
-        packing=setting.packing, packing_strategy="bfd", padding_free=setting.packing, max_length=opts.max_length,
+        output_dir=out_dir,
+        max_steps=steps,
+        per_device_train_batch_size=batch,
+        gradient_accumulation_steps=1,
+        packing=setting.packing,
+        packing_strategy="bfd",
+        padding_free=setting.packing,
+        max_length=opts.max_length,
         activation_checkpointing=setting.activation_checkpointing,
-        activation_checkpointing_kwargs={"use_reentrant": False}, use_liger_kernel=setting.liger,
-        bf16=on_gpu, use_cpu=not on_gpu, learning_rate=1e-5, lr_scheduler_type="constant", logging_steps=1,
-        save_strategy="no", report_to="none", disable_tqdm=True, seed=0, dataloader_num_workers=0,
+        activation_checkpointing_kwargs={"use_reentrant": False},
+        use_liger_kernel=setting.liger,
+        bf16=on_gpu,
+        use_cpu=not on_gpu,
+        learning_rate=1e-5,
+        lr_scheduler_type="constant",
+        logging_steps=1,
+        save_strategy="no",
+        report_to="none",
+        disable_tqdm=True,
+        seed=0,
+        dataloader_num_workers=0,
     )
     check_options(SFTScriptArguments(dataset_name="synthetic"), args)
     padding_free = setting.packing
@@ -289,8 +333,9 @@ def settings_to_run(opts, on_gpu: bool, available: list[str], liger_ok: bool) ->
         chosen = [Setting(p, a, lg, ac) for p, a, lg, ac in itertools.product(packings, attns, ligers, acs)]
     else:
         auto_attn, _ = choose_attention(None, True, on_gpu, on_gpu and flash_attn_usable())
-        base = Setting(True in packings, auto_attn if auto_attn in attns else attns[0], liger_ok and True in ligers,
-                       True in acs)
+        base = Setting(
+            True in packings, auto_attn if auto_attn in attns else attns[0], liger_ok and True in ligers, True in acs
+        )
         issue = Setting(base.packing, "sdpa", False, base.activation_checkpointing)  # the measured baseline
         chosen = [base, issue] if "sdpa" in attns else [base]
         chosen += [Setting(base.packing, a, base.liger, base.activation_checkpointing) for a in attns]
@@ -312,42 +357,74 @@ def print_table(results: list[dict], title: str, console) -> None:
     from rich.table import Table
 
     table = Table(title=title)
-    cols = ("rows", "attention", "Liger", "AC", "tokens/s", "MFU", "step s", "tokens/step", "real/computed",
-            "bin fill", "peak GiB", "note")
+    cols = (
+        "rows",
+        "attention",
+        "Liger",
+        "AC",
+        "tokens/s",
+        "MFU",
+        "step s",
+        "tokens/step",
+        "real/computed",
+        "bin fill",
+        "peak GiB",
+        "note",
+    )
     for col in cols:
         table.add_column(col, justify="left" if col in ("rows", "attention", "note") else "right")
     for r in results:
-        head = ("packed" if r["packing"] else "padded", r["attn"], "on" if r["liger"] else "off",
-                "on" if r["activation_checkpointing"] else "off")
+        head = (
+            "packed" if r["packing"] else "padded",
+            r["attn"],
+            "on" if r["liger"] else "off",
+            "on" if r["activation_checkpointing"] else "off",
+        )
         if "error" in r:
             table.add_row(*head, *["-"] * 7, r["error"][:80])
             continue
         table.add_row(
-            *head, f"{r['tokens_per_second']:,.0f}", f"{r['mfu']:.1%}" if r["mfu"] is not None else "-",
-            f"{r['step_seconds']:.3f}", f"{r['tokens_per_step']:,.0f}", f"{r['real_share']:.1%}",
+            *head,
+            f"{r['tokens_per_second']:,.0f}",
+            f"{r['mfu']:.1%}" if r["mfu"] is not None else "-",
+            f"{r['step_seconds']:.3f}",
+            f"{r['tokens_per_step']:,.0f}",
+            f"{r['real_share']:.1%}",
             f"{r['bin_fill']:.1%}" if r["bin_fill"] is not None else "-",
-            f"{r['peak_memory_gib']:.1f}" if r["peak_memory_gib"] is not None else "-", "",
+            f"{r['peak_memory_gib']:.1f}" if r["peak_memory_gib"] is not None else "-",
+            "",
         )
     console.print(table)
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", choices=sorted(PRESETS), default=None,
-                        help="model shape (default: qwen2.5-coder-1.5b on a GPU, tiny on a CPU)")
+    parser.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default=None,
+        help="model shape (default: qwen2.5-coder-1.5b on a GPU, tiny on a CPU)",
+    )
     parser.add_argument("--max-length", type=int, default=None, help="packed row length (default 8192 GPU, 256 CPU)")
-    parser.add_argument("--steps", type=int, default=None,
-                        help="timed optimizer steps per setting (default 8 GPU, 3 CPU)")
+    parser.add_argument(
+        "--steps", type=int, default=None, help="timed optimizer steps per setting (default 8 GPU, 3 CPU)"
+    )
     parser.add_argument("--warmup", type=int, default=None, help="untimed first steps (default 3 GPU, 1 CPU)")
-    parser.add_argument("--sweep", choices=("oat", "full"), default="oat",
-                        help="oat: the recipe's choice, then one factor at a time; full: every combination")
+    parser.add_argument(
+        "--sweep",
+        choices=("oat", "full"),
+        default="oat",
+        help="oat: the recipe's choice, then one factor at a time; full: every combination",
+    )
     parser.add_argument("--packing", default="on,off", help="on,off")
     parser.add_argument("--liger", default="", help="on,off (default: both where liger-kernel is installed)")
-    parser.add_argument("--attn", default="",
-                        help="sdpa,flex_attention,flash_attention_2,eager (default: those available)")
+    parser.add_argument(
+        "--attn", default="", help="sdpa,flex_attention,flash_attention_2,eager (default: those available)"
+    )
     parser.add_argument("--ac", default="on,off", help="activation checkpointing: on,off")
-    parser.add_argument("--packed-batch", type=int, default=1,
-                        help="packed rows per step (padded batches hold about as many tokens)")
+    parser.add_argument(
+        "--packed-batch", type=int, default=1, help="packed rows per step (padded batches hold about as many tokens)"
+    )
     parser.add_argument("--data", default=None, help="a chat JSONL to tokenize instead of synthetic rows")
     parser.add_argument("--min-doc", type=int, default=None, help="shortest synthetic row (default max_length/64)")
     parser.add_argument("--max-doc", type=int, default=None, help="longest synthetic row (default max_length/2)")
@@ -385,13 +462,22 @@ def main(argv: list[str] | None = None) -> dict:
     gpu = torch.cuda.get_device_name() if on_gpu else None
     meta = {
         "device": gpu or f"CPU ({platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads)",
-        "preset": opts.preset, "shape": PRESETS[opts.preset], "max_length": opts.max_length,
-        "steps": opts.steps, "warmup": opts.warmup, "rows": len(rows), "data": opts.data or "synthetic",
+        "preset": opts.preset,
+        "shape": PRESETS[opts.preset],
+        "max_length": opts.max_length,
+        "steps": opts.steps,
+        "warmup": opts.warmup,
+        "rows": len(rows),
+        "data": opts.data or "synthetic",
         "peak_tflops": opts.peak_tflops or (peak_tflops(gpu) if gpu else None),
-        "torch": torch.__version__, "versions": _versions(), "notes": notes,
+        "torch": torch.__version__,
+        "versions": _versions(),
+        "notes": notes,
     }
-    console.print(f"[bold]SFT throughput[/bold]: {opts.preset} at {opts.max_length} tokens on {meta['device']}; "
-                  f"{len(settings)} settings, {opts.warmup}+{opts.steps} steps each")
+    console.print(
+        f"[bold]SFT throughput[/bold]: {opts.preset} at {opts.max_length} tokens on {meta['device']}; "
+        f"{len(settings)} settings, {opts.warmup}+{opts.steps} steps each"
+    )
     for note in notes:
         console.print(f"[dim]note: {note}[/dim]")
     results = []

@@ -15,7 +15,9 @@ from xcoder.llm import JSONExtractionError, extract_json
 
 _REFUSAL = re.compile(
     r"\b(I can(?:'|no)t|I cannot|I'm sorry|I am sorry|I won't|I will not|unable to (?:help|assist|comply)|"
-    r"as an AI)\b", re.IGNORECASE)
+    r"as an AI)\b",
+    re.IGNORECASE,
+)
 
 
 def looks_like_refusal(text: str) -> bool:

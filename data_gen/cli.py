@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -39,13 +39,13 @@ NO_PROGRESS_HELP = "No progress bars (logs and CI)."
 STAGES_HELP = "Comma-separated subset, e.g. tasks,solutions (default: all stages of the config's mode)."
 
 
-def _load(config: Path, output_dir: Optional[str]):
+def _load(config: Path, output_dir: str | None):
     from data_gen.config import load_config
 
     return load_config(config, {"output_dir": output_dir} if output_dir else None)
 
 
-def parse_stages(text: Optional[str], names: tuple[str, ...] = STAGES) -> list[str]:
+def parse_stages(text: str | None, names: tuple[str, ...] = STAGES) -> list[str]:
     """``--stages a,b`` as stage names in pipeline order (all of ``names`` when empty); unknown names
     are a user error."""
     if not text:
@@ -57,8 +57,14 @@ def parse_stages(text: Optional[str], names: tuple[str, ...] = STAGES) -> list[s
     return [s for s in names if s in chosen]
 
 
-def _run(config_path: Path, stages: list[str], shard: Optional[str], output_dir: Optional[str], force: bool,
-         no_progress: bool) -> None:
+def _run(
+    config_path: Path,
+    stages: list[str],
+    shard: str | None,
+    output_dir: str | None,
+    force: bool,
+    no_progress: bool,
+) -> None:
     from rich.console import Console
 
     from data_gen.runner import EndpointError, StageNotReady, run_stage, run_stages
@@ -89,9 +95,9 @@ def _run(config_path: Path, stages: list[str], shard: Optional[str], output_dir:
 @gen_app.command("run")
 def run_all(
     config: Path = typer.Option(..., "--config", "-c", help=CONFIG_HELP),
-    shard: Optional[str] = typer.Option(None, "--shard", help=SHARD_HELP),
-    stages: Optional[str] = typer.Option(None, "--stages", help=STAGES_HELP),
-    output_dir: Optional[str] = typer.Option(None, "--output-dir", help=OUTPUT_HELP),
+    shard: str | None = typer.Option(None, "--shard", help=SHARD_HELP),
+    stages: str | None = typer.Option(None, "--stages", help=STAGES_HELP),
+    output_dir: str | None = typer.Option(None, "--output-dir", help=OUTPUT_HELP),
     no_progress: bool = typer.Option(False, "--no-progress", help=NO_PROGRESS_HELP),
 ) -> None:
     """Run every stage of the config's mode in order; each resumes where a previous run stopped."""
@@ -107,10 +113,14 @@ def run_all(
 def _stage_command(name: str):
     def command(
         config: Path = typer.Option(..., "--config", "-c", help=CONFIG_HELP),
-        shard: Optional[str] = typer.Option(None, "--shard", help=SHARD_HELP),
-        output_dir: Optional[str] = typer.Option(None, "--output-dir", help=OUTPUT_HELP),
-        force: bool = typer.Option(False, "--force", help="Discard this shard's previous output of the stage and redo it "
-                                   "(LLM answers still come from the cache)."),
+        shard: str | None = typer.Option(None, "--shard", help=SHARD_HELP),
+        output_dir: str | None = typer.Option(None, "--output-dir", help=OUTPUT_HELP),
+        force: bool = typer.Option(
+            False,
+            "--force",
+            help="Discard this shard's previous output of the stage and redo it "
+            "(LLM answers still come from the cache).",
+        ),
         no_progress: bool = typer.Option(False, "--no-progress", help=NO_PROGRESS_HELP),
     ) -> None:
         _run(config, [name], shard, output_dir, force, no_progress)
@@ -126,7 +136,7 @@ for _stage in ALL_STAGES:
 @gen_app.command("status")
 def status(
     config: Path = typer.Option(..., "--config", "-c", help=CONFIG_HELP),
-    output_dir: Optional[str] = typer.Option(None, "--output-dir", help=OUTPUT_HELP),
+    output_dir: str | None = typer.Option(None, "--output-dir", help=OUTPUT_HELP),
 ) -> None:
     """Show every stage's state and kept/dropped counts."""
     from rich.console import Console
@@ -179,7 +189,7 @@ def parse_mapping(text: str, flag: str, cast: type) -> dict[str, Any]:
     return out
 
 
-def procedural_configs(config: Optional[Path], options: dict[str, Any]):
+def procedural_configs(config: Path | None, options: dict[str, Any]):
     """``(ProceduralConfig, RowsConfig)`` from an optional YAML (keys of both, at the top level or in
     a ``procedural:`` section as in ``recipes/tiny/pipeline.yaml``) with ``options`` overriding it."""
     from data_gen.procedural import ProceduralConfig
@@ -206,23 +216,35 @@ def procedural_configs(config: Optional[Path], options: dict[str, Any]):
 @gen_app.command("procedural")
 def procedural(
     out: Path = typer.Option(..., "--out", "-o", help="Directory for the JSONL file(s)."),
-    config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML with the options below (keys as "
-                                          "named here with '_', top level or a procedural: section)."),
-    rows: Optional[str] = typer.Option(None, "--rows", help=_procedural_help("rows") + " [default: sft]"),
-    prompt: Optional[str] = typer.Option(None, "--prompt", help=_procedural_help("prompt") + " [default: lcb]"),
-    system_prompt: Optional[str] = typer.Option(None, "--system-prompt", help=_procedural_help("system_prompt")
-                                                + " 'none' for None."),
-    families: Optional[str] = typer.Option(None, "--families", help=_procedural_help("families")
-                                           + " Comma-separated."),
-    train_tasks: Optional[int] = typer.Option(None, "--train-tasks", help=_procedural_help("train_tasks")
-                                              + " One row each."),
-    styles: Optional[str] = typer.Option(None, "--styles", help=_procedural_help("styles")
-                                         + " E.g. codeforces=2,leetcode=1."),
-    examples: Optional[int] = typer.Option(None, "--examples", help=_procedural_help("examples")),
-    tests: Optional[str] = typer.Option(None, "--tests", help=_procedural_help("tests") + " E.g. small=4,medium=3."),
-    seed: Optional[int] = typer.Option(None, "--seed", help=_procedural_help("seed")),
-    name: Optional[str] = typer.Option(None, "--name", help="File stem (default: sft for --rows sft, grpo for "
-                                       "--rows rl, whose warm-up rows go to <stem>_warmup.jsonl)."),
+    config: Path | None = typer.Option(
+        None,
+        "--config",
+        "-c",
+        help="YAML with the options below (keys as named here with '_', top level or a procedural: section).",
+    ),
+    rows: str | None = typer.Option(None, "--rows", help=_procedural_help("rows") + " [default: sft]"),
+    prompt: str | None = typer.Option(None, "--prompt", help=_procedural_help("prompt") + " [default: lcb]"),
+    system_prompt: str | None = typer.Option(
+        None, "--system-prompt", help=_procedural_help("system_prompt") + " 'none' for None."
+    ),
+    families: str | None = typer.Option(
+        None, "--families", help=_procedural_help("families") + " Comma-separated."
+    ),
+    train_tasks: int | None = typer.Option(
+        None, "--train-tasks", help=_procedural_help("train_tasks") + " One row each."
+    ),
+    styles: str | None = typer.Option(
+        None, "--styles", help=_procedural_help("styles") + " E.g. codeforces=2,leetcode=1."
+    ),
+    examples: int | None = typer.Option(None, "--examples", help=_procedural_help("examples")),
+    tests: str | None = typer.Option(None, "--tests", help=_procedural_help("tests") + " E.g. small=4,medium=3."),
+    seed: int | None = typer.Option(None, "--seed", help=_procedural_help("seed")),
+    name: str | None = typer.Option(
+        None,
+        "--name",
+        help="File stem (default: sft for --rows sft, grpo for "
+        "--rows rl, whose warm-up rows go to <stem>_warmup.jsonl).",
+    ),
     no_progress: bool = typer.Option(False, "--no-progress", help=NO_PROGRESS_HELP),
 ) -> None:
     """Write SFT or GRPO rows made from the procedural task families, every reference program judged
@@ -236,7 +258,11 @@ def procedural(
 
     with user_errors():
         options: dict[str, Any] = {
-            "rows": rows, "prompt": prompt, "train_tasks": train_tasks, "examples": examples, "seed": seed,
+            "rows": rows,
+            "prompt": prompt,
+            "train_tasks": train_tasks,
+            "examples": examples,
+            "seed": seed,
             "system_prompt": system_prompt,
             "families": None if families is None else [f.strip() for f in families.split(",") if f.strip()],
             "styles": None if styles is None else parse_mapping(styles, "--styles", float),
@@ -262,8 +288,9 @@ def procedural(
     if rows_cfg.rows == "rl":
         written.append(out / f"{stem}_warmup.jsonl")
         atomic_write_jsonl(written[1], warmup_rows(made))
-    Console().print(f"wrote {len(made)} verified {rows_cfg.rows} rows to {', '.join(map(str, written))}",
-                    soft_wrap=True)
+    Console().print(
+        f"wrote {len(made)} verified {rows_cfg.rows} rows to {', '.join(map(str, written))}", soft_wrap=True
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -8,11 +8,12 @@ generation run costs hours of GPU time.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-from xcoder.config import ConfigError, build, config_to_dict, read_yaml
+from xcoder.config import ConfigError, build, read_yaml
 from xcoder.config import help_field as _help
 from xcoder.judge import JudgeConfig
 from xcoder.llm.config import LLMConfig
@@ -20,8 +21,13 @@ from xcoder.llm.config import LLMConfig
 STAGES = ("features", "evolve", "tree", "tasks", "solutions", "tests", "verify", "filter", "export")
 """The stages in pipeline order."""
 
-KODCODE_STAGES = ("kodcode_questions", "kodcode_self_verify", "kodcode_rewrite", "kodcode_reject_sampling",
-                  "kodcode_export")
+KODCODE_STAGES = (
+    "kodcode_questions",
+    "kodcode_self_verify",
+    "kodcode_rewrite",
+    "kodcode_reject_sampling",
+    "kodcode_export",
+)
 """The stages of the KodCode mode (``mode: kodcode``; ``data_gen/kodcode_config.py``), in order."""
 
 MODES = {"synthsmith": STAGES, "kodcode": KODCODE_STAGES}
@@ -29,8 +35,6 @@ ALL_STAGES = STAGES + KODCODE_STAGES
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BUNDLED_SEEDS = PACKAGE_DIR / "seeds" / "snippets.jsonl"
-
-
 
 
 @dataclass
@@ -44,8 +48,11 @@ class StageLLM:
 
     def params(self) -> dict[str, Any]:
         """Sampling overrides to pass to ``LLMClient.chat``."""
-        return {k: v for k, v in (("temperature", self.temperature), ("top_p", self.top_p),
-                                  ("max_tokens", self.max_tokens)) if v is not None}
+        return {
+            k: v
+            for k, v in (("temperature", self.temperature), ("top_p", self.top_p), ("max_tokens", self.max_tokens))
+            if v is not None
+        }
 
 
 @dataclass
@@ -75,11 +82,14 @@ class EvolveConfig(StageLLM):
 class TreeConfig:
     import_path: str | None = _help(
         "Start here instead of from evolve: X-Coder's feature-config JSONL (features, mandatory_features, "
-        "idx, leaf_count) or a merged feature-tree JSON object.", default=None)
+        "idx, leaf_count) or a merged feature-tree JSON object.",
+        default=None,
+    )
     num_configs: int = _help("Feature configs (sub-trees) to sample from the merged tree.", default=100)
     shapes: list[list[int]] = _help(
         "Sampling shapes [root_k, inner_k, leaf_k]: categories, children per node, leaves per list.",
-        default_factory=lambda: [[3, 2, 2], [2, 3, 2], [3, 3, 1]])
+        default_factory=lambda: [[3, 2, 2], [2, 3, 2], [3, 3, 1]],
+    )
     min_leaf_count: int = _help("Reject sampled sub-trees with fewer leaves.", default=3)
     max_depth: int = _help("Deepest level sampled below the root.", default=4)
     min_count: int = _help("Drop features seen in fewer feature sets than this when merging.", default=1)
@@ -92,7 +102,8 @@ class TasksConfig(StageLLM):
     max_tasks: int | None = _help("Stop after this many tasks (None: all configs x per_config).", default=None)
     styles: dict[str, float] = _help(
         "Style mix (weights, normalised): codeforces and atcoder read stdin, leetcode is functional.",
-        default_factory=lambda: {"codeforces": 0.7, "leetcode": 0.15, "atcoder": 0.15})
+        default_factory=lambda: {"codeforces": 0.7, "leetcode": 0.15, "atcoder": 0.15},
+    )
     min_examples: int = _help("Statements need at least this many examples.", default=2)
     temperature: float | None = _help("Sampling temperature.", default=0.8)
 
@@ -105,16 +116,21 @@ class SolutionsConfig(StageLLM):
     drop_truncated: bool = _help("Drop answers cut by the token limit (finish_reason=length).", default=True)
     system_prompt: str | None = _help(
         "System prompt of the LiveCodeBench prompt ('default': xcoder.prompts', None: no system turn). "
-        "Export uses the same one, so SFT rows show the prompt the answers were sampled with.", default="default")
+        "Export uses the same one, so SFT rows show the prompt the answers were sampled with.",
+        default="default",
+    )
 
 
 @dataclass
 class TestsConfig(StageLLM):
     __test__ = False
     llm_inputs: int = _help("Test inputs asked from the LLM directly (standard and edge cases).", default=10)
-    generator: bool = _help("Ask for a cyaron input-generator program and run it in the judge's sandbox.", default=True)
-    scales: list[str] = _help("Generator scales, small to stress.",
-                              default_factory=lambda: ["small", "medium", "large", "stress"])
+    generator: bool = _help(
+        "Ask for a cyaron input-generator program and run it in the judge's sandbox.", default=True
+    )
+    scales: list[str] = _help(
+        "Generator scales, small to stress.", default_factory=lambda: ["small", "medium", "large", "stress"]
+    )
     seeds_per_scale: int = _help("Generator runs (seeds) per scale.", default=2)
     validator: bool = _help("Ask for an input-validator program and drop inputs it rejects.", default=False)
     max_inputs: int = _help("Most test inputs kept per task (examples first, then by kind).", default=40)
@@ -128,12 +144,22 @@ class VerifyConfig:
     min_candidates: int = _help("Tasks with fewer candidate solutions are dropped.", default=2)
     min_votes: int = _help("The winning output needs at least this many agreeing runs.", default=2)
     min_agreement: float = _help("... and at least this share of the successful runs (0.5 = half).", default=0.5)
-    ties: str = _help("When two outputs tie for most votes: 'drop' the input or keep the 'first' seen.", default="drop")
+    ties: str = _help(
+        "When two outputs tie for most votes: 'drop' the input or keep the 'first' seen.", default="drop"
+    )
     holdout_fraction: float = _help("Share of the voted tests held out to check the golden solution.", default=0.5)
     weights: dict[str, float] = _help(
         "Test weight by scale in the golden-selection score (boundary/stress tests weigh more).",
-        default_factory=lambda: {"sample": 1.0, "small": 1.0, "medium": 1.0, "edge": 2.0, "boundary": 2.0,
-                                 "large": 2.0, "stress": 3.0})
+        default_factory=lambda: {
+            "sample": 1.0,
+            "small": 1.0,
+            "medium": 1.0,
+            "edge": 2.0,
+            "boundary": 2.0,
+            "large": 2.0,
+            "stress": 3.0,
+        },
+    )
     min_tests: int = _help("Tasks with fewer voted tests are dropped.", default=3)
     min_golden_score: float = _help("The golden solution's weighted suite score must reach this.", default=1.0)
     final_check: bool = _help("Judge the golden solution on all voted tests with Judge.judge once more.", default=True)
@@ -159,17 +185,24 @@ class FilterConfig:
     min_tests: int = _help("Drop tasks with fewer voted tests.", default=5)
     max_empty_output_fraction: float = _help(
         "Functional tasks whose share of empty expected outputs ('', null, [], {}, \"\") exceeds this are "
-        "dropped (the pattern behind most wrong labels in X-Coder's audit).", default=0.5)
+        "dropped (the pattern behind most wrong labels in X-Coder's audit).",
+        default=0.5,
+    )
     drop_identical_outputs: bool = _help("Drop tasks whose tests all expect the same output.", default=True)
-    drop_sample_mismatch: bool = _help("Drop tasks whose voted outputs contradict the statement's examples.", default=True)
-    near_dup_threshold: float | None = _help("MinHash Jaccard threshold for near-duplicate statements (None: off).", default=0.8)
+    drop_sample_mismatch: bool = _help(
+        "Drop tasks whose voted outputs contradict the statement's examples.", default=True
+    )
+    near_dup_threshold: float | None = _help(
+        "MinHash Jaccard threshold for near-duplicate statements (None: off).", default=0.8
+    )
     num_perm: int = _help("MinHash permutations.", default=128)
     shingle_words: int = _help("Words per shingle for MinHash.", default=3)
     proxy: ProxyConfig = _help("Optional proxy-solver pass rate.", default_factory=ProxyConfig)
     difficulty_thresholds: dict[str, float] = _help(
         "Pass rate at or above which a task is 'easy' / 'medium' (else 'hard'); the proxy pass rate when "
         "enabled, else the candidates' pass rate from verify.",
-        default_factory=lambda: {"easy": 0.8, "medium": 0.3})
+        default_factory=lambda: {"easy": 0.8, "medium": 0.3},
+    )
 
 
 @dataclass
@@ -177,7 +210,8 @@ class ExportConfig:
     name: str = _help("Dataset name (file stem and card title).", default="synthsmith")
     include_reasoning: bool = _help(
         "When the server returned reasoning separately, put it back as <think>...</think> before the answer.",
-        default=True)
+        default=True,
+    )
     formats: list[str] = _help("Files written: jsonl and/or parquet.", default_factory=lambda: ["jsonl", "parquet"])
 
 
@@ -195,9 +229,12 @@ class GenConfig:
     flush_seconds: float = _help("... or after this many seconds.", default=10.0)
     retry_reasons: list[str] = _help(
         "Drop reasons that are transient: items dropped for them are tried again by the next run "
-        "(a server outage must not lose work for good).", default_factory=lambda: ["llm_retries_exhausted"])
+        "(a server outage must not lose work for good).",
+        default_factory=lambda: ["llm_retries_exhausted"],
+    )
     item_concurrency: int | None = _help(
-        "Items in flight per stage (None: llm.max_concurrency; judge-only stages: 2 x judge workers).", default=None)
+        "Items in flight per stage (None: llm.max_concurrency; judge-only stages: 2 x judge workers).", default=None
+    )
     features: FeaturesConfig = field(default_factory=FeaturesConfig)
     evolve: EvolveConfig = field(default_factory=EvolveConfig)
     tree: TreeConfig = field(default_factory=TreeConfig)
@@ -207,8 +244,11 @@ class GenConfig:
     verify: VerifyConfig = field(default_factory=VerifyConfig)
     filter: FilterConfig = field(default_factory=FilterConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
-    mode: str = _help("Pipeline: 'synthsmith' (the nine stages above) or 'kodcode' (KodCode-style function-level "
-                      "questions with pytest files: the kodcode section).", default="synthsmith")
+    mode: str = _help(
+        "Pipeline: 'synthsmith' (the nine stages above) or 'kodcode' (KodCode-style function-level "
+        "questions with pytest files: the kodcode section).",
+        default="synthsmith",
+    )
     kodcode: Any = _help("The KodCode mode's stages (data_gen/kodcode_config.py).", default=None)
 
     def __post_init__(self) -> None:
@@ -228,7 +268,9 @@ class GenConfig:
             raise ConfigError(f"tests.scales: unknown scale(s) {bad_scales}; known: small, medium, large, stress")
         for shape in self.tree.shapes:
             if len(shape) != 3 or any((not isinstance(v, int)) or v < 1 for v in shape):
-                raise ConfigError(f"tree.shapes: each shape is [root_k, inner_k, leaf_k] of positive ints, got {shape}")
+                raise ConfigError(
+                    f"tree.shapes: each shape is [root_k, inner_k, leaf_k] of positive ints, got {shape}"
+                )
         if self.solutions.n < 1:
             raise ConfigError(f"solutions.n must be >= 1, got {self.solutions.n}")
         bad_formats = sorted(set(self.export.formats) - {"jsonl", "parquet"})

@@ -19,12 +19,15 @@ from xcoder.kodcode import DEFAULT_THRESHOLDS, STYLES
 
 @dataclass
 class KodQuestionsConfig(StageLLM):
-    subset: str = _help("KodCode subset name of the questions (the first part of question ids, e.g. "
-                        "'Snippet_3fa2b1c0_I').", default="Snippet")
+    subset: str = _help(
+        "KodCode subset name of the questions (the first part of question ids, e.g. 'Snippet_3fa2b1c0_I').",
+        default="Snippet",
+    )
     styles: dict[str, float] = _help(
         "Style mix of the generated questions (weights): 'instruct' (a task in prose) and 'complete' (a Python "
         "stub with a docstring to finish). The rewrite stage adds each verified question in the other style.",
-        default_factory=lambda: {"instruct": 1.0})
+        default_factory=lambda: {"instruct": 1.0},
+    )
     per_seed: int = _help("Questions written from each seed snippet.", default=1)
     max_questions: int | None = _help("Stop after this many questions (None: seeds x per_seed).", default=None)
     temperature: float | None = _help("Sampling temperature.", default=0.7)
@@ -43,19 +46,26 @@ class KodQuestionsConfig(StageLLM):
 class KodVerifyConfig(StageLLM):
     min_attempts: int = _help(
         "Attempts always made per question (each: a fresh solution and test file from the same question), "
-        "so the difficulty label has a pass rate to come from (KodCode's README runs 3).", default=3)
+        "so the difficulty label has a pass rate to come from (KodCode's README runs 3).",
+        default=3,
+    )
     max_attempts: int = _help(
         "Most attempts per question: after min_attempts, retry one at a time until an attempt passes "
-        "(KodCode: at most 10). Questions with no passing attempt are dropped as 'unverified'.", default=10)
+        "(KodCode: at most 10). Questions with no passing attempt are dropped as 'unverified'.",
+        default=10,
+    )
     difficulty_thresholds: dict[str, float] = _help(
         "Share of attempts passed at or above which a question is 'easy' / 'medium' (else 'hard'); KodCode: "
-        "2/3 and 1/3.", default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+        "2/3 and 1/3.",
+        default_factory=lambda: dict(DEFAULT_THRESHOLDS),
+    )
     temperature: float | None = _help("Sampling temperature (attempts must differ).", default=0.7)
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_attempts <= self.max_attempts:
-            raise ConfigError(f"self_verify: need 1 <= min_attempts <= max_attempts, got {self.min_attempts} and "
-                              f"{self.max_attempts}")
+            raise ConfigError(
+                f"self_verify: need 1 <= min_attempts <= max_attempts, got {self.min_attempts} and {self.max_attempts}"
+            )
         bad = sorted(set(self.difficulty_thresholds) - {"easy", "medium"})
         if bad:
             raise ConfigError(f"self_verify.difficulty_thresholds: unknown key(s) {bad}; known: easy, medium")
@@ -63,23 +73,30 @@ class KodVerifyConfig(StageLLM):
 
 @dataclass
 class KodRewriteConfig(StageLLM):
-    enabled: bool = _help("Rewrite every verified question into the other style (its solution and tests are "
-                          "kept, as KodCode does).", default=True)
+    enabled: bool = _help(
+        "Rewrite every verified question into the other style (its solution and tests are kept, as KodCode does).",
+        default=True,
+    )
     temperature: float | None = _help("Sampling temperature.", default=0.2)
 
 
 @dataclass
 class KodRejectConfig(StageLLM):
-    enabled: bool = _help("Sample answers from a (reasoning) model and keep those that pass the tests, for SFT.",
-                          default=True)
+    enabled: bool = _help(
+        "Sample answers from a (reasoning) model and keep those that pass the tests, for SFT.", default=True
+    )
     n: int = _help("Answers sampled per question (KodCode: 3 from DeepSeek-R1).", default=3)
     keep: int = _help("Most passing answers kept per question (each an SFT row).", default=1)
     rename_function: bool = _help(
         "When an answer defines one function named differently from the question's entry point, rename it "
-        "before judging (KodCode's fix-up).", default=True)
+        "before judging (KodCode's fix-up).",
+        default=True,
+    )
     system_prompt: str | None = _help(
         "System prompt of the KodCode prompt (xcoder.prompts.build_kodcode_messages): 'default' for xcoder's, "
-        "None for none (as KodCode sampled R1). Export's SFT and RL rows use the same.", default="default")
+        "None for none (as KodCode sampled R1). Export's SFT and RL rows use the same.",
+        default="default",
+    )
     drop_truncated: bool = _help("Answers cut by the token limit fail without being judged.", default=True)
     temperature: float | None = _help("Sampling temperature.", default=0.6)
     top_p: float | None = _help("Nucleus sampling.", default=0.95)
@@ -95,7 +112,9 @@ class KodExportConfig:
     version: str = _help("The 'version' column of the KodCode-V1 rows.", default="xcoder-1")
     sft_response: str = _help(
         "Answer of the SFT rows: 'reasoning' (the reject-sampled answers that passed) or 'solution' (the verified "
-        "solution in a code block, one row per question).", default="reasoning")
+        "solution in a code block, one row per question).",
+        default="reasoning",
+    )
     keep_think: bool = _help("Keep the <think> part of reasoning answers in the SFT rows.", default=True)
     formats: list[str] = _help("Files written: jsonl and/or parquet.", default_factory=lambda: ["jsonl", "parquet"])
 
@@ -111,17 +130,28 @@ class KodExportConfig:
 class KodCodeConfig:
     """The KodCode mode: stage ``kodcode_<name>`` reads section ``<name>``."""
 
-    questions: KodQuestionsConfig = _help("kodcode_questions: questions from seed snippets.",
-                                          default_factory=KodQuestionsConfig)
-    self_verify: KodVerifyConfig = _help("kodcode_self_verify: solution + tests per attempt, run in the judge.",
-                                         default_factory=KodVerifyConfig)
-    rewrite: KodRewriteConfig = _help("kodcode_rewrite: each verified question in the other style.",
-                                      default_factory=KodRewriteConfig)
-    reject_sampling: KodRejectConfig = _help("kodcode_reject_sampling: answers judged against the tests for SFT.",
-                                             default_factory=KodRejectConfig)
-    export: KodExportConfig = _help("kodcode_export: KodCode-V1 rows and xcoder SFT/RL rows.",
-                                    default_factory=KodExportConfig)
+    questions: KodQuestionsConfig = _help(
+        "kodcode_questions: questions from seed snippets.", default_factory=KodQuestionsConfig
+    )
+    self_verify: KodVerifyConfig = _help(
+        "kodcode_self_verify: solution + tests per attempt, run in the judge.", default_factory=KodVerifyConfig
+    )
+    rewrite: KodRewriteConfig = _help(
+        "kodcode_rewrite: each verified question in the other style.", default_factory=KodRewriteConfig
+    )
+    reject_sampling: KodRejectConfig = _help(
+        "kodcode_reject_sampling: answers judged against the tests for SFT.", default_factory=KodRejectConfig
+    )
+    export: KodExportConfig = _help(
+        "kodcode_export: KodCode-V1 rows and xcoder SFT/RL rows.", default_factory=KodExportConfig
+    )
 
 
-__all__ = ["KodCodeConfig", "KodExportConfig", "KodQuestionsConfig", "KodRejectConfig", "KodRewriteConfig",
-           "KodVerifyConfig"]
+__all__ = [
+    "KodCodeConfig",
+    "KodExportConfig",
+    "KodQuestionsConfig",
+    "KodRejectConfig",
+    "KodRewriteConfig",
+    "KodVerifyConfig",
+]

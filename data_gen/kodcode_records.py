@@ -98,18 +98,37 @@ class KodTriplet(Record):
 
     def to_kodcode_row(self, version: str = "xcoder-1") -> dict[str, Any]:
         """The row in KodCode-V1's columns (``trials`` keyed ``trial_<k>``: our attempts)."""
-        trials = {f"trial_{a.index}": {"file_source": self.provenance.model or "", "solution_code": a.solution,
-                                       "test_code": a.test, "test_coverage": None,
-                                       "test_result": "Pass" if a.passed else f"Fail - {a.verdict}"}
-                  for a in self.attempts}
+        trials = {
+            f"trial_{a.index}": {
+                "file_source": self.provenance.model or "",
+                "solution_code": a.solution,
+                "test_code": a.test,
+                "test_coverage": None,
+                "test_result": "Pass" if a.passed else f"Fail - {a.verdict}",
+            }
+            for a in self.attempts
+        }
         return {
-            "version": version, "style": self.style, "subset": self.subset, "question_id": self.id,
-            "question": self.question, "solution": self.solution, "test": self.test, "test_info": self.test_info,
-            "gpt_pass_sequence": list(self.pass_sequence), "gpt_pass_trial_num": sum(self.pass_sequence),
-            "gpt_difficulty": self.difficulty, "gpt_pass_percentage": pass_percentage(self.pass_sequence),
-            "trials": trials, "chosen_trial": f"trial_{self.chosen_attempt}",
-            "metadata": {"original_instruction": self.original_instruction, "prompt_id": self.prompt_id,
-                         "row_id": None, "seed_ids": str([self.seed_id])},
+            "version": version,
+            "style": self.style,
+            "subset": self.subset,
+            "question_id": self.id,
+            "question": self.question,
+            "solution": self.solution,
+            "test": self.test,
+            "test_info": self.test_info,
+            "gpt_pass_sequence": list(self.pass_sequence),
+            "gpt_pass_trial_num": sum(self.pass_sequence),
+            "gpt_difficulty": self.difficulty,
+            "gpt_pass_percentage": pass_percentage(self.pass_sequence),
+            "trials": trials,
+            "chosen_trial": f"trial_{self.chosen_attempt}",
+            "metadata": {
+                "original_instruction": self.original_instruction,
+                "prompt_id": self.prompt_id,
+                "row_id": None,
+                "seed_ids": str([self.seed_id]),
+            },
         }
 
     def to_problem(self) -> Problem:
@@ -120,12 +139,23 @@ class KodTriplet(Record):
         style = other_style(self.style)
         suffix = "_C" if style == "complete" else "_I"
         return KodTriplet(
-            id=self.id[:-2] + suffix, style=style, subset=self.subset, prompt_id=self.prompt_id, question=question,
-            solution=self.solution, test=self.test, test_info=self.test_info, pass_sequence=list(self.pass_sequence),
-            difficulty=self.difficulty, chosen_attempt=self.chosen_attempt, attempts=list(self.attempts),
-            seed_id=self.seed_id, provenance=provenance,
+            id=self.id[:-2] + suffix,
+            style=style,
+            subset=self.subset,
+            prompt_id=self.prompt_id,
+            question=question,
+            solution=self.solution,
+            test=self.test,
+            test_info=self.test_info,
+            pass_sequence=list(self.pass_sequence),
+            difficulty=self.difficulty,
+            chosen_attempt=self.chosen_attempt,
+            attempts=list(self.attempts),
+            seed_id=self.seed_id,
+            provenance=provenance,
             original_instruction=self.question if self.style == "instruct" else self.original_instruction,
-            rewritten_from=self.id)
+            rewritten_from=self.id,
+        )
 
 
 @dataclass

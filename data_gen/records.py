@@ -40,8 +40,9 @@ in a fenced block) and one :class:`TaskTestInputs`; write them with
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import MISSING, asdict, dataclass, field, fields
-from typing import Any, ClassVar, Mapping, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from xcoder.config import ConfigError, build
 from xcoder.problem import Problem, TestCase

@@ -21,10 +21,11 @@ import logging
 import time
 import traceback
 from collections import Counter
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from rich.console import Console
 
@@ -74,9 +75,17 @@ def with_cache(config: GenConfig) -> GenConfig:
     return replace(config, llm=replace(config.llm, cache_path=str(Path(config.output_dir) / "llm_cache.sqlite")))
 
 
-def run_stage(config: GenConfig, name: str, shard: tuple[int, int] = (0, 1), *, force: bool = False,
-              progress: bool = True, console: Console | None = None, judge: Any = None,
-              strict: bool = False) -> StageSummary:
+def run_stage(
+    config: GenConfig,
+    name: str,
+    shard: tuple[int, int] = (0, 1),
+    *,
+    force: bool = False,
+    progress: bool = True,
+    console: Console | None = None,
+    judge: Any = None,
+    strict: bool = False,
+) -> StageSummary:
     """Run (or resume) one stage on one shard; returns its summary over all shards.
 
     An unusable endpoint (preflight, circuit breaker) raises :class:`EndpointError`; so do items
@@ -106,9 +115,15 @@ def run_stage(config: GenConfig, name: str, shard: tuple[int, int] = (0, 1), *, 
         console.print(f"{name}: retrying {released} item(s) dropped earlier for {', '.join(config.retry_reasons)}")
     done = {k for d in read_done(directory) for k in d["items"]}
     started = time.monotonic()
-    manifest = {"stage": name, "shard": label, "n_shards": shard[1], "finished": False,
-                "config": config_to_dict(getattr(config, name, None)),
-                "prompts_dir": config.prompts_dir, "model": config.llm.model}
+    manifest = {
+        "stage": name,
+        "shard": label,
+        "n_shards": shard[1],
+        "finished": False,
+        "config": config_to_dict(getattr(config, name, None)),
+        "prompts_dir": config.prompts_dir,
+        "model": config.llm.model,
+    }
     manifest["config_sha"] = digest(json.dumps(manifest["config"], sort_keys=True, default=str), 12)
 
     own_judge = None
@@ -122,19 +137,24 @@ def run_stage(config: GenConfig, name: str, shard: tuple[int, int] = (0, 1), *, 
     try:
         summary = asyncio.run(execution.run())
     except LLMUnavailable as err:
-        raise EndpointError(f"{name}: {err}; {execution.committed_now} finished item(s) kept, the stage is not "
-                            "finished: rerun the same command once the endpoint answers") from None
+        raise EndpointError(
+            f"{name}: {err}; {execution.committed_now} finished item(s) kept, the stage is not "
+            "finished: rerun the same command once the endpoint answers"
+        ) from None
     except cancel.Cancelled:
-        raise cancel.Cancelled(f"{name}: {execution.committed_now} item(s) finished in this run were committed "
-                               f"to {directory}") from None
+        raise cancel.Cancelled(
+            f"{name}: {execution.committed_now} item(s) finished in this run were committed to {directory}"
+        ) from None
     finally:
         if own_judge is not None:
             own_judge.close()
     summary.elapsed = time.monotonic() - started
     if execution.infra_drops:
-        summary.message = (f"{name}: {execution.infra_drops} item(s) failed on LLM endpoint errors (last: "
-                           f"{execution.infra_error}); the stage is not finished: rerun the same command once the "
-                           "endpoint is back to redo them")
+        summary.message = (
+            f"{name}: {execution.infra_drops} item(s) failed on LLM endpoint errors (last: "
+            f"{execution.infra_error}); the stage is not finished: rerun the same command once the "
+            "endpoint is back to redo them"
+        )
         if strict:
             raise EndpointError(summary.message)
     return summary
@@ -145,9 +165,19 @@ class _StageRun:
     buffers finished ones and commits them to the shard's parts every ``flush_every`` items or
     ``flush_seconds``, and keeps the shard's manifest current."""
 
-    def __init__(self, config: GenConfig, cls: type[Stage], shard: tuple[int, int], writer: ShardWriter,
-                 done: set[str], console: Console, progress: bool, judge: Any, manifest: dict[str, Any],
-                 started: float):
+    def __init__(
+        self,
+        config: GenConfig,
+        cls: type[Stage],
+        shard: tuple[int, int],
+        writer: ShardWriter,
+        done: set[str],
+        console: Console,
+        progress: bool,
+        judge: Any,
+        manifest: dict[str, Any],
+        started: float,
+    ):
         self.config, self.cls, self.shard, self.writer = config, cls, shard, writer
         self.done, self.console, self.progress, self.judge = done, console, progress, judge
         self.manifest = manifest
@@ -204,8 +234,11 @@ class _StageRun:
         """This shard's items, and those of them not done yet."""
         cls, shard = self.cls, self.shard
         assert self.stage is not None
-        self.items = [it for it in self.stage.items()
-                      if (shard[0] == 0 if cls.single_item else shard_of(it.key, shard[1]) == shard[0])]
+        self.items = [
+            it
+            for it in self.stage.items()
+            if (shard[0] == 0 if cls.single_item else shard_of(it.key, shard[1]) == shard[0])
+        ]
         if cls.single_item and self.done and not self.done & {it.key for it in self.items}:
             # A global step whose inputs or options changed: its old output is replaced, not extended.
             self.writer.reset()
@@ -218,8 +251,11 @@ class _StageRun:
 
     async def _work(self, concurrency: int) -> None:
         self._save_manifest(False)
-        bar = _Bar(self.cls.name, len(self.items), len(self.items) - len(self.todo), self.writer,
-                   self.console) if self.progress else None
+        bar = (
+            _Bar(self.cls.name, len(self.items), len(self.items) - len(self.todo), self.writer, self.console)
+            if self.progress
+            else None
+        )
         pending: set[asyncio.Task] = set()
         iterator = iter(self.todo)
         retry_reasons = set(self.config.retry_reasons)
@@ -238,8 +274,9 @@ class _StageRun:
                     pending.add(asyncio.create_task(self._one(item)))
                 if not pending:
                     break
-                finished, pending = await asyncio.wait(pending, timeout=cancel.POLL_SECONDS,
-                                                       return_when=asyncio.FIRST_COMPLETED)
+                finished, pending = await asyncio.wait(
+                    pending, timeout=cancel.POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED
+                )
                 for task in finished:
                     try:
                         key, result = task.result()
@@ -291,9 +328,11 @@ class _StageRun:
                 reason = f"error:{type(err).__name__}"
                 if self.first_error:
                     self.first_error = False
-                    self.console.print(f"[red]{name}: item {item.key} failed with an unexpected error "
-                                       f"(counted as {reason}; later ones are logged only):[/red]\n"
-                                       + "".join(traceback.format_exception(err)))
+                    self.console.print(
+                        f"[red]{name}: item {item.key} failed with an unexpected error "
+                        f"(counted as {reason}; later ones are logged only):[/red]\n"
+                        + "".join(traceback.format_exception(err))
+                    )
                 else:
                     log.warning("%s: item %s failed: %r", name, item.key, err)
             return item.key, ItemResult(dropped=Counter({reason: 1}))
@@ -306,12 +345,20 @@ class _StageRun:
         self._save_manifest(False)
 
     def _save_manifest(self, finished: bool) -> None:
-        write_manifest(self.writer.directory, self.writer.label, {
-            **self.manifest, "finished": finished, "items_total": len(self.items),
-            "items_done": len(self.items) - len(self.todo) + self.committed_now, "kept": self.writer.kept,
-            "dropped": dict(self.writer.dropped), "elapsed_seconds": round(time.monotonic() - self.started, 3),
-            "llm": _llm_stats(self.llm),
-        })
+        write_manifest(
+            self.writer.directory,
+            self.writer.label,
+            {
+                **self.manifest,
+                "finished": finished,
+                "items_total": len(self.items),
+                "items_done": len(self.items) - len(self.todo) + self.committed_now,
+                "kept": self.writer.kept,
+                "dropped": dict(self.writer.dropped),
+                "elapsed_seconds": round(time.monotonic() - self.started, 3),
+                "llm": _llm_stats(self.llm),
+            },
+        )
 
 
 def _llm_stats(llm: Any) -> dict[str, Any] | None:
@@ -325,8 +372,9 @@ class _Bar:
     """One progress bar per stage with running kept/dropped counts (rich, on stderr)."""
 
     def __init__(self, stage: str, total: int, done: int, writer: ShardWriter, console: Console):
-        self.progress = make_progress(counters="kept {task.fields[kept]} · dropped {task.fields[dropped]}",
-                                      console=console)
+        self.progress = make_progress(
+            counters="kept {task.fields[kept]} · dropped {task.fields[dropped]}", console=console
+        )
         self.kept, self.dropped = writer.kept, sum(writer.dropped.values())
         self.task = self.progress.add_task(stage, total=total, completed=done, kept=self.kept, dropped=self.dropped)
 
@@ -342,9 +390,15 @@ class _Bar:
         self.progress.update(self.task, advance=1, kept=self.kept, dropped=self.dropped)
 
 
-def run_stages(config: GenConfig, stages: Sequence[str] = STAGES, shard: tuple[int, int] = (0, 1), *,
-               progress: bool = True, console: Console | None = None,
-               out_console: Console | None = None) -> list[StageSummary]:
+def run_stages(
+    config: GenConfig,
+    stages: Sequence[str] = STAGES,
+    shard: tuple[int, int] = (0, 1),
+    *,
+    progress: bool = True,
+    console: Console | None = None,
+    out_console: Console | None = None,
+) -> list[StageSummary]:
     """Run stages in order (each resumes); one judge is shared by the stages that need it."""
     console = console or Console(stderr=True)
     out_console = out_console or Console()

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import importlib
 from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Iterable, Sequence
+from typing import Any, ClassVar
 
 from rich.console import Console
 
@@ -59,8 +60,15 @@ class StageContext:
     """What a stage may use: the config, the shard, the LLM client and the judge (when the stage
     declares it needs them), prompts, and deterministic seeds."""
 
-    def __init__(self, config: GenConfig, stage: str, shard: tuple[int, int], console: Console,
-                 llm: Any = None, judge: Any = None):
+    def __init__(
+        self,
+        config: GenConfig,
+        stage: str,
+        shard: tuple[int, int],
+        console: Console,
+        llm: Any = None,
+        judge: Any = None,
+    ):
         self.config, self.stage, self.shard, self.console = config, stage, shard, console
         self.llm, self.judge = llm, judge
         self.output_dir = Path(config.output_dir)
@@ -79,15 +87,30 @@ class StageContext:
     def model(self, section: StageLLM | None) -> str:
         return (section.model if section is not None and section.model else None) or self.config.llm.model
 
-    async def chat(self, messages: list[dict[str, Any]], section: StageLLM | None, *, seed_parts: Sequence[Any],
-                   n: int = 1, json: bool = False, json_schema: dict[str, Any] | None = None) -> Any:
+    async def chat(
+        self,
+        messages: list[dict[str, Any]],
+        section: StageLLM | None,
+        *,
+        seed_parts: Sequence[Any],
+        n: int = 1,
+        json: bool = False,
+        json_schema: dict[str, Any] | None = None,
+    ) -> Any:
         """One LLM call with the stage's model and sampling overrides and a per-item seed (so two
         items with the same prompt still get their own answers, and every rerun hits the cache)."""
         if self.llm is None:
             raise RuntimeError(f"stage {self.stage} did not declare uses_llm")
         params = section.params() if section is not None else {}
-        return await self.llm.chat(messages, n=n, json=json, json_schema=json_schema, model=self.model(section),
-                                   seed=self.seed_for(self.stage, *seed_parts), **params)
+        return await self.llm.chat(
+            messages,
+            n=n,
+            json=json,
+            json_schema=json_schema,
+            model=self.model(section),
+            seed=self.seed_for(self.stage, *seed_parts),
+            **params,
+        )
 
     def read(self, stage: str, cls: type[Record], keep: Callable[[dict[str, Any]], bool] | None = None) -> list[Any]:
         return read_records(self.output_dir, stage, cls, keep)

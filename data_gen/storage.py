@@ -20,9 +20,10 @@ import logging
 import re
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
@@ -63,7 +64,6 @@ class StageSummary:
         for name, n in rows:
             table.add_row(name, str(n), f"{100 * n / total:.1f}%" if total else "-")
         return table
-
 
 
 def stage_dir(output_dir: str | Path, stage: str) -> Path:
@@ -121,8 +121,9 @@ def iter_raw(output_dir: str | Path, stage: str) -> Iterator[tuple[str, dict[str
             yield f"{part}:{lineno}", row
 
 
-def read_records(output_dir: str | Path, stage: str, cls: type[Record],
-                 keep: Callable[[dict[str, Any]], bool] | None = None) -> list[Any]:
+def read_records(
+    output_dir: str | Path, stage: str, cls: type[Record], keep: Callable[[dict[str, Any]], bool] | None = None
+) -> list[Any]:
     """All committed records of ``stage`` as ``cls``, sorted by id (deterministic order whatever
     the completion order was). ``keep`` filters raw rows before they are built."""
     out = []
@@ -152,8 +153,11 @@ class ShardWriter:
         self.directory, self.label = directory, label
         directory.mkdir(parents=True, exist_ok=True)
         self._remove_orphans()
-        chunks = [int(m.group("chunk")) for p in directory.glob(f"part-{label}-*.jsonl")
-                  if (m := _PART.match(p.name)) and m.group("label") == label]
+        chunks = [
+            int(m.group("chunk"))
+            for p in directory.glob(f"part-{label}-*.jsonl")
+            if (m := _PART.match(p.name)) and m.group("label") == label
+        ]
         self.next_chunk = max(chunks, default=-1) + 1
         self.kept = 0
         self.items = 0
@@ -224,16 +228,24 @@ class ShardWriter:
         # Items that produced nothing, with why: the ones dropped for a transient reason are
         # retried by the next run (see ``release``).
         drops = {k: dict(res.dropped) for k, res in finished if res.dropped and not res.records and not res.kept}
-        atomic_write_json(_done_path(part), {"items": [k for k, _ in finished], "kept": kept,
-                                             "dropped": dict(dropped), "drops": drops}, indent=None)
+        atomic_write_json(
+            _done_path(part),
+            {"items": [k for k, _ in finished], "kept": kept, "dropped": dict(dropped), "drops": drops},
+            indent=None,
+        )
         self.next_chunk += 1
         self.kept += kept
         self.items += len(finished)
         self.dropped.update(dropped)
 
 
-def write_records(output_dir: str | Path, stage: str, records: Sequence[Record], writer: str = "external",
-                  dropped: Mapping[str, int] | None = None) -> Path:
+def write_records(
+    output_dir: str | Path,
+    stage: str,
+    records: Sequence[Record],
+    writer: str = "external",
+    dropped: Mapping[str, int] | None = None,
+) -> Path:
     """Commit records made outside the runner (e.g. ``data_gen/procedural``) into a stage directory,
     so later stages read them exactly like LLM-made ones. Each record is its own work item; the
     part is marked finished under the shard label ``x-<writer>``. Writing the same records again
@@ -254,9 +266,21 @@ def write_records(output_dir: str | Path, stage: str, records: Sequence[Record],
     if dropped:
         finished.append((f"{label}-dropped", ItemResult(dropped=Counter(dropped))))
     out.commit(finished)
-    write_manifest(directory, label, {"stage": stage, "shard": label, "n_shards": None, "finished": True,
-                                       "items_total": len(finished), "items_done": len(finished), "kept": out.kept,
-                                       "dropped": dict(out.dropped), "writer": writer})
+    write_manifest(
+        directory,
+        label,
+        {
+            "stage": stage,
+            "shard": label,
+            "n_shards": None,
+            "finished": True,
+            "items_total": len(finished),
+            "items_done": len(finished),
+            "kept": out.kept,
+            "dropped": dict(out.dropped),
+            "writer": writer,
+        },
+    )
     return directory
 
 

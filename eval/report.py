@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from eval.scoring import DIFFICULTIES
 from xcoder.io import atomic_write_text
@@ -30,8 +31,13 @@ def _metric(group: dict[str, Any] | None, key: str) -> float | None:
     return group.get(key)
 
 
-BENCHMARK_NAMES = {"lcb": "LiveCodeBench", "humaneval": "HumanEval", "mbpp": "MBPP", "humaneval_plus": "HumanEval+",
-                   "mbpp_plus": "MBPP+"}
+BENCHMARK_NAMES = {
+    "lcb": "LiveCodeBench",
+    "humaneval": "HumanEval",
+    "mbpp": "MBPP",
+    "humaneval_plus": "HumanEval+",
+    "mbpp_plus": "MBPP+",
+}
 
 
 def benchmark_name(results: dict[str, Any]) -> str:
@@ -86,7 +92,11 @@ def paper_table(rows: Sequence[dict[str, Any]]) -> str:
 
 
 def _group_table(groups: dict[str, dict[str, Any]], n: int, title: str) -> str:
-    ks = [k.split("@")[1] for k in next((g for g in groups.values() if g.get("num_problems")), {}) if k.startswith("pass@")]
+    ks = [
+        k.split("@")[1]
+        for k in next((g for g in groups.values() if g.get("num_problems")), {})
+        if k.startswith("pass@")
+    ]
     head = [title, "Problems", f"avg@{n}", "95% CI"] + [f"pass@{k}" for k in ks]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
     for name, g in groups.items():
@@ -108,17 +118,23 @@ def run_markdown(results: dict[str, Any]) -> str:
     parts = [f"# {benchmark_name(results)} evaluation: {results['name']}\n"]
     facts = [f"{results['overall'].get('num_problems', 0)} problems, {n} samples each"]
     if window:
-        facts.append(f"contest dates {window.get('start') or '…'} to {window.get('end') or '…'} "
-                     f"(inclusive{', preset ' + window['name'] if window.get('name') else ''})")
+        facts.append(
+            f"contest dates {window.get('start') or '…'} to {window.get('end') or '…'} "
+            f"(inclusive{', preset ' + window['name'] if window.get('name') else ''})"
+        )
     sampling = cfg.get("sampling", {})
     if cfg.get("generation", {}).get("backend") != "samples" and sampling:
-        facts.append(f"temperature {sampling.get('temperature')}, top_p {sampling.get('top_p')}, "
-                     f"max tokens {sampling.get('max_tokens')}, seed {sampling.get('seed')}")
+        facts.append(
+            f"temperature {sampling.get('temperature')}, top_p {sampling.get('top_p')}, "
+            f"max tokens {sampling.get('max_tokens')}, seed {sampling.get('seed')}"
+        )
     facts.append(f"backend `{cfg.get('generation', {}).get('backend', '?')}`")
     parts.append("; ".join(facts) + ".\n")
     parts.append(paper_table([summary_row(results)]))
-    parts.append("Difficulty columns and Overall are avg@n (mean over problems of the fraction of correct "
-                 "samples, in %); pass@n uses the unbiased estimator.\n")
+    parts.append(
+        "Difficulty columns and Overall are avg@n (mean over problems of the fraction of correct "
+        "samples, in %); pass@n uses the unbiased estimator.\n"
+    )
     caption = f"Problems: {problems_label(results)}.\n"
     parts.append("## By difficulty\n")
     parts.append(caption)
@@ -129,14 +145,18 @@ def run_markdown(results: dict[str, Any]) -> str:
     parts.extend(_beside_sections(results))
     if results.get("verdicts"):
         parts.append("## Sample outcomes\n")
-        parts.append("| Outcome | Samples |\n|---|---:|\n" + "".join(
-            f"| {k} | {v} |\n" for k, v in sorted(results["verdicts"].items(), key=lambda kv: -kv[1])))
+        parts.append(
+            "| Outcome | Samples |\n|---|---:|\n"
+            + "".join(f"| {k} | {v} |\n" for k, v in sorted(results["verdicts"].items(), key=lambda kv: -kv[1]))
+        )
     errata = sel.get("errata_in_selection") or []
     if errata:
         parts.append("## Known-bad problems (LiveCodeBench ERRATA)\n")
-        parts.append(f"{len(errata)} selected problem(s) are on LCB's errata list: {', '.join(errata)}. "
-                     f"Without them: avg@{n} {pct(results.get('overall_without_errata', {}).get(f'avg@{n}'))}. "
-                     "Pass --exclude-errata to leave them out.\n")
+        parts.append(
+            f"{len(errata)} selected problem(s) are on LCB's errata list: {', '.join(errata)}. "
+            f"Without them: avg@{n} {pct(results.get('overall_without_errata', {}).get(f'avg@{n}'))}. "
+            "Pass --exclude-errata to leave them out.\n"
+        )
         parts.append(_errata_table(results, errata))
     if results.get("warnings"):
         parts.append("## Warnings\n")
@@ -147,8 +167,10 @@ def run_markdown(results: dict[str, Any]) -> str:
 def _score_line(label: str, group: dict[str, Any] | None, n: int, results: dict[str, Any], extra: str = "") -> str:
     g = group or {}
     count = g.get("num_problems", 0)
-    return (f"| {label} | {pct(_metric(g, f'avg@{n}'))} | {pct(_metric(g, f'pass@{n}'))} | "
-            f"{problems_label(results, count)} | {extra} |\n")
+    return (
+        f"| {label} | {pct(_metric(g, f'avg@{n}'))} | {pct(_metric(g, f'pass@{n}'))} | "
+        f"{problems_label(results, count)} | {extra} |\n"
+    )
 
 
 def _beside_sections(results: dict[str, Any]) -> list[str]:
@@ -158,12 +180,22 @@ def _beside_sections(results: dict[str, Any]) -> list[str]:
     head = f"| Score | avg@{n} | pass@{n} | Problems | Differs from official |\n|---|---:|---:|---|---|\n"
     lines = [_score_line("official", results["overall"], n, results, "")]
     if results.get("overall_without_errata"):
-        lines.append(_score_line("without errata problems", results["overall_without_errata"], n, results,
-                                 "errata problems left out"))
+        lines.append(
+            _score_line(
+                "without errata problems", results["overall_without_errata"], n, results, "errata problems left out"
+            )
+        )
     for v in (results.get("variants") or {}).values():
         reasons = "; ".join(f"{why}: {k} samples" for why, k in v.get("differing_by_reason", {}).items())
-        lines.append(_score_line(v["label"], v["overall"], n, results,
-                                 f"{v.get('differing_samples', 0)} samples" + (f" ({reasons})" if reasons else "")))
+        lines.append(
+            _score_line(
+                v["label"],
+                v["overall"],
+                n,
+                results,
+                f"{v.get('differing_samples', 0)} samples" + (f" ({reasons})" if reasons else ""),
+            )
+        )
     parts = []
     if len(lines) > 1:
         parts += ["## Official score and the others\n", head + "".join(lines)]
@@ -172,12 +204,17 @@ def _beside_sections(results: dict[str, Any]) -> list[str]:
         parts.append("## Completions\n")
         rate = c.get("truncation_rate")
         mean = c.get("mean_tokens")
-        parts.append(f"{c['truncated']} of {c['samples_with_finish_reason']} samples hit the token limit "
-                     f"(truncation rate {pct(rate)}%)" + (f"; mean completion length {mean:.0f} tokens" if mean else "")
-                     + f". Problems: {problems_label(results)}.\n")
+        parts.append(
+            f"{c['truncated']} of {c['samples_with_finish_reason']} samples hit the token limit "
+            f"(truncation rate {pct(rate)}%)"
+            + (f"; mean completion length {mean:.0f} tokens" if mean else "")
+            + f". Problems: {problems_label(results)}.\n"
+        )
         if c.get("by_outcome"):
-            rows = "".join(f"| {k} | {v['samples']} | {v['mean_tokens']:.0f} | {c['truncated_by_outcome'].get(k, 0)} |\n"
-                           for k, v in c["by_outcome"].items())
+            rows = "".join(
+                f"| {k} | {v['samples']} | {v['mean_tokens']:.0f} | {c['truncated_by_outcome'].get(k, 0)} |\n"
+                for k, v in c["by_outcome"].items()
+            )
             parts.append("| Outcome | Samples | Mean tokens | Truncated |\n|---|---:|---:|---:|\n" + rows)
     return parts
 
@@ -189,8 +226,10 @@ def _errata_table(results: dict[str, Any], errata: list[str]) -> str:
     lines = ["| Problem | Category | LCB's note |", "|---|---|---|"]
     for qid in errata:
         e = table.get(qid, {})
-        lines.append(f"| {qid} | {CATEGORY_LABELS.get(e.get('category', ''), e.get('category', '?'))} | "
-                     f"{e.get('note') or e.get('reason', '')} |")
+        lines.append(
+            f"| {qid} | {CATEGORY_LABELS.get(e.get('category', ''), e.get('category', '?'))} | "
+            f"{e.get('note') or e.get('reason', '')} |"
+        )
     return "\n".join(lines) + f"\n\nErrata list: {errata_version()}.\n"
 
 
@@ -203,12 +242,18 @@ def csv_text(rows: Sequence[dict[str, Any]]) -> str:
     writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     for r in rows:
-        writer.writerow({k: (r[k] if k in ("model", "n", "num_problems") else
-                             ("" if r[k] is None else f"{100 * r[k]:.1f}")) for k in CSV_FIELDS})
+        writer.writerow(
+            {
+                k: (r[k] if k in ("model", "n", "num_problems") else ("" if r[k] is None else f"{100 * r[k]:.1f}"))
+                for k in CSV_FIELDS
+            }
+        )
     return buf.getvalue()
 
 
-def _bars(rows: Sequence[dict[str, Any]], path: Path, title: str, errors: Sequence[Sequence[float]] | None = None) -> None:
+def _bars(
+    rows: Sequence[dict[str, Any]], path: Path, title: str, errors: Sequence[Sequence[float]] | None = None
+) -> None:
     """Grouped bars: x = Easy/Medium/Hard/Overall, one bar per run."""
     import matplotlib
 
@@ -228,8 +273,15 @@ def _bars(rows: Sequence[dict[str, Any]], path: Path, title: str, errors: Sequen
             ax.errorbar(xs, vals, yerr=[lower, upper], fmt="none", ecolor="black", capsize=3, linewidth=1)
         for bar, r_val, g in zip(bars, vals, groups):
             label = "–" if r[g] is None else f"{r_val:.1f}"
-            ax.annotate(label, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom",
-                        fontsize=8, xytext=(0, 2), textcoords="offset points")
+            ax.annotate(
+                label,
+                (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                xytext=(0, 2),
+                textcoords="offset points",
+            )
     n = rows[0]["n"] if len({r["n"] for r in rows}) == 1 else "n"
     ax.set_xticks(range(len(groups)), [g.capitalize() for g in groups])
     ax.set_ylabel(f"avg@{n} (%)")
@@ -259,7 +311,9 @@ def write_run_report(results: dict[str, Any], out: Path) -> None:
 def load_results(run_dir: str | Path) -> dict[str, Any]:
     path = Path(run_dir) / RESULTS_FILE
     if not path.is_file():
-        raise FileNotFoundError(f"{run_dir}: no {RESULTS_FILE} (not an eval output directory, or the run has not finished)")
+        raise FileNotFoundError(
+            f"{run_dir}: no {RESULTS_FILE} (not an eval output directory, or the run has not finished)"
+        )
     try:
         return json.loads(path.read_text())
     except json.JSONDecodeError as exc:
@@ -290,7 +344,11 @@ def compare_runs(run_dirs: Sequence[str | Path], out_dir: str | Path, names: Seq
     if len({r["n"] for r in rows}) > 1:
         notes.append("Runs differ in n (samples per problem).")
     md = ["# LiveCodeBench comparison\n", paper_table(rows)]
-    md.append("Runs: " + ", ".join(f"{r['model']} = `{d}` ({r['num_problems']} problems)" for r, d in zip(rows, run_dirs)) + "\n")
+    md.append(
+        "Runs: "
+        + ", ".join(f"{r['model']} = `{d}` ({r['num_problems']} problems)" for r, d in zip(rows, run_dirs))
+        + "\n"
+    )
     md.extend(f"**Note:** {note}\n" for note in notes)
     text = "\n".join(md)
     atomic_write_text(out / "compare.md", text)

@@ -50,8 +50,10 @@ def select(config: SelectConfig) -> None:
     paths = config.paths()
     counts = summary["counts"]
     sys.stdout.write(paths["report"].read_text(encoding="utf-8"))
-    sys.stderr.write(f"kept {counts['kept']} of {summary['rows']} rows in {paths['out']} (report: "
-                     f"{paths['report']}, {paths['plot'].name}; per-row: {paths['rates'].name})\n")
+    sys.stderr.write(
+        f"kept {counts['kept']} of {summary['rows']} rows in {paths['out']} (report: "
+        f"{paths['report']}, {paths['plot'].name}; per-row: {paths['rates'].name})\n"
+    )
 
 
 def register(app: typer.Typer) -> None:

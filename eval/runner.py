@@ -68,12 +68,15 @@ class EvalConfig:
     judge: JudgeConfig = help_field("How samples are executed and graded.", default_factory=JudgeConfig)
     name: str | None = help_field("Model label in reports (default: from the model or samples path).", default=None)
     extract_mode: Literal["last", "first", "longest"] = help_field(
-        "Which fenced block is the program: last (as LCB), first, longest.", default="last")
+        "Which fenced block is the program: last (as LCB), first, longest.", default="last"
+    )
     overwrite: bool = help_field("Discard caches in the output dir made with other settings.", default=False)
     progress: bool = help_field("Reserved for switching progress bars off; not read yet.", default=True)
     seeds: str | None = help_field(
         "Comma-separated run seeds, e.g. 0,1,2: one run per seed (in OUTPUT_DIR/seed_<s>) and mean ± spread "
-        "across them (eval.seeds).", default=None)
+        "across them (eval.seeds).",
+        default=None,
+    )
 
     def __post_init__(self) -> None:
         self.seed_values()  # a malformed --seeds fails before anything runs
@@ -111,8 +114,11 @@ def _check_state(out: Path, cfg: EvalConfig) -> dict[str, Any]:
         old = json.loads(path.read_text())
         if old != state:
             if not cfg.overwrite:
-                diff = sorted(k for k in set(old.get("generation", {})) | set(state["generation"])
-                              if old.get("generation", {}).get(k) != state["generation"].get(k))
+                diff = sorted(
+                    k
+                    for k in set(old.get("generation", {})) | set(state["generation"])
+                    if old.get("generation", {}).get(k) != state["generation"].get(k)
+                )
                 if old.get("extract_mode") != state["extract_mode"]:
                     diff.append("extract_mode")
                 raise RunStateError(
@@ -183,9 +189,17 @@ def _judge(
     def on_result(t: int, res: JudgeResult) -> None:
         nonlocal cached_now
         q, i = todo[t]
-        row = {"question_id": q, "sample": i, "code_sha": digest(codes[(q, i)]), "judge": judge_fp,
-               "verdict": res.verdict.value, "passed": res.passed, "total": res.total,
-               "time": round(res.time, 4), "isolation": res.isolation}
+        row = {
+            "question_id": q,
+            "sample": i,
+            "code_sha": digest(codes[(q, i)]),
+            "judge": judge_fp,
+            "verdict": res.verdict.value,
+            "passed": res.passed,
+            "total": res.total,
+            "time": round(res.time, 4),
+            "isolation": res.isolation,
+        }
         if res.error:
             row["error"] = res.error
         if getattr(res, "reason", None):  # lcb semantics: why LCB's runner differs
@@ -201,11 +215,13 @@ def _judge(
     appender = JsonlAppender(out / VERDICTS)
     try:
         with Judge(cfg.judge) as judge:
-            judge.judge_batch([(by_id[q], codes[(q, i)]) for q, i in todo], progress=True, description="judging",
-                              on_result=on_result)
+            judge.judge_batch(
+                [(by_id[q], codes[(q, i)]) for q, i in todo], progress=True, description="judging", on_result=on_result
+            )
     except Cancelled:
-        raise Cancelled(f"{len(codes) - len(todo) + cached_now} of {len(codes)} verdicts cached in "
-                        f"{out / VERDICTS}") from None
+        raise Cancelled(
+            f"{len(codes) - len(todo) + cached_now} of {len(codes)} verdicts cached in {out / VERDICTS}"
+        ) from None
     finally:
         appender.close()
     return verdicts
@@ -223,16 +239,21 @@ def _resolve_n(cfg: EvalConfig, by_id: dict[str, Problem]) -> int:
     path = Path(cfg.generation.samples_path)
     if not path.is_file():
         return n or DEFAULT_N  # the backend reports the missing file
-    counts = {q: len(r["code_list"] if r["code_list"] is not None else r["output_list"] or [])
-              for q, r in SamplesBackend.read_rows(path).items() if q in by_id}
+    counts = {
+        q: len(r["code_list"] if r["code_list"] is not None else r["output_list"] or [])
+        for q, r in SamplesBackend.read_rows(path).items()
+        if q in by_id
+    }
     if n is None:
         return max(counts.values(), default=DEFAULT_N) or DEFAULT_N
     most = max(counts.values(), default=n)
     if most < n:  # every row would be scored with missing samples: n cannot be what was meant
         other = sorted((q, c) for q, c in counts.items() if c != n)
         shown = ", ".join(f"{q} has {c}" for q, c in other[:5]) + (" ..." if len(other) > 5 else "")
-        raise GenerationError(f"--n {n} disagrees with {path}: no problem there has {n} samples ({shown}); "
-                              "leave --n out to take it from the file")
+        raise GenerationError(
+            f"--n {n} disagrees with {path}: no problem there has {n} samples ({shown}); "
+            "leave --n out to take it from the file"
+        )
     return n
 
 
@@ -279,9 +300,15 @@ def run_eval(cfg: EvalConfig) -> dict[str, Any]:
         outcome_counts.update(outcomes)
         scores.append(ProblemScore(p.question_id, p.difficulty, p.platform, graded))
         row = {
-            "question_id": p.question_id, "question_title": p.question_title, "platform": p.platform,
-            "difficulty": p.difficulty, "contest_date": p.contest_date, "code_list": code_list,
-            "output_list": output_list, "graded_list": graded, "verdicts": outcomes,
+            "question_id": p.question_id,
+            "question_title": p.question_title,
+            "platform": p.platform,
+            "difficulty": p.difficulty,
+            "contest_date": p.contest_date,
+            "code_list": code_list,
+            "output_list": output_list,
+            "graded_list": graded,
+            "verdicts": outcomes,
             "pass@1": sum(graded) / n,
         }
         if p.question_id in selection.errata:
@@ -295,8 +322,10 @@ def run_eval(cfg: EvalConfig) -> dict[str, Any]:
             f"({len(missing_problems)} problem(s) entirely); scored as failures"
         )
     if outcome_counts["judge_error"]:
-        warnings.append(f"{outcome_counts['judge_error']} sample(s) hit a judge error (not the model's fault); "
-                        "scored as failures and not cached, rerun to retry")
+        warnings.append(
+            f"{outcome_counts['judge_error']} sample(s) hit a judge error (not the model's fault); "
+            "scored as failures and not cached, rerun to retry"
+        )
     if cfg.generation.backend == "samples":
         from eval.generate import SamplesBackend
 
@@ -304,15 +333,21 @@ def run_eval(cfg: EvalConfig) -> dict[str, Any]:
         extra = len(set(file_rows) - set(by_id))
         if extra:
             warnings.append(f"{extra} problem(s) in the samples file are not in the selection; ignored")
-        longer = sum(1 for q, r in file_rows.items() if q in by_id and len(r["code_list"] or r["output_list"] or []) > n)
+        longer = sum(
+            1 for q, r in file_rows.items() if q in by_id and len(r["code_list"] or r["output_list"] or []) > n
+        )
         if longer:
-            warnings.append(f"{longer} problem(s) have more than n={n} samples in the file; only the first {n} were scored")
+            warnings.append(
+                f"{longer} problem(s) have more than n={n} samples in the file; only the first {n} were scored"
+            )
     for w in warnings:
         log.info(w)  # the caller shows results["warnings"]; logging them too printed each twice
 
     results: dict[str, Any] = {"name": cfg.label(), "n": n, **score(scores, n)}
     if selection.errata:
-        results["overall_without_errata"] = score_group([s for s in scores if s.question_id not in selection.errata], n)
+        results["overall_without_errata"] = score_group(
+            [s for s in scores if s.question_id not in selection.errata], n
+        )
     results.update(_extra_scores(cfg, out, selection, by_id, codes, verdicts, rows, gens, n))
     results["verdicts"] = dict(sorted(outcome_counts.items()))
     results["missing_problems"] = missing_problems
@@ -329,9 +364,17 @@ def run_eval(cfg: EvalConfig) -> dict[str, Any]:
     return results
 
 
-def _extra_scores(cfg: EvalConfig, out: Path, selection: Any, by_id: dict[str, Problem],
-                  codes: dict[tuple[str, int], str], verdicts: dict[tuple[str, int], dict[str, Any]],
-                  rows: list[dict[str, Any]], gens: dict[tuple[str, int], Generation], n: int) -> dict[str, Any]:
+def _extra_scores(
+    cfg: EvalConfig,
+    out: Path,
+    selection: Any,
+    by_id: dict[str, Problem],
+    codes: dict[tuple[str, int], str],
+    verdicts: dict[tuple[str, int], dict[str, Any]],
+    rows: list[dict[str, Any]],
+    gens: dict[tuple[str, int], Generation],
+    n: int,
+) -> dict[str, Any]:
     """Scores beside the official one (eval.variants: checkers, the other judge semantics) and
     completion statistics (eval.stats); each variant's per-sample grading goes into ``rows``."""
     from dataclasses import replace
@@ -344,14 +387,18 @@ def _extra_scores(cfg: EvalConfig, out: Path, selection: Any, by_id: dict[str, P
     for variant in make_variants(cfg.judge, by_id, selection.checkers):
         sub = {k: c for k, c in codes.items() if k[0] in variant.problems}
         judged = _judge(replace(cfg, judge=variant.judge), out, variant.problems, sub, variant.salt)
-        lcb_side = "variant" if getattr(variant.judge, "semantics", None) == "lcb" else (
-            "official" if getattr(cfg.judge, "semantics", None) == "lcb" else None)
+        lcb_side = (
+            "variant"
+            if getattr(variant.judge, "semantics", None) == "lcb"
+            else ("official" if getattr(cfg.judge, "semantics", None) == "lcb" else None)
+        )
         variants[variant.name] = rescore(variant, rows, judged, verdicts, n, lcb_side, codes)
         for row in rows:
             if row["question_id"] in variant.problems:
                 row.setdefault("graded_by_variant", {})[variant.name] = [
                     judged.get((row["question_id"], i), {}).get("verdict", o) == "accepted"
-                    for i, o in enumerate(row["verdicts"])]
+                    for i, o in enumerate(row["verdicts"])
+                ]
     if variants:
         extra["variants"] = variants
     return extra
@@ -361,4 +408,3 @@ def _config_dict(cfg: EvalConfig) -> dict[str, Any]:
     d = config_to_dict(cfg)
     d["generation"] = {k: v for k, v in d["generation"].items() if v not in (None, {}, "")}
     return d
-

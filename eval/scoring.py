@@ -9,8 +9,8 @@ All values are fractions in [0, 1].
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 DIFFICULTIES = ("easy", "medium", "hard")
 Z95 = 1.959963984540054

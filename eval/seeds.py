@@ -49,8 +49,11 @@ def aggregate(per_seed: dict[int, dict[str, Any]]) -> dict[str, Any]:
     common = [k for k in metrics[0] if all(k in m for m in metrics)]
     first = next(iter(per_seed.values()))
     return {
-        "name": first["name"], "n": first["n"], "seeds": list(per_seed),
-        "num_problems": first["overall"].get("num_problems"), "selection": first.get("selection"),
+        "name": first["name"],
+        "n": first["n"],
+        "seeds": list(per_seed),
+        "num_problems": first["overall"].get("num_problems"),
+        "selection": first.get("selection"),
         "metrics": {k: spread([m[k] for m in metrics]) for k in common},
     }
 
@@ -60,9 +63,12 @@ def seeds_markdown(agg: dict[str, Any]) -> str:
 
     seeds = agg["seeds"]
     head = ["Metric", "Mean ± std", "Min–max"] + [f"seed {s}" for s in seeds]
-    lines = [f"# {agg['name']}: {len(seeds)} seeds\n", f"Problems: {problems_label(agg)}. "
-             "Values in %; std is the sample standard deviation across seeds.\n",
-             "| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
+    lines = [
+        f"# {agg['name']}: {len(seeds)} seeds\n",
+        f"Problems: {problems_label(agg)}. Values in %; std is the sample standard deviation across seeds.\n",
+        "| " + " | ".join(head) + " |",
+        "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|",
+    ]
     for key, s in agg["metrics"].items():
         cells = [key, f"{100 * s['mean']:.1f} ± {100 * s['std']:.1f}", f"{100 * s['min']:.1f}–{100 * s['max']:.1f}"]
         cells += [f"{100 * v:.1f}" for v in s["values"]]
@@ -80,8 +86,7 @@ def run_seeds(cfg: Any) -> dict[str, Any]:
     out = Path(cfg.output_dir)
     per_seed = {}
     for seed in seeds:
-        sub = replace(cfg, seeds=None, output_dir=str(out / f"seed_{seed}"),
-                      sampling=replace(cfg.sampling, seed=seed))
+        sub = replace(cfg, seeds=None, output_dir=str(out / f"seed_{seed}"), sampling=replace(cfg.sampling, seed=seed))
         per_seed[seed] = run_eval(sub)
     agg = aggregate(per_seed)
     out.mkdir(parents=True, exist_ok=True)

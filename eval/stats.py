@@ -27,9 +27,12 @@ def completion_stats(gens: Mapping[tuple[str, int], Any], rows: list[dict[str, A
             if getattr(g, "num_tokens", None) is not None:
                 tokens[outcome].append(int(g.num_tokens))
     every = [t for ts in tokens.values() for t in ts]
-    out: dict[str, Any] = {"samples_with_finish_reason": finished, "truncated": truncated,
-                           "truncation_rate": truncated / finished if finished else None,
-                           "truncated_by_outcome": dict(truncated_by)}
+    out: dict[str, Any] = {
+        "samples_with_finish_reason": finished,
+        "truncated": truncated,
+        "truncation_rate": truncated / finished if finished else None,
+        "truncated_by_outcome": dict(truncated_by),
+    }
     out["mean_tokens"] = sum(every) / len(every) if every else None
     out["by_outcome"] = {k: {"samples": len(v), "mean_tokens": sum(v) / len(v)} for k, v in sorted(tokens.items())}
     return out

@@ -38,8 +38,9 @@ def has_semantics() -> bool:
     return any(f.name == "semantics" for f in fields(JudgeConfig))
 
 
-def make_variants(judge: JudgeConfig, by_id: dict[str, Problem], checkers: dict[str, str],
-                  other_semantics: bool = True) -> list[Variant]:
+def make_variants(
+    judge: JudgeConfig, by_id: dict[str, Problem], checkers: dict[str, str], other_semantics: bool = True
+) -> list[Variant]:
     variants = []
     if checkers:
         problems = {}
@@ -53,8 +54,9 @@ def make_variants(judge: JudgeConfig, by_id: dict[str, Problem], checkers: dict[
     if other_semantics and has_semantics():
         chosen = judge.semantics
         other = next(s for s in SEMANTICS if s != chosen)
-        variants.append(Variant(f"semantics_{other}", f"{other} semantics", replace(judge, **{"semantics": other}),
-                                dict(by_id)))
+        variants.append(
+            Variant(f"semantics_{other}", f"{other} semantics", replace(judge, **{"semantics": other}), dict(by_id))
+        )
     return variants
 
 
@@ -64,9 +66,15 @@ def hash_text(text: str) -> str:
     return digest(text)
 
 
-def rescore(variant: Variant, rows: list[dict[str, Any]], verdicts: dict[tuple[str, int], dict[str, Any]],
-            official: dict[tuple[str, int], dict[str, Any]], n: int, lcb_side: str | None = None,
-            codes: dict[tuple[str, int], str] | None = None) -> dict[str, Any]:
+def rescore(
+    variant: Variant,
+    rows: list[dict[str, Any]],
+    verdicts: dict[tuple[str, int], dict[str, Any]],
+    official: dict[tuple[str, int], dict[str, Any]],
+    n: int,
+    lcb_side: str | None = None,
+    codes: dict[tuple[str, int], str] | None = None,
+) -> dict[str, Any]:
     """The variant's scores and how it differs from the official grading.
 
     ``rows`` are the runner's per-problem rows (``verdicts`` = official outcomes per sample);
@@ -88,8 +96,12 @@ def rescore(variant: Variant, rows: list[dict[str, Any]], verdicts: dict[tuple[s
                     why = None
                     if lcb_side is not None:
                         lcb_row, xcoder_row = (v, off) if lcb_side == "variant" else (off, v)
-                        why = explain_semantics((codes or {}).get((qid, i), ""), xcoder_row, lcb_row,
-                                                by_functional=variant.problems[qid].is_functional)
+                        why = explain_semantics(
+                            (codes or {}).get((qid, i), ""),
+                            xcoder_row,
+                            lcb_row,
+                            by_functional=variant.problems[qid].is_functional,
+                        )
                     reasons[why or _default_reason(variant, new)] += 1
                     if qid not in differing_problems:
                         differing_problems.append(qid)
@@ -116,8 +128,9 @@ def _as_result(row: dict[str, Any]) -> Any:
     return result
 
 
-def explain_semantics(code: str, xcoder_row: dict[str, Any], lcb_row: dict[str, Any],
-                      by_functional: bool) -> str | None:
+def explain_semantics(
+    code: str, xcoder_row: dict[str, Any], lcb_row: dict[str, Any], by_functional: bool
+) -> str | None:
     """The LCB mechanism behind a verdict that differs between the semantics: the lcb result's
     reason tag, else the judge's classifier (``xcoder.judge.lcb.explain_difference``)."""
     if lcb_row.get("reason"):

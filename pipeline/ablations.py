@@ -48,8 +48,11 @@ class AblationConfig:
     output_dir: str = help_field("Where the runs and the results go.", default="runs/ablations")
     seeds: list[int] = help_field("Task-sampler seeds; every variant runs once per seed.", default_factory=lambda: [0])
     experiments: dict[str, Experiment] = help_field("Experiments by name.", default_factory=dict)
-    source: str | None = field(default=None, init=False, metadata={
-        "help": "The YAML this config was read from (a relative base is looked up beside it first)."})
+    source: str | None = field(
+        default=None,
+        init=False,
+        metadata={"help": "The YAML this config was read from (a relative base is looked up beside it first)."},
+    )
 
     def base_path(self) -> Path:
         """The base pipeline config (found as :mod:`pipeline.locate` describes)."""
@@ -117,13 +120,19 @@ def collect(cfg: AblationConfig) -> dict[str, Any]:
                 n = summary["eval_protocol"]["n"]
                 if exp.metric in summary:
                     per_seed[seed] = summary[exp.metric][f"avg@{n}"]
-                facts[seed] = {"sft_rows": summary["sizes"].get("sft_rows"),
-                               "train_tasks": summary["sizes"].get("train_tasks"),
-                               "grpo_mean_reward": state.get("grpo", {}).get("info", {}).get("mean_reward"),
-                               "corrupted_test_labels": state.get("grpo", {}).get("info", {}).get("corrupted_test_labels")}
+                facts[seed] = {
+                    "sft_rows": summary["sizes"].get("sft_rows"),
+                    "train_tasks": summary["sizes"].get("train_tasks"),
+                    "grpo_mean_reward": state.get("grpo", {}).get("info", {}).get("mean_reward"),
+                    "corrupted_test_labels": state.get("grpo", {}).get("info", {}).get("corrupted_test_labels"),
+                }
             values = list(per_seed.values())
-            rows[variant] = {"per_seed": per_seed, "mean": statistics.mean(values) if values else None,
-                             "stdev": statistics.stdev(values) if len(values) > 1 else None, "facts": facts}
+            rows[variant] = {
+                "per_seed": per_seed,
+                "mean": statistics.mean(values) if values else None,
+                "stdev": statistics.stdev(values) if len(values) > 1 else None,
+                "facts": facts,
+            }
         results[name] = {"description": exp.description, "metric": exp.metric, "variants": rows}
     return results
 
@@ -134,8 +143,14 @@ def write_results(cfg: AblationConfig) -> dict[str, Any]:
     atomic_write_json(out / "ablations.json", results)
     lines = ["# Ablations (toy scale)", "", f"Seeds: {cfg.seeds}. Metric: held-out avg@n (%) of the named model.", ""]
     for name, res in results.items():
-        lines += [f"## {name}", "", res["description"], "", f"| variant | {res['metric']} avg@n mean | per seed | SFT rows | "
-                  "GRPO mean reward | corrupted labels |", "|---|---:|---|---:|---:|---:|"]
+        lines += [
+            f"## {name}",
+            "",
+            res["description"],
+            "",
+            f"| variant | {res['metric']} avg@n mean | per seed | SFT rows | GRPO mean reward | corrupted labels |",
+            "|---|---:|---|---:|---:|---:|",
+        ]
         for variant, row in res["variants"].items():
             mean = "–" if row["mean"] is None else f"{100 * row['mean']:.1f}"
             seeds = ", ".join(f"{s}: {100 * v:.1f}" for s, v in row["per_seed"].items())
@@ -145,8 +160,10 @@ def write_results(cfg: AblationConfig) -> dict[str, Any]:
                 vals = [f[key] for f in facts if f.get(key) is not None]
                 return "–" if not vals else f"{statistics.mean(vals):.3g}"
 
-            lines.append(f"| {variant} | {mean} | {seeds} | {avg('sft_rows')} | {avg('grpo_mean_reward')} | "
-                         f"{avg('corrupted_test_labels')} |")
+            lines.append(
+                f"| {variant} | {mean} | {seeds} | {avg('sft_rows')} | {avg('grpo_mean_reward')} | "
+                f"{avg('corrupted_test_labels')} |"
+            )
         lines.append("")
     _plot(out / "ablations.png", results)
     lines += ["![ablations](ablations.png)", ""]

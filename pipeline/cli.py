@@ -29,10 +29,14 @@ def register(app: typer.Typer) -> None:
         config: Path = typer.Option(..., "--config", "-c", help=CONFIG_HELP),
         output_dir: str | None = typer.Option(None, "--output-dir", help="Override output_dir."),
         stages: str | None = typer.Option(
-            None, "--stages", help="Comma-separated stages to run, e.g. data,model,verify (default: all); "
-            "the others are left as they are."),
+            None,
+            "--stages",
+            help="Comma-separated stages to run, e.g. data,model,verify (default: all); "
+            "the others are left as they are.",
+        ),
         force: str | None = typer.Option(
-            None, "--force", help="Comma-separated stages to rerun even if finished (and everything after them)."),
+            None, "--force", help="Comma-separated stages to rerun even if finished (and everything after them)."
+        ),
         seed: int | None = typer.Option(None, "--seed", help="Override the task sampler's seed."),
     ) -> None:
         """Tiny model -> procedural tasks -> verify/export -> SFT -> GRPO -> held-out avg@n, with a report.
@@ -58,11 +62,12 @@ def register(app: typer.Typer) -> None:
             cfg = load_pipeline_config(config, overrides)
             try:
                 with cancellable("finished stages are kept; rerun the same command to resume"):
-                    summary = run_pipeline(cfg, stages=tuple(chosen) or STAGES, force=tuple(forced),
-                                           console=console)
+                    summary = run_pipeline(cfg, stages=tuple(chosen) or STAGES, force=tuple(forced), console=console)
             except (FileNotFoundError, RuntimeError) as exc:  # a failed stage: its log path is in the message
-                console.print(f"[red]pipeline stopped:[/red] {exc}\nFinished stages are kept; rerun the same "
-                              "command to resume.", soft_wrap=True)
+                console.print(
+                    f"[red]pipeline stopped:[/red] {exc}\nFinished stages are kept; rerun the same command to resume.",
+                    soft_wrap=True,
+                )
                 raise typer.Exit(1) from None
         n = cfg.eval.n
         for name in ("base", "sft", "rl"):
@@ -73,9 +78,11 @@ def register(app: typer.Typer) -> None:
     def ablations(
         config: Path = typer.Option(..., "--config", "-c", help="Ablation YAML, e.g. recipes/tiny/ablations.yaml."),
         experiments: str | None = typer.Option(
-            None, "--experiments", help="Comma-separated experiments to run (default: all)."),
-        report_only: bool = typer.Option(False, "--report-only",
-                                         help="Rebuild the tables and plot from finished runs."),
+            None, "--experiments", help="Comma-separated experiments to run (default: all)."
+        ),
+        report_only: bool = typer.Option(
+            False, "--report-only", help="Rebuild the tables and plot from finished runs."
+        ),
     ) -> None:
         """Pipeline variants side by side (unique tasks vs solutions per task, noisy labels, ...)."""
         from rich.console import Console

@@ -22,24 +22,31 @@ STAGES = ("data", "model", "verify", "sft", "select", "grpo", "eval", "report")
 OPTIONAL_STAGES = ("select",)  # off by default; when off they leave no trace, not even in the fingerprints
 MODELS = ("base", "sft", "rl")
 
+
 @dataclass
 class DataSection:
     """Options of the shared SynthSmith stages run on the procedural records (``data_gen.config``
     sections ``verify``, ``filter``, ``export``), and the system prompt of the exported rows."""
 
     verify: dict[str, Any] = help_field("data_gen VerifyConfig fields.", default_factory=dict)
-    filter: dict[str, Any] = help_field("data_gen FilterConfig fields.",
-                                        default_factory=lambda: {"near_dup_threshold": None, "min_tests": 3})
-    export: dict[str, Any] = help_field("data_gen ExportConfig fields.",
-                                        default_factory=lambda: {"formats": ["jsonl"]})
+    filter: dict[str, Any] = help_field(
+        "data_gen FilterConfig fields.", default_factory=lambda: {"near_dup_threshold": None, "min_tests": 3}
+    )
+    export: dict[str, Any] = help_field(
+        "data_gen ExportConfig fields.", default_factory=lambda: {"formats": ["jsonl"]}
+    )
     system_prompt: str | None = help_field(
         "System prompt of SFT/RL rows and eval ('default': xcoder's LCB one; None: none, shorter prompts).",
-        default=None)
+        default=None,
+    )
     sft_solutions_per_task: int = help_field(
         "SFT rows per task: the golden solution plus up to k-1 other candidates the judge accepts on all voted "
-        "tests (alternatives first). For the unique-tasks vs solutions-per-task ablation.", default=1)
+        "tests (alternatives first). For the unique-tasks vs solutions-per-task ablation.",
+        default=1,
+    )
     tokenizer_corpus_tasks: int = help_field(
-        "Training tasks whose statement and program text also train the tiny model's tokenizer.", default=300)
+        "Training tasks whose statement and program text also train the tiny model's tokenizer.", default=300
+    )
 
 
 @dataclass
@@ -48,11 +55,15 @@ class TrainSection:
 
     recipe: str = help_field("Launch script (found as described in pipeline.locate).", default="recipes/sft.py")
     config: str = help_field("The recipe's base YAML (found like recipe).", default="recipes/tiny/sft.yaml")
-    args: dict[str, Any] = help_field("Keys overriding the base YAML (any of the recipe's config keys).",
-                                      default_factory=dict)
+    args: dict[str, Any] = help_field(
+        "Keys overriding the base YAML (any of the recipe's config keys).", default_factory=dict
+    )
     enabled: bool = help_field("Run this stage (a disabled stage's model is its input model).", default=True)
-    threads: int | None = help_field("CPU threads of the training process (OMP_NUM_THREADS; None: torch's "
-                                     "default). On a busy shared machine 1 is often faster than 2.", default=None)
+    threads: int | None = help_field(
+        "CPU threads of the training process (OMP_NUM_THREADS; None: torch's "
+        "default). On a busy shared machine 1 is often faster than 2.",
+        default=None,
+    )
 
 
 @dataclass
@@ -63,7 +74,9 @@ class GRPOSection(TrainSection):
     config: str = help_field("The recipe's base YAML (found like recipe).", default="recipes/tiny/grpo.yaml")
     label_noise: float = help_field(
         "Share of the RL rows' test outputs deliberately corrupted before GRPO (0: none), for the "
-        "threshold-vs-binary reward ablation. SFT rows and the held-out split are never touched.", default=0.0)
+        "threshold-vs-binary reward ablation. SFT rows and the held-out split are never touched.",
+        default=0.0,
+    )
 
 
 @dataclass
@@ -100,8 +113,11 @@ class EvalSection:
     max_tokens: int = help_field("New tokens per sample (the tiny model's programs are short).", default=256)
     batch_size: int = help_field("Sequences per generate() call.", default=8)
     seed: int = help_field("Sampling seed.", default=0)
-    threads: int | None = help_field("torch CPU threads while generating (None: torch's default). A tiny model's "
-                                     "decoding is dispatch-bound; 1 thread avoids contention.", default=1)
+    threads: int | None = help_field(
+        "torch CPU threads while generating (None: torch's default). A tiny model's "
+        "decoding is dispatch-bound; 1 thread avoids contention.",
+        default=1,
+    )
     models: list[str] = help_field("Which models to evaluate: base, sft, rl.", default_factory=lambda: list(MODELS))
 
     def __post_init__(self) -> None:
@@ -117,21 +133,32 @@ class PipelineConfig:
     output_dir: str = help_field("Where every stage writes.", default="runs/demo")
     seed: int = help_field("Seed of the task sampler (the training recipes keep their own seeds).", default=0)
     procedural: ProceduralConfig = help_field("Procedural task sampling.", default_factory=ProceduralConfig)
-    model: TinyModelSpec = help_field("The tiny model (xcoder.tiny_model.TinyModelSpec); the pipeline adds the "
-                                      "training tasks to its tokenizer corpus.", default_factory=TinyModelSpec)
+    model: TinyModelSpec = help_field(
+        "The tiny model (xcoder.tiny_model.TinyModelSpec); the pipeline adds the "
+        "training tasks to its tokenizer corpus.",
+        default_factory=TinyModelSpec,
+    )
     data: DataSection = help_field("Verification, filtering and export options.", default_factory=DataSection)
     sft: TrainSection = help_field("Supervised fine-tuning.", default_factory=TrainSection)
-    select: SelectSection = help_field("Optional RL data selection by the SFT model's pass rate (off by default).",
-                                       default_factory=SelectSection)
+    select: SelectSection = help_field(
+        "Optional RL data selection by the SFT model's pass rate (off by default).", default_factory=SelectSection
+    )
     grpo: GRPOSection = help_field("GRPO on execution rewards.", default_factory=GRPOSection)
     eval: EvalSection = help_field("Held-out evaluation.", default_factory=EvalSection)
-    judge: JudgeConfig = help_field("The judge of every stage (xcoder.judge.JudgeConfig).",
-                                    default_factory=JudgeConfig)
+    judge: JudgeConfig = help_field(
+        "The judge of every stage (xcoder.judge.JudgeConfig).", default_factory=JudgeConfig
+    )
     time_budget_minutes: float | None = help_field(
-        "Wall-clock budget reported against in report.md (None: none). Not enforced.", default=15.0)
-    source: str | None = field(default=None, init=False, metadata={
-        "help": "The YAML this config was read from (set by load_pipeline_config; relative recipe paths are "
-                "looked up beside it first)."})
+        "Wall-clock budget reported against in report.md (None: none). Not enforced.", default=15.0
+    )
+    source: str | None = field(
+        default=None,
+        init=False,
+        metadata={
+            "help": "The YAML this config was read from (set by load_pipeline_config; relative recipe paths are "
+            "looked up beside it first)."
+        },
+    )
 
     @property
     def out(self) -> Path:
@@ -171,7 +198,15 @@ def model_paths(cfg: PipelineConfig) -> dict[str, str]:
 
 
 __all__ = [
-    "MODELS", "OPTIONAL_STAGES", "STAGES", "DataSection", "EvalSection", "GRPOSection", "PipelineConfig",
-    "SelectSection", "TrainSection",
-    "load_pipeline_config", "model_paths",
+    "MODELS",
+    "OPTIONAL_STAGES",
+    "STAGES",
+    "DataSection",
+    "EvalSection",
+    "GRPOSection",
+    "PipelineConfig",
+    "SelectSection",
+    "TrainSection",
+    "load_pipeline_config",
+    "model_paths",
 ]

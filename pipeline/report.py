@@ -32,7 +32,7 @@ def _plot_curve(path: Path, points: list[tuple[float, float]], title: str, ylabe
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     if len(points) >= 10:  # noisy per-step values: show them faintly, with a moving average
         k = max(3, len(points) // 10)
-        smooth = [sum(ys[max(0, i - k + 1): i + 1]) / len(ys[max(0, i - k + 1): i + 1]) for i in range(len(ys))]
+        smooth = [sum(ys[max(0, i - k + 1) : i + 1]) / len(ys[max(0, i - k + 1) : i + 1]) for i in range(len(ys))]
         ax.plot(xs, ys, color="#4c72b0", alpha=0.3, linewidth=1, label="per step")
         ax.plot(xs, smooth, color="#4c72b0", linewidth=2, label=f"mean of last {k}")
         ax.legend(fontsize=8)
@@ -59,11 +59,22 @@ def _plot_bars(path: Path, evals: dict[str, Any], n: int) -> None:
     lows = [100 * (evals[m][f"avg@{n}"] - evals[m][f"avg@{n}_ci95"][0]) for m in names]
     highs = [100 * (evals[m][f"avg@{n}_ci95"][1] - evals[m][f"avg@{n}"]) for m in names]
     fig, ax = plt.subplots(figsize=(5, 3.5))
-    bars = ax.bar([LABELS[m] for m in names], values, yerr=[lows, highs], capsize=4,
-                  color=["#9e9e9e", "#4c72b0", "#dd8452"][: len(names)])
+    bars = ax.bar(
+        [LABELS[m] for m in names],
+        values,
+        yerr=[lows, highs],
+        capsize=4,
+        color=["#9e9e9e", "#4c72b0", "#dd8452"][: len(names)],
+    )
     for bar, v in zip(bars, values):
-        ax.annotate(f"{v:.1f}", (bar.get_x() + bar.get_width() / 2, v), ha="center", va="bottom",
-                    xytext=(0, 2), textcoords="offset points")
+        ax.annotate(
+            f"{v:.1f}",
+            (bar.get_x() + bar.get_width() / 2, v),
+            ha="center",
+            va="bottom",
+            xytext=(0, 2),
+            textcoords="offset points",
+        )
     ax.set_ylabel(f"held-out avg@{n} (%)")
     ax.set_ylim(0, max(100.0, max(values, default=0) + 10))
     ax.set_title("Held-out procedural tasks (unseen phrasings)")
@@ -83,10 +94,15 @@ def build_summary(cfg: PipelineConfig, state: State) -> dict[str, Any]:
     for name in ("base", "sft", "rl"):
         if name in evals:
             e = evals[name]
-            summary[name] = {f"avg@{n}": e[f"avg@{n}"], f"avg@{n}_ci95": e.get(f"avg@{n}_ci95"),
-                             f"pass@{n}": e.get(f"pass@{n}"), "num_problems": e.get("num_problems"),
-                             "verdicts": e.get("verdicts"), "by_difficulty": e.get("by_difficulty"),
-                             "by_platform": e.get("by_platform")}
+            summary[name] = {
+                f"avg@{n}": e[f"avg@{n}"],
+                f"avg@{n}_ci95": e.get(f"avg@{n}_ci95"),
+                f"pass@{n}": e.get(f"pass@{n}"),
+                "num_problems": e.get("num_problems"),
+                "verdicts": e.get("verdicts"),
+                "by_difficulty": e.get("by_difficulty"),
+                "by_platform": e.get("by_platform"),
+            }
     if "base" in summary and "sft" in summary:
         summary["sft_minus_base"] = round(summary["sft"][f"avg@{n}"] - summary["base"][f"avg@{n}"], 4)
     if "sft" in summary and "rl" in summary:
@@ -94,24 +110,35 @@ def build_summary(cfg: PipelineConfig, state: State) -> dict[str, Any]:
     stages = state.data.get("stages", {})
     timings = {s: v.get("seconds") for s, v in stages.items() if s != "report"}
     summary["timings_seconds"] = {**timings, "total": round(sum(t for t in timings.values() if t), 1)}
-    data, model, verify = stages.get("data", {}).get("info", {}), stages.get("model", {}).get("info", {}), \
-        stages.get("verify", {}).get("info", {})
+    data, model, verify = (
+        stages.get("data", {}).get("info", {}),
+        stages.get("model", {}).get("info", {}),
+        stages.get("verify", {}).get("info", {}),
+    )
     summary["sizes"] = {
-        "families": data.get("families"), "train_tasks": data.get("train_tasks"),
-        "candidates": data.get("candidates"), "test_inputs": data.get("test_inputs"),
+        "families": data.get("families"),
+        "train_tasks": data.get("train_tasks"),
+        "candidates": data.get("candidates"),
+        "test_inputs": data.get("test_inputs"),
         "verified_tasks": verify.get("stages", {}).get("verify", {}).get("kept"),
-        "sft_rows": verify.get("sft_rows"), "golden_roles": verify.get("golden_roles"),
+        "sft_rows": verify.get("sft_rows"),
+        "golden_roles": verify.get("golden_roles"),
         "candidates_passing_suite": verify.get("candidates_passing_suite"),
         "test_inputs_without_majority": verify.get("test_inputs_without_majority"),
         "holdout_problems": data.get("holdout_problems"),
-        "model_parameters": model.get("parameters"), "vocab": model.get("vocab"),
+        "model_parameters": model.get("parameters"),
+        "vocab": model.get("vocab"),
         "sft_steps": stages.get("sft", {}).get("info", {}).get("steps"),
         "grpo_steps": stages.get("grpo", {}).get("info", {}).get("steps"),
     }
     if cfg.select.enabled:  # the optional select stage: RL rows GRPO trained on
         summary["sizes"]["rl_rows_selected"] = stages.get("select", {}).get("info", {}).get("counts", {}).get("kept")
-    summary["eval_protocol"] = {"n": n, "temperature": cfg.eval.temperature, "top_p": cfg.eval.top_p,
-                                "max_tokens": cfg.eval.max_tokens}
+    summary["eval_protocol"] = {
+        "n": n,
+        "temperature": cfg.eval.temperature,
+        "top_p": cfg.eval.top_p,
+        "max_tokens": cfg.eval.max_tokens,
+    }
     summary["time_budget_minutes"] = cfg.time_budget_minutes
     return summary
 
@@ -132,27 +159,42 @@ def write_report(cfg: PipelineConfig, state: State) -> dict[str, Any]:
     sft_hist = _history(out / "sft" / "log_history.json")
     rl_hist = _history(out / "rl" / "log_history.json")
     plots = {}
-    if _plot_curve(out / "sft_loss.png", [(h["step"], h["loss"]) for h in sft_hist if "loss" in h],
-                   "SFT training loss", "loss"):
+    if _plot_curve(
+        out / "sft_loss.png", [(h["step"], h["loss"]) for h in sft_hist if "loss" in h], "SFT training loss", "loss"
+    ):
         plots["sft_loss"] = "sft_loss.png"
-    if _plot_curve(out / "rl_reward.png", [(h["step"], h["reward"]) for h in rl_hist if "reward" in h],
-                   "GRPO mean reward", "reward"):
+    if _plot_curve(
+        out / "rl_reward.png",
+        [(h["step"], h["reward"]) for h in rl_hist if "reward" in h],
+        "GRPO mean reward",
+        "reward",
+    ):
         plots["rl_reward"] = "rl_reward.png"
     evals = {m: summary[m] for m in ("base", "sft", "rl") if m in summary}
     if evals:
         _plot_bars(out / "avg_at_n.png", evals, n)
         plots["avg_at_n"] = "avg_at_n.png"
 
-    lines = ["# xcoder demo pipeline", "",
-             "Tiny model trained from scratch on procedural tasks, evaluated on a held-out split of unseen "
-             "instances written in unseen phrasings and framings (LiveCodeBench format, avg@n protocol).", ""]
+    lines = [
+        "# xcoder demo pipeline",
+        "",
+        "Tiny model trained from scratch on procedural tasks, evaluated on a held-out split of unseen "
+        "instances written in unseen phrasings and framings (LiveCodeBench format, avg@n protocol).",
+        "",
+    ]
     if evals:
-        lines += [f"## Held-out avg@{n}", "", f"| model | avg@{n} (%) | 95% CI | pass@{n} (%) | problems |",
-                  "|---|---:|---:|---:|---:|"]
+        lines += [
+            f"## Held-out avg@{n}",
+            "",
+            f"| model | avg@{n} (%) | 95% CI | pass@{n} (%) | problems |",
+            "|---|---:|---:|---:|---:|",
+        ]
         for m, e in evals.items():
             ci = e.get(f"avg@{n}_ci95") or [None, None]
-            lines.append(f"| {LABELS[m]} | {_fmt(e[f'avg@{n}'])} | {_fmt(ci[0])}–{_fmt(ci[1])} | "
-                         f"{_fmt(e.get(f'pass@{n}'))} | {e.get('num_problems')} |")
+            lines.append(
+                f"| {LABELS[m]} | {_fmt(e[f'avg@{n}'])} | {_fmt(ci[0])}–{_fmt(ci[1])} | "
+                f"{_fmt(e.get(f'pass@{n}'))} | {e.get('num_problems')} |"
+            )
         lines.append("")
         for key, label in (("sft_minus_base", "SFT − base"), ("rl_minus_sft", "RL − SFT")):
             if key in summary:
@@ -160,21 +202,37 @@ def write_report(cfg: PipelineConfig, state: State) -> dict[str, Any]:
         lines.append("")
         platforms = sorted({p for e in evals.values() for p in (e.get("by_platform") or {})})
         if platforms:
-            lines += ["### By style", "", "| model | " + " | ".join(platforms) + " |",
-                      "|---|" + "---:|" * len(platforms)]
+            lines += [
+                "### By style",
+                "",
+                "| model | " + " | ".join(platforms) + " |",
+                "|---|" + "---:|" * len(platforms),
+            ]
             for m, e in evals.items():
-                lines.append(f"| {LABELS[m]} | " + " | ".join(_fmt((e.get("by_platform") or {}).get(p)) for p in platforms) + " |")
+                lines.append(
+                    f"| {LABELS[m]} | "
+                    + " | ".join(_fmt((e.get("by_platform") or {}).get(p)) for p in platforms)
+                    + " |"
+                )
             lines.append("")
-        lines += ["### Sample outcomes", "", "| model | " + " | ".join(sorted({v for e in evals.values() for v in (e.get('verdicts') or {})})) + " |"]
+        lines += [
+            "### Sample outcomes",
+            "",
+            "| model | " + " | ".join(sorted({v for e in evals.values() for v in (e.get("verdicts") or {})})) + " |",
+        ]
         kinds = sorted({v for e in evals.values() for v in (e.get("verdicts") or {})})
         lines.append("|---|" + "---:|" * len(kinds))
         for m, e in evals.items():
-            lines.append(f"| {LABELS[m]} | " + " | ".join(str((e.get("verdicts") or {}).get(k, 0)) for k in kinds) + " |")
+            lines.append(
+                f"| {LABELS[m]} | " + " | ".join(str((e.get("verdicts") or {}).get(k, 0)) for k in kinds) + " |"
+            )
         lines.append("")
     sizes = summary["sizes"]
     lines += ["## Data and model", "", "| what | value |", "|---|---:|"]
     for key, value in sizes.items():
-        lines.append(f"| {key.replace('_', ' ')} | {json.dumps(value) if isinstance(value, dict) else _fmt(value, False)} |")
+        lines.append(
+            f"| {key.replace('_', ' ')} | {json.dumps(value) if isinstance(value, dict) else _fmt(value, False)} |"
+        )
     lines += ["", "## Timings (wall clock, this machine)", "", "| stage | seconds |", "|---|---:|"]
     for stage, secs in summary["timings_seconds"].items():
         lines.append(f"| {stage} | {secs if secs is not None else '–'} |")
@@ -182,8 +240,11 @@ def write_report(cfg: PipelineConfig, state: State) -> dict[str, Any]:
     total = summary["timings_seconds"]["total"]
     if budget:
         verdict = "within" if total <= 60 * budget else "OVER"
-        lines += ["", f"Total {total / 60:.1f} min: {verdict} the {budget:g}-minute budget. Stage times are summed "
-                  "over the runs that produced them (a resumed run does not redo finished stages)."]
+        lines += [
+            "",
+            f"Total {total / 60:.1f} min: {verdict} the {budget:g}-minute budget. Stage times are summed "
+            "over the runs that produced them (a resumed run does not redo finished stages).",
+        ]
     if plots:
         lines += ["", "## Plots", ""] + [f"![{k}]({v})" for k, v in plots.items()]
     atomic_write_text(out / "report.md", "\n".join(lines) + "\n")

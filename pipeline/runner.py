@@ -44,6 +44,7 @@ from xcoder.io import atomic_write_json
 
 def stage_settings(cfg: PipelineConfig) -> dict[str, Any]:
     """What each stage's output depends on (besides the stages before it)."""
+
     def text(key: str) -> str:
         return cfg.locate(key).read_text(encoding="utf-8") if getattr(cfg, key.split(".")[0]).enabled else ""
 
@@ -66,8 +67,13 @@ def check_stages(names: tuple[str, ...] | list[str], what: str = "stage") -> Non
         raise UserError(f"unknown {what}(s) {', '.join(bad)}; stages: {', '.join(STAGES)}")
 
 
-def run_pipeline(cfg: PipelineConfig, *, stages: tuple[str, ...] = STAGES, force: tuple[str, ...] = (),
-                 console: Console | None = None) -> dict[str, Any]:
+def run_pipeline(
+    cfg: PipelineConfig,
+    *,
+    stages: tuple[str, ...] = STAGES,
+    force: tuple[str, ...] = (),
+    console: Console | None = None,
+) -> dict[str, Any]:
     """Run (or resume) the pipeline; returns the summary (``summary.json``'s content).
 
     A stage asked for whose input stages have not finished raises :class:`UserError`; a stage
@@ -110,11 +116,14 @@ def run_pipeline(cfg: PipelineConfig, *, stages: tuple[str, ...] = STAGES, force
         elif state.done(stage, fp) and stage not in force and stage != "report":
             console.print(f"[green]✓[/green] {stage}: done ({state.get(stage)['seconds']:.0f} s), skipped")
         else:
-            missing = [p for p in STAGES[: STAGES.index(stage)]
-                       if enabled.get(p, True) and not state.get(p).get("finished")]
+            missing = [
+                p for p in STAGES[: STAGES.index(stage)] if enabled.get(p, True) and not state.get(p).get("finished")
+            ]
             if missing:
-                raise UserError(f"cannot run stage {stage!r}: stage {missing[0]!r} has not finished in {out}; run it "
-                                f"first (--stages {missing[0]}, or no --stages), then rerun the same command")
+                raise UserError(
+                    f"cannot run stage {stage!r}: stage {missing[0]!r} has not finished in {out}; run it "
+                    f"first (--stages {missing[0]}, or no --stages), then rerun the same command"
+                )
             fresh = not state.resuming(stage, fp)
             console.rule(f"[bold cyan]pipeline stage: {stage}" + ("" if fresh else " (resuming)"))
             state.start(stage, fp)
@@ -123,8 +132,10 @@ def run_pipeline(cfg: PipelineConfig, *, stages: tuple[str, ...] = STAGES, force
                 info = runners[stage]()
             except Cancelled as stop:
                 done = [s for s in STAGES if state.get(s).get("finished")]
-                raise Cancelled(f"stage {stage} stopped ({stop.kept or 'nothing of it kept'}); finished stages: "
-                                f"{', '.join(done) or 'none'}") from None
+                raise Cancelled(
+                    f"stage {stage} stopped ({stop.kept or 'nothing of it kept'}); finished stages: "
+                    f"{', '.join(done) or 'none'}"
+                ) from None
             state.finish(stage, fp, time.monotonic() - t0, info)
             console.print(f"[green]✓[/green] {stage}: {time.monotonic() - t0:.0f} s")
         # Later stages depend on this one's settings *and* on which run of it produced its output,

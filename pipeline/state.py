@@ -41,8 +41,13 @@ class State:
         atomic_write_json(self.path, self.data)
 
     def finish(self, stage: str, fingerprint: str, seconds: float, info: dict[str, Any]) -> None:
-        self.data["stages"][stage] = {"fingerprint": fingerprint, "finished": True, "seconds": round(seconds, 2),
-                                      "info": info, "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        self.data["stages"][stage] = {
+            "fingerprint": fingerprint,
+            "finished": True,
+            "seconds": round(seconds, 2),
+            "info": info,
+            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        }
         atomic_write_json(self.path, self.data)
 
 

@@ -64,7 +64,7 @@ def _corrupt(text: str, functional: bool, rng: random.Random) -> str:
             return json.dumps(value + rng.choice([-1, 1]))
         if isinstance(value, list) and value and all(isinstance(v, int) for v in value):
             i = rng.randrange(len(value))
-            return json.dumps(value[:i] + [value[i] + 1] + value[i + 1:])
+            return json.dumps(value[:i] + [value[i] + 1] + value[i + 1 :])
         return json.dumps(str(value) + "x")
     stripped = text.strip()
     if stripped in ("Yes", "No"):

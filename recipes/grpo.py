@@ -41,8 +41,9 @@ def main(script_args, training_args, model_args):
     )
     tokenizer = None
     if script_args.max_prompt_tokens is not None:
-        tokenizer = AutoTokenizer.from_pretrained(model, revision=model_args.model_revision,
-                                                  trust_remote_code=training_args.trust_remote_code)
+        tokenizer = AutoTokenizer.from_pretrained(
+            model, revision=model_args.model_revision, trust_remote_code=training_args.trust_remote_code
+        )
     dataset = load_rl_dataset(script_args, training_args, tokenizer)
     use_eval = training_args.eval_strategy != "no"
     if use_eval and "test" not in dataset:

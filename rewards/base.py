@@ -46,8 +46,17 @@ class RewardBatch:
     log_extra: Callable[[str, list], None] | None = None
 
     @classmethod
-    def from_kwargs(cls, prompts=None, completions=None, completion_ids=None, trainer_state=None,
-                    log_metric=None, log_extra=None, environments=None, **columns) -> RewardBatch:
+    def from_kwargs(
+        cls,
+        prompts=None,
+        completions=None,
+        completion_ids=None,
+        trainer_state=None,
+        log_metric=None,
+        log_extra=None,
+        environments=None,
+        **columns,
+    ) -> RewardBatch:
         if completions is None:
             raise TypeError("a reward function needs the `completions` keyword argument")
         return cls(list(completions), prompts, completion_ids, columns, trainer_state, log_metric, log_extra)
@@ -125,8 +134,14 @@ def _checked(name: str, values: Any, n: int) -> RewardList:
 
 
 def _failed(name: str, n: int, exc: BaseException) -> RewardList:
-    logger.error("reward %s failed on a batch of %d completions; they get None: %s: %s",
-                 name, n, type(exc).__name__, exc, exc_info=exc)
+    logger.error(
+        "reward %s failed on a batch of %d completions; they get None: %s: %s",
+        name,
+        n,
+        type(exc).__name__,
+        exc,
+        exc_info=exc,
+    )
     return [None] * n
 
 

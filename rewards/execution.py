@@ -52,14 +52,18 @@ class ExecutionOptions:
 
     max_tests: int | None = field(
         default=None,
-        metadata={"help": "Judge at most this many of the row's tests per completion (None: all). Which ones: "
-                  "test_selection."},
+        metadata={
+            "help": "Judge at most this many of the row's tests per completion (None: all). Which ones: "
+            "test_selection."
+        },
     )
     test_selection: str = field(
         default="random",
-        metadata={"help": "How max_tests are chosen. 'random': a fresh random subset per completion (X-Coder); "
-                  "'group': one random subset shared by all completions of a prompt at a step, so the "
-                  "group's rewards are comparable; 'longest': the tests with the longest inputs (DeepCoder)."},
+        metadata={
+            "help": "How max_tests are chosen. 'random': a fresh random subset per completion (X-Coder); "
+            "'group': one random subset shared by all completions of a prompt at a step, so the "
+            "group's rewards are comparable; 'longest': the tests with the longest inputs (DeepCoder)."
+        },
     )
     extract_mode: str = field(
         default="last",
@@ -74,8 +78,10 @@ class ExecutionOptions:
     )
     sample_timeout: float | None = field(
         default=None,
-        metadata={"help": "Time budget for all tests of one completion; tests past it count as timeouts. "
-                  "Bounds the cost of a program that times out on every test (None: no budget)."},
+        metadata={
+            "help": "Time budget for all tests of one completion; tests past it count as timeouts. "
+            "Bounds the cost of a program that times out on every test (None: no budget)."
+        },
     )
     seed: int | None = field(default=None, metadata={"help": "Seed for test subsampling (None: random)."})
 
@@ -83,7 +89,9 @@ class ExecutionOptions:
         if self.max_tests is not None and self.max_tests < 1:
             raise ValueError(f"max_tests must be at least 1 or None, got {self.max_tests}")
         if self.test_selection not in TEST_SELECTIONS:
-            raise ValueError(f"test_selection must be one of {', '.join(TEST_SELECTIONS)}, not {self.test_selection!r}")
+            raise ValueError(
+                f"test_selection must be one of {', '.join(TEST_SELECTIONS)}, not {self.test_selection!r}"
+            )
         if self.extract_mode not in EXTRACT_MODES:
             raise ValueError(f"extract_mode must be one of {', '.join(EXTRACT_MODES)}, not {self.extract_mode!r}")
         for name in ("timeout", "sample_timeout"):
@@ -152,12 +160,18 @@ class ExecutionReward(Reward):
 
     def score(self, batch: RewardBatch) -> RewardList:
         plan = self._plan(batch)
-        results = get_judge().judge_batch([(j.problem, j.code) for j in plan.jobs], **self._overrides()) if plan.jobs else []
+        results = (
+            get_judge().judge_batch([(j.problem, j.code) for j in plan.jobs], **self._overrides()) if plan.jobs else []
+        )
         return self._finish(batch, plan, results)
 
     async def ascore(self, batch: RewardBatch) -> RewardList:
         plan = await asyncio.to_thread(self._plan, batch)  # parsing large test sets stays off the loop
-        results = await get_judge().judge_batch_async([(j.problem, j.code) for j in plan.jobs], **self._overrides()) if plan.jobs else []
+        results = (
+            await get_judge().judge_batch_async([(j.problem, j.code) for j in plan.jobs], **self._overrides())
+            if plan.jobs
+            else []
+        )
         return self._finish(batch, plan, results)
 
     def _overrides(self) -> dict[str, Any]:
@@ -180,8 +194,13 @@ class ExecutionReward(Reward):
             try:
                 code = extract_code(completion, mode=self.options.extract_mode, strip_think=self.options.strip_think)
             except (TypeError, ValueError) as exc:
-                warn_once(f"{self.name}:bad-completion:{type(completion).__name__}",
-                          "%s: cannot read completion %d (%s); it gets None", self.name, i, exc)
+                warn_once(
+                    f"{self.name}:bad-completion:{type(completion).__name__}",
+                    "%s: cannot read completion %d (%s); it gets None",
+                    self.name,
+                    i,
+                    exc,
+                )
                 plan.status[i] = BAD_COMPLETION
                 continue
             if code is None:
@@ -206,8 +225,13 @@ class ExecutionReward(Reward):
             else:
                 plan.status[job.index] = result.verdict.value
         if judge_errors:
-            logger.warning("%s: the judge failed on %d of %d completions; they get None (first: %s)",
-                           self.name, len(judge_errors), len(batch), judge_errors[0])
+            logger.warning(
+                "%s: the judge failed on %d of %d completions; they get None (first: %s)",
+                self.name,
+                len(judge_errors),
+                len(batch),
+                judge_errors[0],
+            )
         self._report(batch, plan.status)
         return plan.values
 
@@ -228,9 +252,12 @@ class ExecutionReward(Reward):
         if test_files is None and batch.column("solution") is not None:
             test_files = batch.column("test")  # raw KodCode rows
         if column is None and test_files is None:
-            warn_once(f"{self.name}:no-column", "%s: the dataset has no 'input_output' column (nor a unit-test "
-                      "'test_file'); every completion gets None (execution rewards need the tests of each row)",
-                      self.name)
+            warn_once(
+                f"{self.name}:no-column",
+                "%s: the dataset has no 'input_output' column (nor a unit-test "
+                "'test_file'); every completion gets None (execution rewards need the tests of each row)",
+                self.name,
+            )
             return [None] * n, [""] * n
         column = column if column is not None else [None] * n
         ids = next((batch.column(c) for c in ID_COLUMNS if batch.column(c) is not None), None)
@@ -259,8 +286,12 @@ class ExecutionReward(Reward):
 
     def _parse(self, raw: Any, qid: str, checker: str | None) -> Problem | None:
         if raw is None or (isinstance(raw, str) and not raw.strip()):
-            warn_once(f"no-tests:{qid}", "%s: problem %s has no tests (empty input_output); its completions get None",
-                      self.name, qid)
+            warn_once(
+                f"no-tests:{qid}",
+                "%s: problem %s has no tests (empty input_output); its completions get None",
+                self.name,
+                qid,
+            )
             return None
         try:
             tests, fn_name = parse_input_output(raw, where=f"problem {qid}")
@@ -311,8 +342,10 @@ class PassRate(ExecutionReward):
 class ThresholdOptions(ExecutionOptions):
     threshold: float = field(
         default=0.9,
-        metadata={"help": "Pass fraction that counts as solved. Below 1.0 it tolerates a few wrong test labels, "
-                  "which synthetic tests have (X-Coder reports ~5% still trains well)."},
+        metadata={
+            "help": "Pass fraction that counts as solved. Below 1.0 it tolerates a few wrong test labels, "
+            "which synthetic tests have (X-Coder reports ~5% still trains well)."
+        },
     )
 
     def __post_init__(self) -> None:

@@ -164,7 +164,9 @@ def get_reward_funcs(
             cls = classes[name]
             bad = sorted(set(own) - accepted[name])
             if bad:
-                raise ValueError(f"reward {name!r} has no option(s) {', '.join(bad)}; it takes: {', '.join(sorted(accepted[name]))}")
+                raise ValueError(
+                    f"reward {name!r} has no option(s) {', '.join(bad)}; it takes: {', '.join(sorted(accepted[name]))}"
+                )
             merged = {k: v for k, v in shared.items() if k in accepted[name]} | own
             funcs.append(_build(cls, merged, asynchronous, name))
             continue

@@ -14,7 +14,8 @@ from xcoder.extract import THINK_CLOSE, completion_text, count_code_blocks, extr
 @dataclass
 class FormatOptions:
     strip_think: bool = field(
-        default=True, metadata={"help": "Ignore code blocks inside <think>...</think> reasoning (unclosed: no answer)."}
+        default=True,
+        metadata={"help": "Ignore code blocks inside <think>...</think> reasoning (unclosed: no answer)."},
     )
     require_reasoning: bool = field(
         default=False, metadata={"help": "Also require closed reasoning (a </think>) before the answer."}
@@ -39,7 +40,10 @@ class Format(Reward):
             return False
         if count_code_blocks(completion, strip_think=o.strip_think, language=None) != 1:
             return False
-        return extract_code(completion, strip_think=o.strip_think, language="python", allow_unterminated=False) is not None
+        return (
+            extract_code(completion, strip_think=o.strip_think, language="python", allow_unterminated=False)
+            is not None
+        )
 
     def score(self, batch: RewardBatch) -> RewardList:
         o = self.options
@@ -50,12 +54,16 @@ class Format(Reward):
 class OverlongOptions:
     max_completion_length: int | None = field(
         default=None,
-        metadata={"help": "The generation limit in tokens (recipes/grpo.py fills in GRPOConfig.max_completion_length)."},
+        metadata={
+            "help": "The generation limit in tokens (recipes/grpo.py fills in GRPOConfig.max_completion_length)."
+        },
     )
     overlong_buffer: int | None = field(
         default=None,
-        metadata={"help": "Length of the penalty ramp before the limit, in tokens (DAPO's L_cache; "
-                  "None: 20% of max_completion_length)."},
+        metadata={
+            "help": "Length of the penalty ramp before the limit, in tokens (DAPO's L_cache; "
+            "None: 20% of max_completion_length)."
+        },
     )
     overlong_penalty: float = field(default=1.0, metadata={"help": "Penalty at (and past) the limit."})
 

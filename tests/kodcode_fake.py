@@ -34,14 +34,14 @@ BANK = [
         key="sum_even",
         snippet="def sum_even(values):  # sum_even\n    return sum(v for v in values if v % 2 == 0)\n",
         question="Write a function `sum_even(nums)` returning the sum of the even integers in `nums` (0 for an "
-                 "empty list). Example: sum_even([1, 2, 3, 4]) == 6.",
+        "empty list). Example: sum_even([1, 2, 3, 4]) == 6.",
         stub='def sum_even(nums: list) -> int:\n    """Return the sum of the even integers in nums.\n'
-             '    >>> sum_even([1, 2, 3, 4])\n    6\n    """\n',
+        '    >>> sum_even([1, 2, 3, 4])\n    6\n    """\n',
         correct="def sum_even(nums):\n    return sum(x for x in nums if x % 2 == 0)\n",
         wrong="def sum_even(nums):\n    return sum(nums)\n",
         test="from solution import sum_even\n\ndef test_mixed():\n    assert sum_even([1, 2, 3, 4]) == 6\n\n"
-             "def test_empty():\n    assert sum_even([]) == 0\n\n"
-             "def test_negative():\n    assert sum_even([-2, -3]) == -2\n",
+        "def test_empty():\n    assert sum_even([]) == 0\n\n"
+        "def test_negative():\n    assert sum_even([-2, -3]) == -2\n",
         outcomes=("ok",),
     ),
     KodBank(
@@ -49,12 +49,12 @@ BANK = [
         snippet="def reverse_words(text):  # reverse_words\n    return ' '.join(text.split()[::-1])\n",
         question="Write `reverse_words(s)` returning the words of `s` in reverse order, separated by single spaces.",
         stub='def reverse_words(s: str) -> str:\n    """Reverse the order of the words in s.\n'
-             '    >>> reverse_words("hello world")\n    \'world hello\'\n    """\n',
+        '    >>> reverse_words("hello world")\n    \'world hello\'\n    """\n',
         correct="def reverse_words(s):\n    return ' '.join(reversed(s.split()))\n",
         wrong="def reverse_words(s):\n    return s[::-1]\n",
         test="import pytest\nfrom solution import reverse_words\n\n@pytest.mark.parametrize('s, want', "
-             "[('hello world', 'world hello'), ('a', 'a'), ('', ''), ('  x   y ', 'y x')])\n"
-             "def test_reverse(s, want):\n    assert reverse_words(s) == want\n",
+        "[('hello world', 'world hello'), ('a', 'a'), ('', ''), ('  x   y ', 'y x')])\n"
+        "def test_reverse(s, want):\n    assert reverse_words(s) == want\n",
         outcomes=("no_tests", "ok", "unparsable"),
         bad_stub=True,
     ),
@@ -62,16 +62,16 @@ BANK = [
         key="longest_run",
         snippet="def longest_run(xs):  # longest_run\n    pass\n",
         question="Write `longest_run(nums)` returning the length of the longest strictly increasing contiguous run "
-                 "of `nums` (0 for an empty list).",
+        "of `nums` (0 for an empty list).",
         stub='def longest_run(nums: list) -> int:\n    """Length of the longest strictly increasing contiguous run.\n'
-             '    >>> longest_run([1, 3, 5, 4, 7])\n    3\n    """\n',
+        '    >>> longest_run([1, 3, 5, 4, 7])\n    3\n    """\n',
         correct="def longest_run(nums):\n    best = cur = 0\n    for i, x in enumerate(nums):\n"
-                "        cur = cur + 1 if i and x > nums[i - 1] else 1\n"
-                "        best = max(best, cur)\n    return best\n",
+        "        cur = cur + 1 if i and x > nums[i - 1] else 1\n"
+        "        best = max(best, cur)\n    return best\n",
         wrong="def longest_run(nums):\n    return len(nums)\n",
         test="from solution import longest_run\n\ndef test_empty():\n    assert longest_run([]) == 0\n\n"
-             "def test_mixed():\n    assert longest_run([1, 3, 5, 4, 7]) == 3\n\ndef test_flat():\n"
-             "    assert longest_run([2, 2, 2]) == 1\n",
+        "def test_mixed():\n    assert longest_run([1, 3, 5, 4, 7]) == 3\n\ndef test_flat():\n"
+        "    assert longest_run([2, 2, 2]) == 1\n",
         outcomes=("wrong", "hang", "wrong", "ok"),
     ),
     KodBank(
@@ -79,7 +79,7 @@ BANK = [
         snippet="def digit_sum(n):  # digit_sum\n    return sum(map(int, str(n)))\n",
         question="Write `digit_sum(n)` returning the sum of the decimal digits of the non-negative integer `n`.",
         stub='def digit_sum(n: int) -> int:\n    """Sum of the decimal digits of n.\n    >>> digit_sum(123)\n    6\n'
-             '    """\n',
+        '    """\n',
         correct="def digit_sum(n):\n    return sum(map(int, str(n)))\n",
         wrong="def digit_sum(n):\n    return n\n",
         test="from solution import digit_sum\n\ndef test_digits():\n    assert digit_sum(123) == 6\n",
@@ -116,8 +116,10 @@ def attempt_answer(bank: KodBank, seed: int) -> str:
         test = f"from solution import {bank.key}\n\nEXPECTED = 1\n"
     elif kind == "unparsable":
         test = "def test_(:\n    pass\n"
-    return (f"Here is my answer.\n\n<|Solution Begin|>\n{py(solution)}\n<|Solution End|>\n"
-            f"<|Test Begin|>\n{py(test)}\n<|Test End|>\n")
+    return (
+        f"Here is my answer.\n\n<|Solution Begin|>\n{py(solution)}\n<|Solution End|>\n"
+        f"<|Test Begin|>\n{py(test)}\n<|Test End|>\n"
+    )
 
 
 class KodScriptedModel:
@@ -140,7 +142,9 @@ class KodScriptedModel:
             return f"<|Question Begin|>\n{bank.question}\n<|Question End|>"
         if title == "### Question:":
             renamed = bank.correct.replace(f"def {bank.key}(", "def solve(")
-            return [Reply(f"Done.\n\n{py(renamed)}", reasoning="Check the examples first."),
-                    f"<think>\nquick\n</think>\n\n{py(bank.wrong)}",
-                    f"<think>\nCareful with empty input.\n</think>\n\n{py(bank.correct)}"][call.choice_index % 3]
+            return [
+                Reply(f"Done.\n\n{py(renamed)}", reasoning="Check the examples first."),
+                f"<think>\nquick\n</think>\n\n{py(bank.wrong)}",
+                f"<think>\nCareful with empty input.\n</think>\n\n{py(bank.correct)}",
+            ][call.choice_index % 3]
         raise HTTPError(400, f"scripted KodCode model does not know the prompt {title!r}")

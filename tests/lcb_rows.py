@@ -13,8 +13,14 @@ def compress_tests(tests: list[dict]) -> str:
     return base64.b64encode(zlib.compress(pickle.dumps(json.dumps(tests)))).decode()
 
 
-def lcb_row(qid: str, public: list[tuple[str, str]], private: list[tuple[str, str]] = (), func_name: str | None = None,
-            compressed: bool = True, **extra) -> dict:
+def lcb_row(
+    qid: str,
+    public: list[tuple[str, str]],
+    private: list[tuple[str, str]] = (),
+    func_name: str | None = None,
+    compressed: bool = True,
+    **extra,
+) -> dict:
     kind = "functional" if func_name else "stdin"
     pub = [{"input": i, "output": o, "testtype": kind} for i, o in public]
     priv = [{"input": i, "output": o, "testtype": kind} for i, o in private]

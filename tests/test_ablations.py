@@ -77,11 +77,19 @@ def test_corrupt_labels_is_deterministic_and_changes_the_share_asked(tmp_path):
 
 def test_more_solutions_adds_only_judge_accepted_distinct_programs(tmp_path):
     config = tmp_path / "p.yaml"
-    config.write_text(yaml.safe_dump({
-        "output_dir": str(tmp_path / "out"),
-        "procedural": {"families": ["max_minus_min", "gcd_all", "distinct_chars"], "train_tasks": 9, "holdout_tasks": 3},
-        "judge": {"workers": 2},
-    }))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "output_dir": str(tmp_path / "out"),
+                "procedural": {
+                    "families": ["max_minus_min", "gcd_all", "distinct_chars"],
+                    "train_tasks": 9,
+                    "holdout_tasks": 3,
+                },
+                "judge": {"workers": 2},
+            }
+        )
+    )
     cfg = load_pipeline_config(config)
     console = Console(stderr=True, quiet=True)
     stage_data(cfg, console)
@@ -90,7 +98,7 @@ def test_more_solutions_adds_only_judge_accepted_distinct_programs(tmp_path):
     golden = [json.loads(x) for x in (synth / "export" / "sft.jsonl").read_text().splitlines()]
     with Judge(JudgeConfig(workers=2)) as judge:
         rows = more_solutions(synth, 2, judge)
-    assert rows[: 1] and {r["id"] for r in golden} <= {r["id"] for r in rows}
+    assert rows[:1] and {r["id"] for r in golden} <= {r["id"] for r in rows}
     extra = [r for r in rows if "#" in r["id"]]
     assert extra, "max_minus_min and gcd_all have correct alternatives"
     by_task: dict[str, set[str]] = {}

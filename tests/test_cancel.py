@@ -24,8 +24,14 @@ SLOW_ADD = "import time\ntime.sleep(0.4)\na, b = map(int, input().split())\nprin
 
 def start(*args: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "xcoder.cli", *args], cwd=ROOT, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "xcoder.cli", *args],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def wait_for(condition, seconds: float = 120.0, proc: subprocess.Popen | None = None) -> None:
@@ -53,8 +59,9 @@ def stop(proc: subprocess.Popen, sig: int = signal.SIGINT) -> tuple[int, str, fl
 def judge_inputs(tmp_path: Path, n: int = 24) -> tuple[Path, Path]:
     problems, samples = tmp_path / "problems.jsonl", tmp_path / "samples.jsonl"
     problems.write_text(json.dumps(lcb_row("add", [("1 2\n", "3\n")])) + "\n")
-    samples.write_text(json.dumps({"question_id": "add", "code_list": [SLOW_ADD.format(i=i) for i in range(n)]})
-                       + "\n")
+    samples.write_text(
+        json.dumps({"question_id": "add", "code_list": [SLOW_ADD.format(i=i) for i in range(n)]}) + "\n"
+    )
     return problems, samples
 
 
@@ -63,8 +70,18 @@ def test_judge_stops_keeps_finished_verdicts_and_resumes(tmp_path, sig, code):
     problems, samples = judge_inputs(tmp_path)
     out = tmp_path / "judged.jsonl"
     partial = tmp_path / "judged.jsonl.partial"
-    args = ["judge", "--problems", str(problems), "--samples", str(samples), "--out", str(out), "--workers", "2",
-            "--quiet"]
+    args = [
+        "judge",
+        "--problems",
+        str(problems),
+        "--samples",
+        str(samples),
+        "--out",
+        str(out),
+        "--workers",
+        "2",
+        "--quiet",
+    ]
     proc = start(*args)
     wait_for(lambda: lines(partial) >= 2, proc=proc)
     rc, err, took = stop(proc, sig)
@@ -75,8 +92,9 @@ def test_judge_stops_keeps_finished_verdicts_and_resumes(tmp_path, sig, code):
     # a plain rerun refuses to throw the kept verdicts away; --resume judges only the rest
     again = subprocess.run([sys.executable, "-m", "xcoder.cli", *args], cwd=ROOT, capture_output=True, text=True)
     assert again.returncode == 2 and "--resume" in again.stderr
-    resumed = subprocess.run([sys.executable, "-m", "xcoder.cli", *args, "--resume"], cwd=ROOT, capture_output=True,
-                             text=True, timeout=120)
+    resumed = subprocess.run(
+        [sys.executable, "-m", "xcoder.cli", *args, "--resume"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert f"resuming: {kept} of 24" in resumed.stderr
     (row,) = [json.loads(line) for line in out.read_text().splitlines()]
@@ -85,8 +103,18 @@ def test_judge_stops_keeps_finished_verdicts_and_resumes(tmp_path, sig, code):
 
 def test_a_second_ctrl_c_exits_at_once(tmp_path):
     problems, samples = judge_inputs(tmp_path)
-    proc = start("judge", "--problems", str(problems), "--samples", str(samples), "--out", str(tmp_path / "o.jsonl"),
-                 "--workers", "1", "--quiet")
+    proc = start(
+        "judge",
+        "--problems",
+        str(problems),
+        "--samples",
+        str(samples),
+        "--out",
+        str(tmp_path / "o.jsonl"),
+        "--workers",
+        "1",
+        "--quiet",
+    )
     wait_for(lambda: lines(tmp_path / "o.jsonl.partial") >= 1, proc=proc)
     proc.send_signal(signal.SIGINT)
     rc, err, took = stop(proc, signal.SIGINT)
@@ -99,12 +127,28 @@ def test_eval_stops_caches_verdicts_and_resumes(tmp_path):
     solutions = json.loads((fixture / "solutions.json").read_text())
     slow = "import time\ntime.sleep(0.4)\n"
     samples = tmp_path / "samples.jsonl"
-    samples.write_text("".join(json.dumps({"question_id": q, "code_list": [slow + s["correct"] + f"\n# {i}"
-                                                                            for i in range(6)]}) + "\n"
-                               for q, s in solutions.items()))
+    samples.write_text(
+        "".join(
+            json.dumps({"question_id": q, "code_list": [slow + s["correct"] + f"\n# {i}" for i in range(6)]}) + "\n"
+            for q, s in solutions.items()
+        )
+    )
     out = tmp_path / "run"
-    args = ["eval", "--backend", "samples", "--samples", str(samples), "--dataset", str(fixture), "--output-dir",
-            str(out), "--judge-workers", "2", "--timeout", "5"]
+    args = [
+        "eval",
+        "--backend",
+        "samples",
+        "--samples",
+        str(samples),
+        "--dataset",
+        str(fixture),
+        "--output-dir",
+        str(out),
+        "--judge-workers",
+        "2",
+        "--timeout",
+        "5",
+    ]
     proc = start(*args)
     wait_for(lambda: lines(out / "verdicts.jsonl") >= 3, proc=proc)
     rc, err, took = stop(proc)
@@ -112,8 +156,9 @@ def test_eval_stops_caches_verdicts_and_resumes(tmp_path):
     assert "verdicts cached in" in err and "rerun the same command" in err, err
     kept = lines(out / "verdicts.jsonl")
     assert kept >= 3 and not (out / "eval_results.json").exists()
-    again = subprocess.run([sys.executable, "-m", "xcoder.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                           timeout=300)
+    again = subprocess.run(
+        [sys.executable, "-m", "xcoder.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert again.returncode == 0, again.stderr
     total = sum(len(r["code_list"]) for r in map(json.loads, samples.read_text().splitlines()))
     assert lines(out / "verdicts.jsonl") == total  # the kept verdicts were not judged twice
@@ -128,9 +173,18 @@ def test_gen_stops_commits_finished_items_and_resumes(tmp_path):
     with FakeChatServer(ScriptedModel(), latency=0.5) as server:
         cfg = tmp_path / "gen.yaml"
         out = tmp_path / "run"
-        cfg.write_text(yaml.safe_dump({"output_dir": str(out), "seeds": {"limit": 10}, "flush_every": 1,
-                                       "flush_seconds": 0.1, "item_concurrency": 2,
-                                       "llm": {"base_url": server.url, "model": "fake-model", "max_concurrency": 2}}))
+        cfg.write_text(
+            yaml.safe_dump(
+                {
+                    "output_dir": str(out),
+                    "seeds": {"limit": 10},
+                    "flush_every": 1,
+                    "flush_seconds": 0.1,
+                    "item_concurrency": 2,
+                    "llm": {"base_url": server.url, "model": "fake-model", "max_concurrency": 2},
+                }
+            )
+        )
         args = ["gen", "run", "--config", str(cfg), "--stages", "features", "--no-progress"]
         proc = start(*args)
         wait_for(lambda: len(list((out / "features").glob("part-*.done.json"))) >= 1, proc=proc)
@@ -140,8 +194,14 @@ def test_gen_stops_commits_finished_items_and_resumes(tmp_path):
         manifest = json.loads((out / "features" / "manifest-000of001.json").read_text())
         assert not manifest["finished"] and 0 < manifest["items_done"] < 10
         sent = server.request_count
-        again = subprocess.run([sys.executable, "-m", "xcoder.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                               timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        again = subprocess.run(
+            [sys.executable, "-m", "xcoder.cli", *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         assert again.returncode == 0, again.stderr
         assert "features: 10 kept" in again.stdout
         assert server.request_count - sent <= 10 - manifest["items_done"] + 2  # committed items were not redone

@@ -62,19 +62,55 @@ def test_flag_spelling_and_renames():
     assert spelled["limits.timeout"] == ("--lim-timeout",)
     assert spelled["limits.strict"] == ("--lim-strict/--no-lim-strict",)
     assert {f.key for f in derive_flags(Toy, skip=("limits", "extra"))} == {
-        "source", "n_samples", "top_k", "fast", "mode", "tags"}
+        "source",
+        "n_samples",
+        "top_k",
+        "fast",
+        "mode",
+        "tags",
+    }
     with pytest.raises(ValueError, match="--source would set both"):
         derive_flags(Toy, names={"mode": "--source"})
 
 
 def test_flags_build_the_config():
-    code, out, err = invoke(["--source", "s.jsonl", "--n-samples", "3", "--top-k", "20", "--fast", "--mode", "first",
-                             "--tags", "a", "--tags", "b", "--extra", '{"think": true}', "--limits-timeout", "2",
-                             "--no-limits-strict", "--verbose"])
+    code, out, err = invoke(
+        [
+            "--source",
+            "s.jsonl",
+            "--n-samples",
+            "3",
+            "--top-k",
+            "20",
+            "--fast",
+            "--mode",
+            "first",
+            "--tags",
+            "a",
+            "--tags",
+            "b",
+            "--extra",
+            '{"think": true}',
+            "--limits-timeout",
+            "2",
+            "--no-limits-strict",
+            "--verbose",
+        ]
+    )
     assert code == 0, err
-    assert out == {"verbose": True, "config": {
-        "source": "s.jsonl", "n_samples": 3, "top_k": 20, "fast": True, "mode": "first", "tags": ["a", "b"],
-        "extra": {"think": True}, "limits": {"timeout": 2.0, "strict": False}}}
+    assert out == {
+        "verbose": True,
+        "config": {
+            "source": "s.jsonl",
+            "n_samples": 3,
+            "top_k": 20,
+            "fast": True,
+            "mode": "first",
+            "tags": ["a", "b"],
+            "extra": {"think": True},
+            "limits": {"timeout": 2.0, "strict": False},
+        },
+    }
     code, out, _ = invoke(["--source", "s"])
     assert out["config"]["n_samples"] == 8 and out["config"]["top_k"] is None and out["config"]["limits"]["strict"]
 
@@ -88,12 +124,29 @@ def test_help_comes_from_the_fields():
 
 def test_yaml_config_with_explicit_flags_on_top(tmp_path):
     path = tmp_path / "run.yaml"
-    path.write_text(yaml.safe_dump({"source": "from-yaml", "n_samples": 3, "fast": True, "tags": ["y"],
-                                    "limits": {"timeout": 1.5, "strict": False}}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "source": "from-yaml",
+                "n_samples": 3,
+                "fast": True,
+                "tags": ["y"],
+                "limits": {"timeout": 1.5, "strict": False},
+            }
+        )
+    )
     code, out, err = invoke(["--config", str(path)])
     assert code == 0, err
-    assert out["config"] | {"limits": None} == {"source": "from-yaml", "n_samples": 3, "top_k": None, "fast": True,
-                                                "mode": "last", "tags": ["y"], "extra": {}, "limits": None}
+    assert out["config"] | {"limits": None} == {
+        "source": "from-yaml",
+        "n_samples": 3,
+        "top_k": None,
+        "fast": True,
+        "mode": "last",
+        "tags": ["y"],
+        "extra": {},
+        "limits": None,
+    }
     assert out["config"]["limits"] == {"timeout": 1.5, "strict": False}
     # Only flags the user typed override the file, even when they repeat a default (--n-samples 8).
     code, out, err = invoke(["-c", str(path), "--n-samples", "8", "--no-fast", "--limits-timeout", "9"])

@@ -31,27 +31,48 @@ from xcoder.llm import ResponseCache  # noqa: E402
 from xcoder.llm.testing import FakeChatServer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-VERDICTS = {"ok": "accepted", "wrong": "wrong_answer", "hang": "time_limit", "missing_module": "judge_error",
-            "no_tests": "judge_error", "unparsable": "judge_error"}
-MESSAGES = {"hang": "while collecting the tests", "missing_module": "no_such_module_xyz", "no_tests": "no tests",
-            "unparsable": "does not parse"}
+VERDICTS = {
+    "ok": "accepted",
+    "wrong": "wrong_answer",
+    "hang": "time_limit",
+    "missing_module": "judge_error",
+    "no_tests": "judge_error",
+    "unparsable": "judge_error",
+}
+MESSAGES = {
+    "hang": "while collecting the tests",
+    "missing_module": "no_such_module_xyz",
+    "no_tests": "no tests",
+    "unparsable": "does not parse",
+}
 
 
 def write_seeds(path: Path, copies: int) -> Path:
-    path.write_text("".join(json.dumps({"id": f"seed-{b.key}-{i}", "code": b.snippet}) + "\n"
-                            for i in range(copies) for b in BANK))
+    path.write_text(
+        "".join(json.dumps({"id": f"seed-{b.key}-{i}", "code": b.snippet}) + "\n" for i in range(copies) for b in BANK)
+    )
     return path
 
 
 def config_dict(url: str, out: Path, seeds: Path, **extra) -> dict:
     data = {
-        "mode": "kodcode", "output_dir": str(out), "random_seed": 4,
-        "llm": {"base_url": url, "model": "fake-model", "max_concurrency": 8, "backoff_base": 0.01, "max_retries": 2,
-                "endpoint_cooldown": 0.01},
+        "mode": "kodcode",
+        "output_dir": str(out),
+        "random_seed": 4,
+        "llm": {
+            "base_url": url,
+            "model": "fake-model",
+            "max_concurrency": 8,
+            "backoff_base": 0.01,
+            "max_retries": 2,
+            "endpoint_cooldown": 0.01,
+        },
         "seeds": {"path": str(seeds)},
         "judge": {"workers": 2, "test_file_timeout": 3},
-        "kodcode": {"questions": {"styles": {"instruct": 0.5, "complete": 0.5}},
-                    "self_verify": {"min_attempts": 2, "max_attempts": 4}},
+        "kodcode": {
+            "questions": {"styles": {"instruct": 0.5, "complete": 0.5}},
+            "self_verify": {"min_attempts": 2, "max_attempts": 4},
+        },
     }
     data.update(extra)
     return data
@@ -84,8 +105,9 @@ def test_kodcode_mode_end_to_end_and_the_loaders_read_its_export(tmp_path):
 
     questions = read_records(out, "kodcode_questions", KodQuestion)
     assert len(questions) == 8 and {q.style for q in questions} == {"instruct", "complete"}
-    assert all(q.id.startswith("Snippet_") and q.id.endswith("_I" if q.style == "instruct" else "_C")
-               for q in questions)
+    assert all(
+        q.id.startswith("Snippet_") and q.id.endswith("_I" if q.style == "instruct" else "_C") for q in questions
+    )
     assert all(q.question.startswith("def ") for q in questions if q.style == "complete")
 
     # Self-verification: every attempt is what the model sent, judged; retries stop at the first pass.
@@ -117,14 +139,19 @@ def test_kodcode_mode_end_to_end_and_the_loaders_read_its_export(tmp_path):
     # Rewriting: the other style, same solution and tests; a stub leaking the implementation is dropped.
     rewritten = {t.id: t for t in read_records(out, "kodcode_rewrite", KodTriplet)}
     leaks = sum(1 for t in verified.values() if t.style == "instruct" and bank_for(t.question).bad_stub)
-    assert by_stage["kodcode_rewrite"].dropped == (Counter({"rewrite:stub_has_implementation": leaks}) if leaks
-                                                   else Counter())
+    assert by_stage["kodcode_rewrite"].dropped == (
+        Counter({"rewrite:stub_has_implementation": leaks}) if leaks else Counter()
+    )
     assert len(rewritten) == len(verified) - leaks
     for r in rewritten.values():
         source = verified[r.rewritten_from]
         assert r.style != source.style and r.id[:-2] == source.id[:-2]
-        assert (r.solution, r.test, r.pass_sequence, r.difficulty) == (source.solution, source.test,
-                                                                      source.pass_sequence, source.difficulty)
+        assert (r.solution, r.test, r.pass_sequence, r.difficulty) == (
+            source.solution,
+            source.test,
+            source.pass_sequence,
+            source.difficulty,
+        )
         if r.style == "complete":
             assert r.original_instruction == source.question and r.question.startswith("def ")
     triplets = {**verified, **rewritten}
@@ -153,9 +180,23 @@ def check_export(export: Path, triplets: dict) -> None:
 
     kodcode_v1 = [json.loads(line) for line in (export / "kodcode_v1.jsonl").read_text().splitlines()]
     assert len(kodcode_v1) == len(triplets)
-    assert set(kodcode_v1[0]) >= {"version", "style", "subset", "question_id", "question", "solution", "test",
-                                  "test_info", "gpt_pass_sequence", "gpt_pass_trial_num", "gpt_difficulty",
-                                  "gpt_pass_percentage", "trials", "chosen_trial", "metadata"}
+    assert set(kodcode_v1[0]) >= {
+        "version",
+        "style",
+        "subset",
+        "question_id",
+        "question",
+        "solution",
+        "test",
+        "test_info",
+        "gpt_pass_sequence",
+        "gpt_pass_trial_num",
+        "gpt_difficulty",
+        "gpt_pass_percentage",
+        "trials",
+        "chosen_trial",
+        "metadata",
+    }
     for path in (export / "kodcode_v1.jsonl", export / "kodcode_v1.parquet"):
         problems, errors = load_problems(path)
         assert errors == [] and sorted(problems) == sorted(triplets)
@@ -175,14 +216,24 @@ def check_export(export: Path, triplets: dict) -> None:
     rl = load_source(str(export / "rl.parquet"), split="train")
     rows, layout, dropped = to_rl_dataset(rl, "auto", "rl", None)
     assert (layout, dropped, len(rows)) == ("rl", 0, len(triplets))
-    from_release, layout, _ = to_rl_dataset(datasets.load_dataset("parquet", data_files=str(
-        export / "kodcode_v1.parquet"), split="train"), "auto", "v1", None)
+    from_release, layout, _ = to_rl_dataset(
+        datasets.load_dataset("parquet", data_files=str(export / "kodcode_v1.parquet"), split="train"),
+        "auto",
+        "v1",
+        None,
+    )
     assert layout == "kodcode" and sorted(from_release["question_id"]) == sorted(rows["question_id"])
     (pass_rate,) = get_reward_funcs(["pass_rate"], judge={"workers": 2})
-    completions = [[{"role": "assistant", "content": f"```python\n{triplets[q].solution}```"}]
-                   for q in rows["question_id"]]
-    assert pass_rate(completions=completions, prompts=rows["prompt"], test_file=rows["test_file"],
-                     input_output=rows["input_output"], question_id=rows["question_id"]) == [1.0] * len(rows)
+    completions = [
+        [{"role": "assistant", "content": f"```python\n{triplets[q].solution}```"}] for q in rows["question_id"]
+    ]
+    assert pass_rate(
+        completions=completions,
+        prompts=rows["prompt"],
+        test_file=rows["test_file"],
+        input_output=rows["input_output"],
+        question_id=rows["question_id"],
+    ) == [1.0] * len(rows)
 
 
 def test_gen_run_picks_the_mode_from_the_config_and_rejects_bad_keys(tmp_path):
@@ -209,18 +260,30 @@ def test_gen_run_picks_the_mode_from_the_config_and_rejects_bad_keys(tmp_path):
 
 def test_kill_9_mid_run_then_resume_repeats_no_request(tmp_path):
     seeds = write_seeds(tmp_path / "seeds.jsonl", 3)
-    extra = {"flush_every": 2, "flush_seconds": 0.2, "item_concurrency": 3,
-             "kodcode": {"questions": {"styles": {"instruct": 1.0}},
-                         "self_verify": {"min_attempts": 1, "max_attempts": 2},
-                         "reject_sampling": {"enabled": False}, "rewrite": {"enabled": False}}}
+    extra = {
+        "flush_every": 2,
+        "flush_seconds": 0.2,
+        "item_concurrency": 3,
+        "kodcode": {
+            "questions": {"styles": {"instruct": 1.0}},
+            "self_verify": {"min_attempts": 1, "max_attempts": 2},
+            "reject_sampling": {"enabled": False},
+            "rewrite": {"enabled": False},
+        },
+    }
     with FakeChatServer(KodScriptedModel(), latency=0.05) as server:
         out = tmp_path / "killed"
         data = config_dict(server.url, out, seeds, **extra)
         cfg = tmp_path / "kod.yaml"
         cfg.write_text(yaml.safe_dump(data))
-        proc = subprocess.Popen([sys.executable, "-m", "xcoder.cli", "gen", "run", "-c", str(cfg), "--no-progress"],
-                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                env={**os.environ, "PYTHONPATH": str(ROOT)})
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "xcoder.cli", "gen", "run", "-c", str(cfg), "--no-progress"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         deadline = time.monotonic() + 120
         verify_dir = out / "kodcode_self_verify"
         while proc.poll() is None and time.monotonic() < deadline and not list(verify_dir.glob("part-*.done.json")):
@@ -248,5 +311,6 @@ def test_kill_9_mid_run_then_resume_repeats_no_request(tmp_path):
         assert len(rows) == len({r["id"] for r in rows}), f"{stage}: doubled records"
         expected = {r["id"]: r for _, r in iter_raw(reference.output_dir, stage)}
         assert {r["id"]: r for r in rows} == expected, f"{stage}: lost or changed records"
-    assert (out / "kodcode_export" / "kodcode_v1.jsonl").read_text() == \
-        (tmp_path / "reference" / "kodcode_export" / "kodcode_v1.jsonl").read_text()
+    assert (out / "kodcode_export" / "kodcode_v1.jsonl").read_text() == (
+        tmp_path / "reference" / "kodcode_export" / "kodcode_v1.jsonl"
+    ).read_text()

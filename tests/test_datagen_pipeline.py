@@ -24,8 +24,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from datagen_fake import BANK, ScriptedModel, _expected  # noqa: E402
 
 from data_gen.config import STAGES, config_from_dict  # noqa: E402
-from data_gen.records import (Example, FeatureConfig, FeatureSet, Provenance, Solution, Task, TaskTestInputs,  # noqa: E402
-                              TestInput, VerifiedTask)
+from data_gen.records import (
+    Example,
+    FeatureConfig,
+    FeatureSet,
+    Provenance,
+    Solution,
+    Task,
+    TaskTestInputs,  # noqa: E402
+    TestInput,
+    VerifiedTask,
+)
 from data_gen.runner import StageNotReady, run_stage, run_stages  # noqa: E402
 from data_gen.storage import iter_raw, read_records, stage_status, stage_summary, write_records  # noqa: E402
 from xcoder.judge import Judge, JudgeConfig  # noqa: E402
@@ -43,9 +52,16 @@ def make_config(url: str, out: Path, **sections):
 
 def config_dict(url: str, out: Path, **sections) -> dict:
     data = {
-        "output_dir": str(out), "random_seed": 3,
-        "llm": {"base_url": url, "model": "fake-model", "max_concurrency": 8, "backoff_base": 0.01, "max_retries": 2,
-                "endpoint_cooldown": 0.01},
+        "output_dir": str(out),
+        "random_seed": 3,
+        "llm": {
+            "base_url": url,
+            "model": "fake-model",
+            "max_concurrency": 8,
+            "backoff_base": 0.01,
+            "max_retries": 2,
+            "endpoint_cooldown": 0.01,
+        },
         "seeds": {"limit": 3},
         "judge": {"workers": 2},
         "tree": {"num_configs": 6, "min_leaf_count": 2},
@@ -93,7 +109,9 @@ def test_all_nine_stages_make_sft_and_rl_datasets_the_loaders_read(tmp_path):
     assert n_tasks == 6 and not by_stage["tasks"].dropped
     # Sample 3 refuses, 4 has two code blocks, 5 is cut by the token limit: all dropped, by reason.
     assert by_stage["solutions"].kept == 3 * n_tasks
-    assert by_stage["solutions"].dropped == Counter({"refusal": n_tasks, "multiple_code_blocks": n_tasks, "truncated": n_tasks})
+    assert by_stage["solutions"].dropped == Counter(
+        {"refusal": n_tasks, "multiple_code_blocks": n_tasks, "truncated": n_tasks}
+    )
     assert by_stage["tests"].kept == n_tasks and by_stage["verify"].kept == n_tasks
     assert first_requests == 3 + 6 + 2 * n_tasks + n_tasks + 3 * n_tasks + len(proxy_requests)
 
@@ -111,8 +129,11 @@ def test_all_nine_stages_make_sft_and_rl_datasets_the_loaders_read(tmp_path):
         assert {t.kind for t in vt.tests} >= {"sample", "llm", "generator"}
         assert vt.sample_agreement == 1.0
         for test in vt.tests:  # every voted output is the right answer
-            given = ({"nums": json.loads(test.input.split("\n")[0]), "k": json.loads(test.input.split("\n")[1])}
-                     if bank.functional else test.input)
+            given = (
+                {"nums": json.loads(test.input.split("\n")[0]), "k": json.loads(test.input.split("\n")[1])}
+                if bank.functional
+                else test.input
+            )
             want = _expected(bank, given)
             assert (json.loads(test.output) == want) if bank.functional else (test.output.split() == want.split())
     assert {vt.task.style for vt in verified} == {"codeforces", "leetcode", "atcoder"}
@@ -172,10 +193,15 @@ def test_all_nine_stages_make_sft_and_rl_datasets_the_loaders_read(tmp_path):
         return
     (binary,) = get_reward_funcs(["binary"], judge={"workers": 2})
     golden = [[{"role": "assistant", "content": row["messages"][-1]["content"]}] for row in sft]
-    wrong = [[{"role": "assistant", "content": f"```python\n{bank_of(by_id[row['id']].task.title).wrong}```"}] for row in sft]
+    wrong = [
+        [{"role": "assistant", "content": f"```python\n{bank_of(by_id[row['id']].task.title).wrong}```"}]
+        for row in sft
+    ]
     rl_rows = {r["id"]: r for r in rl}
-    columns = {"prompts": [rl_rows[row["id"]]["prompt"] for row in sft],
-               "input_output": [rl_rows[row["id"]]["input_output"] for row in sft]}
+    columns = {
+        "prompts": [rl_rows[row["id"]]["prompt"] for row in sft],
+        "input_output": [rl_rows[row["id"]]["input_output"] for row in sft],
+    }
     assert binary(completions=golden, **columns) == [1.0] * len(sft)
     assert binary(completions=wrong, **columns) == [0.0] * len(sft)
 
@@ -185,8 +211,16 @@ def test_all_nine_stages_make_sft_and_rl_datasets_the_loaders_read(tmp_path):
 
 
 def _configs(cases: list[str]) -> list[FeatureConfig]:
-    return [FeatureConfig(id=f"cfg-{c}", idx=i, features={"algorithms": [f"case {c}"], "techniques": ["greedy"]},
-                          leaf_count=2, provenance=Provenance("tree")) for i, c in enumerate(cases)]
+    return [
+        FeatureConfig(
+            id=f"cfg-{c}",
+            idx=i,
+            features={"algorithms": [f"case {c}"], "techniques": ["greedy"]},
+            leaf_count=2,
+            provenance=Provenance("tree"),
+        )
+        for i, c in enumerate(cases)
+    ]
 
 
 def test_task_stage_drops_refusals_bad_json_truncation_and_http_errors(tmp_path):
@@ -199,8 +233,11 @@ def test_task_stage_drops_refusals_bad_json_truncation_and_http_errors(tmp_path)
         first = text.startswith("# Task design, step 1")
         if first and case in ("flaky", "dropconn", "malformed") and not flaky[case]:
             flaky[case] += 1
-            raise {"flaky": HTTPError(503, "overloaded", retry_after=0), "dropconn": DropConnection(),
-                   "malformed": MalformedBody()}[case]
+            raise {
+                "flaky": HTTPError(503, "overloaded", retry_after=0),
+                "dropconn": DropConnection(),
+                "malformed": MalformedBody(),
+            }[case]
         if first and case == "refusal":
             return "I'm sorry, but I can't assist with that request."
         if first and case == "prose":
@@ -222,18 +259,42 @@ def test_task_stage_drops_refusals_bad_json_truncation_and_http_errors(tmp_path)
             return json.dumps(data)
         return answer
 
-    cases = ["ok", "flaky", "dropconn", "malformed", "refusal", "prose", "truncated", "http400", "always500",
-             "noexample", "hint"]
-    overrides = {t: step for t in ("# Task design, step 1: choose features and an integration strategy",
-                                   "# Task design, step 2: write a Codeforces-style problem")}
+    cases = [
+        "ok",
+        "flaky",
+        "dropconn",
+        "malformed",
+        "refusal",
+        "prose",
+        "truncated",
+        "http400",
+        "always500",
+        "noexample",
+        "hint",
+    ]
+    overrides = {
+        t: step
+        for t in (
+            "# Task design, step 1: choose features and an integration strategy",
+            "# Task design, step 2: write a Codeforces-style problem",
+        )
+    }
     with FakeChatServer(ScriptedModel(overrides)) as server:
         config = make_config(server.url, tmp_path, tasks={"styles": {"codeforces": 1.0}})
         write_records(tmp_path, "tree", _configs(cases), writer="test")
         summary = run_stage(config, "tasks", progress=False)
     assert summary.kept == 4
-    assert summary.dropped == Counter({"select:refusal": 1, "select:no_json": 1, "select:truncated": 1,
-                                       "llm_http_400": 1, "llm_retries_exhausted": 1, "write:too_few_examples": 1,
-                                       "write:hint_in_statement": 1})
+    assert summary.dropped == Counter(
+        {
+            "select:refusal": 1,
+            "select:no_json": 1,
+            "select:truncated": 1,
+            "llm_http_400": 1,
+            "llm_retries_exhausted": 1,
+            "write:too_few_examples": 1,
+            "write:hint_in_statement": 1,
+        }
+    )
     kept = read_records(tmp_path, "tasks", Task)
     assert sorted(t.config_id for t in kept) == ["cfg-dropconn", "cfg-flaky", "cfg-malformed", "cfg-ok"]
     assert all(t.style == "codeforces" and len(t.examples) == 2 and len(t.provenance.request_keys) == 2 for t in kept)
@@ -262,31 +323,54 @@ def test_items_lost_to_a_server_outage_are_retried_by_the_next_run(tmp_path):
 
 
 def test_test_stage_counts_broken_generators_and_malformed_inputs(tmp_path):
-    generator = ("import json, sys\nscale, seed = sys.stdin.readline().split()\n"
-                 "if scale == 'stress':\n    raise SystemExit(3)\n"
-                 "if scale == 'large':\n    print(json.dumps([1, 2]))\n"  # one argument line short
-                 "else:\n    print(json.dumps([int(seed), 1]))\n    print(json.dumps(2))\n")
+    generator = (
+        "import json, sys\nscale, seed = sys.stdin.readline().split()\n"
+        "if scale == 'stress':\n    raise SystemExit(3)\n"
+        "if scale == 'large':\n    print(json.dumps([1, 2]))\n"  # one argument line short
+        "else:\n    print(json.dumps([int(seed), 1]))\n    print(json.dumps(2))\n"
+    )
     answers = {
-        "# Test design: test inputs": lambda call: json.dumps({"tests": [
-            {"input": {"nums": [1, 1], "k": 2}, "kind": "standard"}, {"input": [[3], 4], "kind": "edge"},
-            {"input": {"nums": [1]}, "kind": "edge"}, {"input": "text", "kind": "edge"}]}),
+        "# Test design: test inputs": lambda call: json.dumps(
+            {
+                "tests": [
+                    {"input": {"nums": [1, 1], "k": 2}, "kind": "standard"},
+                    {"input": [[3], 4], "kind": "edge"},
+                    {"input": {"nums": [1]}, "kind": "edge"},
+                    {"input": "text", "kind": "edge"},
+                ]
+            }
+        ),
         "# Test design: input generator program": lambda call: f"```python\n{generator}```",
         "# Test design: input validator program": lambda call: "```python\nprint('INVALID: always')\n```",
     }
-    task = Task("task-pairs", "leetcode", "Pairs", "Count pairs summing to k.",
-                [Example("[1, 2, 3]\n4", "1"), Example("[2, 2]\n4", "1")], Provenance("tasks"), fn_name="countPairs",
-                starter_code="class Solution:\n    def countPairs(self, nums: List[int], k: int) -> int:\n        ")
+    task = Task(
+        "task-pairs",
+        "leetcode",
+        "Pairs",
+        "Count pairs summing to k.",
+        [Example("[1, 2, 3]\n4", "1"), Example("[2, 2]\n4", "1")],
+        Provenance("tasks"),
+        fn_name="countPairs",
+        starter_code="class Solution:\n    def countPairs(self, nums: List[int], k: int) -> int:\n        ",
+    )
     with FakeChatServer(ScriptedModel(answers)) as server:
         config = make_config(server.url, tmp_path, tests={"validator": True, "seeds_per_scale": 2})
         write_records(tmp_path, "tasks", [task], writer="test")
         assert run_stage(config, "tests", progress=False).kept == 1
     (tests,) = read_records(tmp_path, "tests", TaskTestInputs)
     assert tests.provenance.extra["dropped_inputs"] == {
-        "llm_inputs:malformed": 2, "generator:runtime_error": 2, "generator:malformed_arguments": 2,
-        "validator:rejected_examples": 1}
+        "llm_inputs:malformed": 2,
+        "generator:runtime_error": 2,
+        "generator:malformed_arguments": 2,
+        "validator:rejected_examples": 1,
+    }
     assert Counter((t.kind, t.scale) for t in tests.inputs) == {
-        ("sample", "sample"): 2, ("llm", "small"): 1, ("llm", "edge"): 1, ("generator", "small"): 2,
-        ("generator", "medium"): 2}
+        ("sample", "sample"): 2,
+        ("llm", "small"): 1,
+        ("llm", "edge"): 1,
+        ("generator", "small"): 2,
+        ("generator", "medium"): 2,
+    }
     assert [t.input for t in tests.inputs if t.kind == "llm"] == ["[1, 1]\n2", "[3]\n4"]
     generator_record = tests.programs[0]
     assert (generator_record.runs, generator_record.failures) == (8, 2) and "exit code 3" in generator_record.error
@@ -295,27 +379,56 @@ def test_test_stage_counts_broken_generators_and_malformed_inputs(tmp_path):
 
 def test_solution_stage_keeps_only_single_parseable_python_blocks(tmp_path):
     good = "```python\nprint(int(input()) * 2)\n```"
-    answers = [good, "Just double the number.", "```python\ndef f(:\n    pass\n```", "```text\n4\n```",
-               "I cannot help with that.", good + "\n" + good, Reply(good, finish_reason="length"),
-               Reply(good, reasoning="double it")]
+    answers = [
+        good,
+        "Just double the number.",
+        "```python\ndef f(:\n    pass\n```",
+        "```text\n4\n```",
+        "I cannot help with that.",
+        good + "\n" + good,
+        Reply(good, finish_reason="length"),
+        Reply(good, reasoning="double it"),
+    ]
 
     def solve(call):
         if "Triple" in call.last_user:
             raise HTTPError(400, "prompt too long")
         return answers[call.choice_index]
 
-    tasks = [Task("task-double", "codeforces", "Double", "Double the number n.", [Example("2\n", "4\n"), Example("3\n", "6\n")],
-                  Provenance("tasks")),
-             Task("task-triple", "codeforces", "Triple", "Triple the number n.", [Example("2\n", "6\n"), Example("1\n", "3\n")],
-                  Provenance("tasks"))]
+    tasks = [
+        Task(
+            "task-double",
+            "codeforces",
+            "Double",
+            "Double the number n.",
+            [Example("2\n", "4\n"), Example("3\n", "6\n")],
+            Provenance("tasks"),
+        ),
+        Task(
+            "task-triple",
+            "codeforces",
+            "Triple",
+            "Triple the number n.",
+            [Example("2\n", "6\n"), Example("1\n", "3\n")],
+            Provenance("tasks"),
+        ),
+    ]
     with FakeChatServer(ScriptedModel({"solution": solve})) as server:
         config = make_config(server.url, tmp_path, solutions={"n": len(answers)})
         write_records(tmp_path, "tasks", tasks, writer="test")
         summary = run_stage(config, "solutions", progress=False)
         body = next(b for b in server.chat_bodies() if "Double" in json.dumps(b))
     assert (body["temperature"], body["top_p"], body["n"]) == (0.6, 0.95, len(answers))
-    assert summary.dropped == Counter({"no_code_block": 2, "syntax_error": 1, "refusal": 1, "multiple_code_blocks": 1,
-                                       "truncated": 1, "llm_http_400": 1})
+    assert summary.dropped == Counter(
+        {
+            "no_code_block": 2,
+            "syntax_error": 1,
+            "refusal": 1,
+            "multiple_code_blocks": 1,
+            "truncated": 1,
+            "llm_http_400": 1,
+        }
+    )
     sols = read_records(tmp_path, "solutions", Solution)
     assert [(s.index, s.reasoning) for s in sorted(sols, key=lambda s: s.index)] == [(0, None), (7, "double it")]
     assert all(s.code == "print(int(input()) * 2)" and s.response.startswith("```python") for s in sols)
@@ -326,8 +439,17 @@ def test_solution_stage_keeps_only_single_parseable_python_blocks(tmp_path):
 
 
 def test_shards_add_up_to_a_single_run_and_later_stages_wait_for_all(tmp_path):
-    tasks = [Task(f"task-{i:02d}", "codeforces", "Lanterns", BANK[0].answer["legend"] + f" (#{i})",
-                  [Example("1\n5\n", "5\n"), Example("2\n1 2\n", "3\n")], Provenance("tasks")) for i in range(12)]
+    tasks = [
+        Task(
+            f"task-{i:02d}",
+            "codeforces",
+            "Lanterns",
+            BANK[0].answer["legend"] + f" (#{i})",
+            [Example("1\n5\n", "5\n"), Example("2\n1 2\n", "3\n")],
+            Provenance("tasks"),
+        )
+        for i in range(12)
+    ]
     with FakeChatServer(ScriptedModel()) as server:
         single = make_config(server.url, tmp_path / "single")
         write_records(single.output_dir, "tasks", tasks, writer="test")
@@ -349,16 +471,32 @@ def test_shards_add_up_to_a_single_run_and_later_stages_wait_for_all(tmp_path):
 
 
 def test_tree_stage_imports_xcoder_feature_configs(tmp_path):
-    rows = [{"features": {"Algorithms": {"Graph": ["Dijkstra", "BFS"]}, "Data Structures": ["Heap"]},
-             "mandatory_features": [], "idx": 0, "leaf_count": 3, "shape": [3, 3, 1]},
-            {"features": {"Math": ["Modular Inverse"]}, "mandatory_features": ["Modular Inverse"], "idx": 1, "leaf_count": 1},
-            {"idx": 2, "leaf_count": 0}, "not an object", {"features": {"x": []}, "idx": 4}]
+    rows = [
+        {
+            "features": {"Algorithms": {"Graph": ["Dijkstra", "BFS"]}, "Data Structures": ["Heap"]},
+            "mandatory_features": [],
+            "idx": 0,
+            "leaf_count": 3,
+            "shape": [3, 3, 1],
+        },
+        {
+            "features": {"Math": ["Modular Inverse"]},
+            "mandatory_features": ["Modular Inverse"],
+            "idx": 1,
+            "leaf_count": 1,
+        },
+        {"idx": 2, "leaf_count": 0},
+        "not an object",
+        {"features": {"x": []}, "idx": 4},
+    ]
     path = tmp_path / "feature_config_sampled.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n{broken\n")
     config = make_config("http://127.0.0.1:9/v1", tmp_path / "run", tree={"import_path": str(path)})
     summary = run_stage(config, "tree", progress=False)
     assert summary.kept == 2
-    assert summary.dropped == Counter({"import:no_features_object": 2, "import:empty_features": 1, "import:invalid_json": 1})
+    assert summary.dropped == Counter(
+        {"import:no_features_object": 2, "import:empty_features": 1, "import:invalid_json": 1}
+    )
     configs = sorted(read_records(config.output_dir, "tree", FeatureConfig), key=lambda c: c.idx)
     assert configs[0].features == {"algorithm": {"graph": ["dijkstra", "bfs"]}, "data structure": ["heap"]}
     assert (configs[0].leaf_count, configs[0].shape) == (3, [3, 3, 1])
@@ -367,9 +505,17 @@ def test_tree_stage_imports_xcoder_feature_configs(tmp_path):
 
     # A merged feature-tree JSON object is sampled like our own tree.
     merged = tmp_path / "feature_evoled.json"
-    merged.write_text(json.dumps({"algorithms": {"graphs": ["bfs", "dfs", "dijkstra"], "dp": ["knapsack", "lis"]},
-                                  "math": ["gcd", "sieve", "fast power"]}))
-    config = make_config("http://127.0.0.1:9/v1", tmp_path / "run", tree={"import_path": str(merged), "num_configs": 3})
+    merged.write_text(
+        json.dumps(
+            {
+                "algorithms": {"graphs": ["bfs", "dfs", "dijkstra"], "dp": ["knapsack", "lis"]},
+                "math": ["gcd", "sieve", "fast power"],
+            }
+        )
+    )
+    config = make_config(
+        "http://127.0.0.1:9/v1", tmp_path / "run", tree={"import_path": str(merged), "num_configs": 3}
+    )
     summary = run_stage(config, "tree", progress=False)  # new input: the old configs are replaced
     assert summary.kept == 3 and summary.items == 1
     assert json.loads((tmp_path / "run" / "tree" / "tree.json").read_text())["children"]
@@ -381,18 +527,32 @@ def test_tree_stage_imports_xcoder_feature_configs(tmp_path):
 
 def test_verify_filter_export_take_hand_made_records(tmp_path):
     """A procedural family writes Task/Solution/TaskTestInputs records; verify onwards is shared."""
-    task = Task("task-proc-sum", "codeforces", "Sum", "Print a + b.", [Example("1 2\n", "3\n"), Example("5 5\n", "10\n")],
-                Provenance("tasks", source="procedural:sum"))
+    task = Task(
+        "task-proc-sum",
+        "codeforces",
+        "Sum",
+        "Print a + b.",
+        [Example("1 2\n", "3\n"), Example("5 5\n", "10\n")],
+        Provenance("tasks", source="procedural:sum"),
+    )
     good = "a, b = map(int, input().split())\nprint(a + b)\n"
-    sols = [Solution(f"sol-{i}", task.id, i, f"```python\n{code}```", code, Provenance("solutions", source="procedural:sum"))
-            for i, code in enumerate([good, good, "print(3)\n"])]
-    inputs = [TestInput(f"in-{i}", f"{i} {i * 7}\n", kind="procedural", scale=s)
-              for i, s in enumerate(["sample", "small", "small", "large", "stress", "edge", "boundary", "medium"])]
+    sols = [
+        Solution(
+            f"sol-{i}", task.id, i, f"```python\n{code}```", code, Provenance("solutions", source="procedural:sum")
+        )
+        for i, code in enumerate([good, good, "print(3)\n"])
+    ]
+    inputs = [
+        TestInput(f"in-{i}", f"{i} {i * 7}\n", kind="procedural", scale=s)
+        for i, s in enumerate(["sample", "small", "small", "large", "stress", "edge", "boundary", "medium"])
+    ]
     inputs[0] = TestInput("in-0", "1 2\n", kind="sample", scale="sample")
     config = make_config("http://127.0.0.1:9/v1", tmp_path)
     write_records(tmp_path, "tasks", [task], writer="procedural")
     write_records(tmp_path, "solutions", sols, writer="procedural")
-    write_records(tmp_path, "tests", [TaskTestInputs("tests-proc", task.id, inputs, Provenance("tests"))], writer="procedural")
+    write_records(
+        tmp_path, "tests", [TaskTestInputs("tests-proc", task.id, inputs, Provenance("tests"))], writer="procedural"
+    )
     for stage in ("verify", "filter", "export"):
         assert run_stage(config, stage, progress=False).kept == 1, stage
     (vt,) = read_records(tmp_path, "filter", VerifiedTask)
@@ -409,8 +569,15 @@ def test_cli_runs_a_stage_reports_status_and_explains_errors(tmp_path):
 
     with FakeChatServer(ScriptedModel()) as server:
         cfg = tmp_path / "gen.yaml"
-        cfg.write_text(yaml.safe_dump({"output_dir": str(tmp_path / "run"), "llm": {"base_url": server.url, "model": "m"},
-                                       "seeds": {"limit": 2}}))
+        cfg.write_text(
+            yaml.safe_dump(
+                {
+                    "output_dir": str(tmp_path / "run"),
+                    "llm": {"base_url": server.url, "model": "m"},
+                    "seeds": {"limit": 2},
+                }
+            )
+        )
         runner = CliRunner()
         result = runner.invoke(app, ["gen", "features", "--config", str(cfg), "--no-progress"])
         assert result.exit_code == 0, result.output
@@ -430,22 +597,40 @@ def test_cli_runs_a_stage_reports_status_and_explains_errors(tmp_path):
 # kill -9 mid-stage, then resume
 
 
-KILL_SECTIONS = {"flush_every": 3, "flush_seconds": 0.2, "item_concurrency": 4, "llm": {"max_concurrency": 4},
-                 "tasks": {"styles": {"codeforces": 0.6, "leetcode": 0.4}}}
+KILL_SECTIONS = {
+    "flush_every": 3,
+    "flush_seconds": 0.2,
+    "item_concurrency": 4,
+    "llm": {"max_concurrency": 4},
+    "tasks": {"styles": {"codeforces": 0.6, "leetcode": 0.4}},
+}
 
 
 def test_kill_9_mid_stage_then_resume_repeats_no_request_and_loses_or_doubles_no_record(tmp_path):
-    configs = [FeatureConfig(id=f"cfg-{i:02d}", idx=i, features={"algorithms": [f"feature {i}"]}, leaf_count=1,
-                             provenance=Provenance("tree")) for i in range(40)]
+    configs = [
+        FeatureConfig(
+            id=f"cfg-{i:02d}",
+            idx=i,
+            features={"algorithms": [f"feature {i}"]},
+            leaf_count=1,
+            provenance=Provenance("tree"),
+        )
+        for i in range(40)
+    ]
     with FakeChatServer(ScriptedModel(), latency=0.03) as server:
         out = tmp_path / "killed"
         cfg = tmp_path / "gen.yaml"
         data = config_dict(server.url, out, **KILL_SECTIONS)
         cfg.write_text(yaml.safe_dump(data))
         write_records(out, "tree", configs, writer="test")
-        proc = subprocess.Popen([sys.executable, "-m", "xcoder.cli", "gen", "tasks", "--config", str(cfg), "--no-progress"],
-                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                env={**os.environ, "PYTHONPATH": str(ROOT)})
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "xcoder.cli", "gen", "tasks", "--config", str(cfg), "--no-progress"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         deadline = time.monotonic() + 60
         while server.request_count < 40 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)

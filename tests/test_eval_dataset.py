@@ -79,10 +79,18 @@ def test_hub_release_offline_gives_a_clear_error(tmp_path):
 def test_presets_and_inclusive_windows():
     assert DATE_PRESETS["v5"].start == date(2024, 8, 1) and DATE_PRESETS["v5"].end == date(2025, 2, 1)
     assert DATE_PRESETS["v6"].start == date(2025, 2, 1) and DATE_PRESETS["v6"].end == date(2025, 5, 1)
-    assert ids(load_selection(DatasetConfig(str(FIXTURE), preset="v5"))) == ["fx002", "fx-max-gap", "fx-longest-run-k", "fx005"]
+    assert ids(load_selection(DatasetConfig(str(FIXTURE), preset="v5"))) == [
+        "fx002",
+        "fx-max-gap",
+        "fx-longest-run-k",
+        "fx005",
+    ]
     assert ids(load_selection(DatasetConfig(str(FIXTURE), preset="v6"))) == ["fx006", "fx-rotation-check", "abc337_e"]
     # Both ends inclusive: fx002 is dated 2024-08-10, fx-max-gap 2024-10-05.
-    assert ids(load_selection(DatasetConfig(str(FIXTURE), start_date="2024-08-10", end_date="2024-10-05"))) == ["fx002", "fx-max-gap"]
+    assert ids(load_selection(DatasetConfig(str(FIXTURE), start_date="2024-08-10", end_date="2024-10-05"))) == [
+        "fx002",
+        "fx-max-gap",
+    ]
     # Overriding one end of a preset keeps the other.
     sel = load_selection(DatasetConfig(str(FIXTURE), preset="v5", end_date="2024-09-30"))
     assert ids(sel) == ["fx002"]
@@ -139,7 +147,9 @@ def _copy_with_bad_rows(tmp_path: Path) -> Path:
     broken["private_test_cases"] = "!!not base64!!"
     no_id = json.loads(rows[2])
     del no_id["question_id"]
-    (d / "test2.jsonl").write_text("\n".join([rows[0], json.dumps(broken), "{not json", json.dumps(no_id), rows[3]]) + "\n")
+    (d / "test2.jsonl").write_text(
+        "\n".join([rows[0], json.dumps(broken), "{not json", json.dumps(no_id), rows[3]]) + "\n"
+    )
     return d
 
 

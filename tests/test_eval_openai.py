@@ -70,7 +70,9 @@ def test_openai_backend_requests_scores_and_cache(tmp_path):
         qid = qid_of(b["messages"][-1]["content"])
         assert b["messages"] == build_messages(PROBLEMS[qid])
 
-        rows = {r["question_id"]: r for r in map(json.loads, (tmp_path / "out" / "samples.jsonl").read_text().splitlines())}
+        rows = {
+            r["question_id"]: r for r in map(json.loads, (tmp_path / "out" / "samples.jsonl").read_text().splitlines())
+        }
         want = expected_graded(bodies)
         for q, graded in want.items():
             assert sorted(rows[q]["graded_list"]) == sorted(graded)
@@ -93,8 +95,10 @@ def test_sample_seeds_are_those_of_earlier_releases():
 
     assert seed_from_text("1234:abc337_e:7") == 1189937827
     with FakeChatServer(seeded_solver) as server:
-        backend = OpenAIBackend(GenerationConfig(backend="openai", model="fake-model", base_url=server.url),
-                                SamplingConfig(n=2, seed=0, max_tokens=64))
+        backend = OpenAIBackend(
+            GenerationConfig(backend="openai", model="fake-model", base_url=server.url),
+            SamplingConfig(n=2, seed=0, max_tokens=64),
+        )
         backend.generate([Job(PROBLEMS["fx001"], [0, 1])], lambda g: None)
         assert sorted(b["seed"] for b in server.chat_bodies()) == [511883940, 947632363]
 
@@ -108,8 +112,11 @@ def test_refused_prompt_is_a_recorded_failure(tmp_path):
     with FakeChatServer(solver) as server:
         res = run_eval(cfg(tmp_path, server.url))
     assert res["verdicts"]["generation_error"] == 4
-    row = next(r for r in map(json.loads, (tmp_path / "out" / "samples.jsonl").read_text().splitlines())
-               if r["question_id"] == "fx006")
+    row = next(
+        r
+        for r in map(json.loads, (tmp_path / "out" / "samples.jsonl").read_text().splitlines())
+        if r["question_id"] == "fx006"
+    )
     assert row["graded_list"] == [False] * 4
 
 
@@ -133,20 +140,48 @@ def test_unreachable_samples_are_left_for_a_rerun(tmp_path):
 
 
 def _cli(url: str, out: Path) -> list[str]:
-    return [sys.executable, "-m", "xcoder.cli", "eval", "--model", "fake-model", "--backend", "openai",
-            "--base-url", url, "--dataset", str(FIXTURE), "--n", "4", "--max-tokens", "256",
-            "--max-concurrency", "2", "--judge-workers", "2", "--output-dir", str(out)]
+    return [
+        sys.executable,
+        "-m",
+        "xcoder.cli",
+        "eval",
+        "--model",
+        "fake-model",
+        "--backend",
+        "openai",
+        "--base-url",
+        url,
+        "--dataset",
+        str(FIXTURE),
+        "--n",
+        "4",
+        "--max-tokens",
+        "256",
+        "--max-concurrency",
+        "2",
+        "--judge-workers",
+        "2",
+        "--output-dir",
+        str(out),
+    ]
 
 
 @pytest.mark.slow
 def test_killed_eval_resumes_with_identical_results(tmp_path):
     with FakeChatServer(seeded_solver, latency=0.15) as server:
-        full = subprocess.run(_cli(server.url, tmp_path / "full"), cwd=ROOT, capture_output=True, text=True, timeout=300)
+        full = subprocess.run(
+            _cli(server.url, tmp_path / "full"), cwd=ROOT, capture_output=True, text=True, timeout=300
+        )
         assert full.returncode == 0, full.stderr
         server.reset()
 
-        proc = subprocess.Popen(_cli(server.url, tmp_path / "killed"), cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            _cli(server.url, tmp_path / "killed"),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         cache = tmp_path / "killed" / "generations.jsonl"
         deadline = time.time() + 120
         while time.time() < deadline and (not cache.exists() or len(cache.read_text().splitlines()) < 10):
@@ -157,7 +192,9 @@ def test_killed_eval_resumes_with_identical_results(tmp_path):
         assert 10 <= done_before < 32, "the kill should land mid-generation"
         assert not (tmp_path / "killed" / "eval_results.json").exists()
 
-        resumed = subprocess.run(_cli(server.url, tmp_path / "killed"), cwd=ROOT, capture_output=True, text=True, timeout=300)
+        resumed = subprocess.run(
+            _cli(server.url, tmp_path / "killed"), cwd=ROOT, capture_output=True, text=True, timeout=300
+        )
         assert resumed.returncode == 0, resumed.stderr
         # Only what was lost is asked again: at most the in-flight requests are repeated.
         assert server.request_count <= 32 + 2

@@ -59,8 +59,12 @@ Some words about the list.
 def test_errata_markdown_parsed_by_section():
     entries = parse_errata_markdown(ERRATA_MD)
     assert [(e["question_id"], e["category"]) for e in entries] == [
-        ("abc001_a", "multiple_solutions"), ("two-sum-any", "multiple_solutions"), ("abc002_b", "interactive"),
-        ("abc003_c", "erroneous_tests"), ("weird-input", "erroneous_tests")]
+        ("abc001_a", "multiple_solutions"),
+        ("two-sum-any", "multiple_solutions"),
+        ("abc002_b", "interactive"),
+        ("abc003_c", "erroneous_tests"),
+        ("weird-input", "erroneous_tests"),
+    ]
     assert entries[1]["note"] == "Any valid pair" and entries[4]["section"] == "Erroneous Test Cases"
     with pytest.raises(ErrataFormatError, match="unknown errata section 'Flaky Judges'"):
         parse_errata_markdown(ERRATA_MD + "\n## Flaky Judges\n\n1. x - y\n")
@@ -88,8 +92,12 @@ def test_shipped_errata_is_the_current_list():
     by_cat = {c: sorted(q for q, e in table.items() if e["category"] == c) for c in CATEGORY_LABELS}
     assert len(by_cat["multiple_solutions"]) == 11 and {"arc185_c", "abc343_a"} <= set(by_cat["multiple_solutions"])
     assert by_cat["interactive"] == ["abc337_e", "abc355_e"]
-    assert by_cat["erroneous_tests"] == ["abc350_c", "apply-operations-to-make-string-empty", "arc189_a",
-                                         "most-frequent-ids"]
+    assert by_cat["erroneous_tests"] == [
+        "abc350_c",
+        "apply-operations-to-make-string-empty",
+        "arc189_a",
+        "most-frequent-ids",
+    ]
     assert all(e["note"] and e["reason"] and e["section"] for e in table.values())
     assert table["most-frequent-ids"]["note"].startswith("Adversarian input")  # LCB's own words, typo included
     assert load_errata_document()["source"]["commit"].startswith("716024c")
@@ -102,24 +110,34 @@ def write_samples(path: Path, pattern: dict[str, list[str]]) -> Path:
 
 
 def samples_cfg(tmp_path: Path, samples: Path, **dataset) -> EvalConfig:
-    return EvalConfig(dataset=DatasetConfig(str(FIXTURE), **dataset), output_dir=str(tmp_path / "out"),
-                      generation=GenerationConfig(backend="samples", samples_path=str(samples)),
-                      sampling=SamplingConfig(n=4), judge=JudgeConfig(timeout=5.0, workers=2))
+    return EvalConfig(
+        dataset=DatasetConfig(str(FIXTURE), **dataset),
+        output_dir=str(tmp_path / "out"),
+        generation=GenerationConfig(backend="samples", samples_path=str(samples)),
+        sampling=SamplingConfig(n=4),
+        judge=JudgeConfig(timeout=5.0, workers=2),
+    )
 
 
 def test_checkers_score_beside_the_official_one_and_errata_side_by_side(tmp_path):
     checkers = tmp_path / "checkers"
     checkers.mkdir()
     # fx002 stands in for a problem with several valid answers: the checker accepts any single integer.
-    (checkers / "fx002.py").write_text("def check(input, output, expected):\n"
-                                       "    return output.strip().lstrip('-').isdigit()\n")
+    (checkers / "fx002.py").write_text(
+        "def check(input, output, expected):\n    return output.strip().lstrip('-').isdigit()\n"
+    )
     # fx001's checker is as strict as the tests: nothing changes there.
-    (checkers / "fx001.py").write_text("def check(input, output, expected):\n    return output.split() == expected.split()\n")
-    samples = write_samples(tmp_path / "s.jsonl", {
-        "fx001": [SOL["fx001"]["correct"], SOL["fx001"]["wrong"]] * 2,
-        "fx002": [SOL["fx002"]["correct"]] + [SOL["fx002"]["wrong"]] * 3,
-        "abc337_e": [SOL["abc337_e"]["correct"]] * 4,  # on the errata list
-    })
+    (checkers / "fx001.py").write_text(
+        "def check(input, output, expected):\n    return output.split() == expected.split()\n"
+    )
+    samples = write_samples(
+        tmp_path / "s.jsonl",
+        {
+            "fx001": [SOL["fx001"]["correct"], SOL["fx001"]["wrong"]] * 2,
+            "fx002": [SOL["fx002"]["correct"]] + [SOL["fx002"]["wrong"]] * 3,
+            "abc337_e": [SOL["abc337_e"]["correct"]] * 4,  # on the errata list
+        },
+    )
     cfg = samples_cfg(tmp_path, samples, question_ids=("fx001", "fx002", "abc337_e"), checkers=str(checkers))
     res = run_eval(cfg)
     assert res["overall"]["avg@4"] == pytest.approx((0.5 + 0.25 + 1.0) / 3)  # official: the tests decide
@@ -130,10 +148,16 @@ def test_checkers_score_beside_the_official_one_and_errata_side_by_side(tmp_path
     assert v["differing_by_reason"] == {"checker accepts another valid answer": 3}
     assert res["overall_without_errata"]["avg@4"] == pytest.approx((0.5 + 0.25) / 2)
     assert res["selection"]["checkers"] == ["fx001", "fx002"]
-    rows = {r["question_id"]: r for r in map(json.loads, (tmp_path / "out" / "samples.jsonl").read_text().splitlines())}
+    rows = {
+        r["question_id"]: r for r in map(json.loads, (tmp_path / "out" / "samples.jsonl").read_text().splitlines())
+    }
     assert rows["fx002"]["graded_by_variant"]["checkers"] == [True] * 4
     md = (tmp_path / "out" / "report.md").read_text()
-    assert "| official | 58.3 |" in md and "| checker-corrected | 83.3 |" in md and "| without errata problems | 37.5 |" in md
+    assert (
+        "| official | 58.3 |" in md
+        and "| checker-corrected | 83.3 |" in md
+        and "| without errata problems | 37.5 |" in md
+    )
     assert "3 samples (checker accepts another valid answer: 3 samples)" in md
     assert "| abc337_e | interactive | Interactive problem |" in md and "Errata list: 17 entries" in md
     # a resumed run judges nothing again and gives the same numbers
@@ -144,10 +168,16 @@ def test_checkers_score_beside_the_official_one_and_errata_side_by_side(tmp_path
 
 
 def test_completion_stats_by_outcome():
-    gens = {("a", 0): Generation("a", 0, "x", "stop", 100), ("a", 1): Generation("a", 1, "x", "length", 400),
-            ("b", 0): Generation("b", 0, "x", "stop", 50), ("b", 1): Generation("b", 1, "x", "length", 400)}
-    rows = [{"question_id": "a", "verdicts": ["accepted", "no_code"]},
-            {"question_id": "b", "verdicts": ["wrong_answer", "no_code"]}]
+    gens = {
+        ("a", 0): Generation("a", 0, "x", "stop", 100),
+        ("a", 1): Generation("a", 1, "x", "length", 400),
+        ("b", 0): Generation("b", 0, "x", "stop", 50),
+        ("b", 1): Generation("b", 1, "x", "length", 400),
+    }
+    rows = [
+        {"question_id": "a", "verdicts": ["accepted", "no_code"]},
+        {"question_id": "b", "verdicts": ["wrong_answer", "no_code"]},
+    ]
     s = completion_stats(gens, rows)
     assert s["truncated"] == 2 and s["truncation_rate"] == 0.5 and s["truncated_by_outcome"] == {"no_code": 2}
     assert s["by_outcome"]["no_code"] == {"samples": 2, "mean_tokens": 400}
@@ -157,9 +187,13 @@ def test_completion_stats_by_outcome():
 
 
 def test_every_table_names_its_window_and_problem_count():
-    results = {"name": "m", "n": 1, "overall": {"num_problems": 279, "avg@1": 0.5, "pass@1": 0.5},
-               "by_difficulty": {}, "selection": {"benchmark": "lcb", "window": {
-                   "name": "v5", "start": "2024-08-01", "end": "2025-02-01"}}}
+    results = {
+        "name": "m",
+        "n": 1,
+        "overall": {"num_problems": 279, "avg@1": 0.5, "pass@1": 0.5},
+        "by_difficulty": {},
+        "selection": {"benchmark": "lcb", "window": {"name": "v5", "start": "2024-08-01", "end": "2025-02-01"}},
+    }
     assert problems_label(results) == "v5: 2024-08-01 – 2025-02-01, 279 problems"
     assert "| v5: 2024-08-01 – 2025-02-01, 279 problems |" in paper_table([summary_row(results)])
     results["selection"] = {"benchmark": "mbpp", "window": None}
@@ -182,8 +216,10 @@ def test_seeds_run_once_per_seed_with_mean_and_spread(tmp_path):
     each seed's run gets its own per-sample seeds, so the scores differ and the spread is real."""
     from xcoder.hashing import seed_from_text
 
-    content = {json.loads(line)["question_id"]: json.loads(line)["question_content"]
-               for line in (FIXTURE / "test.jsonl").read_text().splitlines()}
+    content = {
+        json.loads(line)["question_id"]: json.loads(line)["question_content"]
+        for line in (FIXTURE / "test.jsonl").read_text().splitlines()
+    }
 
     def solver(call):
         qid = next(q for q, text in content.items() if text.strip() and text.strip() in call.last_user)
@@ -192,10 +228,14 @@ def test_seeds_run_once_per_seed_with_mean_and_spread(tmp_path):
 
     ids = ("fx001", "fx002")
     with FakeChatServer(solver) as server:
-        cfg = EvalConfig(dataset=DatasetConfig(str(FIXTURE), question_ids=ids), output_dir=str(tmp_path / "out"),
-                         generation=GenerationConfig(backend="openai", model="fake", base_url=server.url),
-                         sampling=SamplingConfig(n=4, max_tokens=64), judge=JudgeConfig(timeout=5.0, workers=2),
-                         seeds="0,1,2")
+        cfg = EvalConfig(
+            dataset=DatasetConfig(str(FIXTURE), question_ids=ids),
+            output_dir=str(tmp_path / "out"),
+            generation=GenerationConfig(backend="openai", model="fake", base_url=server.url),
+            sampling=SamplingConfig(n=4, max_tokens=64),
+            judge=JudgeConfig(timeout=5.0, workers=2),
+            seeds="0,1,2",
+        )
         from eval.seeds import run_seeds
 
         agg = run_seeds(cfg)
@@ -207,10 +247,18 @@ def test_seeds_run_once_per_seed_with_mean_and_spread(tmp_path):
     assert m["values"] == pytest.approx(expected) and m["mean"] == pytest.approx(sum(expected) / 3)
     assert agg["seeds"] == [0, 1, 2] and agg["num_problems"] == 2
     for s in (0, 1, 2):
-        assert json.loads((tmp_path / "out" / f"seed_{s}" / "eval_results.json").read_text())["config"]["sampling"]["seed"] == s
+        assert (
+            json.loads((tmp_path / "out" / f"seed_{s}" / "eval_results.json").read_text())["config"]["sampling"][
+                "seed"
+            ]
+            == s
+        )
     md = (tmp_path / "out" / "seeds.md").read_text()
     assert md == seeds_markdown(json.loads((tmp_path / "out" / "seeds.json").read_text()))
-    assert f"| avg@4 | {100 * m['mean']:.1f} ± {100 * m['std']:.1f} |" in md and "LiveCodeBench, all dates, 2 problems" in md
+    assert (
+        f"| avg@4 | {100 * m['mean']:.1f} ± {100 * m['std']:.1f} |" in md
+        and "LiveCodeBench, all dates, 2 problems" in md
+    )
     res0 = json.loads((tmp_path / "out" / "seed_0" / "eval_results.json").read_text())
     assert res0["completions"]["truncation_rate"] == 0.0 and res0["completions"]["mean_tokens"] > 0
     assert aggregate({0: res0})["metrics"]["avg@4"]["std"] == 0.0

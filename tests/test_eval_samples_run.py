@@ -110,7 +110,16 @@ def test_output_files(samples_run):
     assert on_disk["overall"] == res["overall"]
     assert set(on_disk) >= {"overall", "by_difficulty", "by_platform", "config"}
     rows = {r["question_id"]: r for r in map(json.loads, (out / "samples.jsonl").read_text().splitlines())}
-    assert list(rows) == ["fx001", "fx002", "fx-max-gap", "fx-longest-run-k", "fx005", "fx006", "fx-rotation-check", "abc337_e"]
+    assert list(rows) == [
+        "fx001",
+        "fx002",
+        "fx-max-gap",
+        "fx-longest-run-k",
+        "fx005",
+        "fx006",
+        "fx-rotation-check",
+        "abc337_e",
+    ]
     assert rows["fx-longest-run-k"]["graded_list"] == [True, False, True, False]
     assert rows["fx005"]["verdicts"] == ["accepted", "wrong_answer", "missing", "missing"]
     assert rows["fx-max-gap"]["verdicts"] == ["wrong_answer", "wrong_answer", "no_code", "runtime_error"]
@@ -123,8 +132,16 @@ def test_output_files(samples_run):
     assert "abc337_e" in md and "missing" in md
     with open(out / "report.csv") as fh:
         (row,) = list(csv.DictReader(fh))
-    assert row == {"model": "pattern", "n": "4", "num_problems": "8", "easy": "41.7", "medium": "16.7",
-                   "hard": "62.5", "overall": "37.5", "pass@n": "75.0"}
+    assert row == {
+        "model": "pattern",
+        "n": "4",
+        "num_problems": "8",
+        "easy": "41.7",
+        "medium": "16.7",
+        "hard": "62.5",
+        "overall": "37.5",
+        "pass@n": "75.0",
+    }
     _assert_png(out / "difficulty.png")
 
 
@@ -194,7 +211,9 @@ def test_output_list_only_is_extracted(tmp_path):
     fenced = "Here you go:\n```python\n" + right("fx001") + "```\n"
     think = "<think>\n```python\nprint('draft')\n```\n</think>\n" + fenced
     samples = tmp_path / "raw.jsonl"
-    samples.write_text(json.dumps({"question_id": "fx001", "output_list": [fenced, think, "no code", "<think>cut"]}) + "\n")
+    samples.write_text(
+        json.dumps({"question_id": "fx001", "output_list": [fenced, think, "no code", "<think>cut"]}) + "\n"
+    )
     res = run_eval(config(tmp_path, samples, dataset={"question_ids": ("fx001",)}))
     assert res["overall"]["avg@4"] == 0.5
     assert res["verdicts"] == {"accepted": 2, "no_code": 2}
@@ -203,9 +222,28 @@ def test_output_list_only_is_extracted(tmp_path):
 def test_cli_entry_point(tmp_path):
     """The documented invocation, through the installed `xcoder` front door."""
     samples = write_samples(tmp_path / "s.jsonl", {q: [s["correct"]] * 6 + [s["wrong"]] * 2 for q, s in SOL.items()})
-    cmd = [sys.executable, "-m", "xcoder.cli", "eval", "--model", "oracle-ish", "--backend", "samples",
-           "--samples", str(samples), "--dataset", str(FIXTURE), "--preset", "v5", "--n", "8",
-           "--output-dir", str(tmp_path / "cli"), "--judge-workers", "2"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "xcoder.cli",
+        "eval",
+        "--model",
+        "oracle-ish",
+        "--backend",
+        "samples",
+        "--samples",
+        str(samples),
+        "--dataset",
+        str(FIXTURE),
+        "--preset",
+        "v5",
+        "--n",
+        "8",
+        "--output-dir",
+        str(tmp_path / "cli"),
+        "--judge-workers",
+        "2",
+    ]
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     # v5 window: fx002 (medium), fx-max-gap (easy), fx-longest-run-k (hard), fx005 (medium); 6/8 right each
@@ -214,41 +252,112 @@ def test_cli_entry_point(tmp_path):
     assert res["overall"]["num_problems"] == 4 and res["overall"]["avg@8"] == 0.75
     assert res["overall"]["pass@2"] == pytest.approx(1 - 1 / 28)  # C(2,2)/C(8,2)
 
-    cmp = subprocess.run([sys.executable, "-m", "xcoder.cli", "eval", "compare", str(tmp_path / "cli"),
-                          "--output-dir", str(tmp_path / "cmp")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    cmp = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "xcoder.cli",
+            "eval",
+            "compare",
+            str(tmp_path / "cli"),
+            "--output-dir",
+            str(tmp_path / "cmp"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert cmp.returncode == 0, cmp.stderr
     assert "| oracle-ish | 75.0 |" in cmp.stdout and (tmp_path / "cmp" / "compare.png").exists()
 
-    bad = subprocess.run([sys.executable, "-m", "xcoder.cli", "eval", "--backend", "transformers", "--model",
-                          str(tmp_path / "no-such-model"), "--dataset", str(FIXTURE), "--output-dir",
-                          str(tmp_path / "x")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "xcoder.cli",
+            "eval",
+            "--backend",
+            "transformers",
+            "--model",
+            str(tmp_path / "no-such-model"),
+            "--dataset",
+            str(FIXTURE),
+            "--output-dir",
+            str(tmp_path / "x"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 2 and "model not found" in bad.stderr
-    empty = subprocess.run([sys.executable, "-m", "xcoder.cli", "eval", "--backend", "samples", "--samples",
-                            str(samples), "--dataset", str(FIXTURE), "--difficulty", "impossible", "--output-dir",
-                            str(tmp_path / "y")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    empty = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "xcoder.cli",
+            "eval",
+            "--backend",
+            "samples",
+            "--samples",
+            str(samples),
+            "--dataset",
+            str(FIXTURE),
+            "--difficulty",
+            "impossible",
+            "--output-dir",
+            str(tmp_path / "y"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert empty.returncode == 2 and "no problems selected" in empty.stderr
 
 
 def test_more_samples_than_n_uses_the_first_n(tmp_path):
-    samples = write_samples(tmp_path / "long.jsonl", {"fx001": [right("fx001")] * 2 + [wrong("fx001")] * 2 + [right("fx001")] * 2})
+    samples = write_samples(
+        tmp_path / "long.jsonl", {"fx001": [right("fx001")] * 2 + [wrong("fx001")] * 2 + [right("fx001")] * 2}
+    )
     res = run_eval(config(tmp_path, samples, dataset={"question_ids": ("fx001",)}))
     assert res["overall"]["avg@4"] == 0.5
     assert any("more than n=4 samples" in w for w in res["warnings"])
 
 
 def test_n_comes_from_the_samples_file(tmp_path):
-    samples = write_samples(tmp_path / "two.jsonl", {"fx001": [right("fx001"), wrong("fx001")],
-                                                     "fx002": [right("fx002"), wrong("fx002")]})
-    base = [sys.executable, "-m", "xcoder.cli", "eval", "--backend", "samples", "--samples", str(samples), "--dataset",
-            str(FIXTURE), "--question-id", "fx001", "--question-id", "fx002", "--timeout", "5"]
-    proc = subprocess.run(base + ["--output-dir", str(tmp_path / "a")], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    samples = write_samples(
+        tmp_path / "two.jsonl", {"fx001": [right("fx001"), wrong("fx001")], "fx002": [right("fx002"), wrong("fx002")]}
+    )
+    base = [
+        sys.executable,
+        "-m",
+        "xcoder.cli",
+        "eval",
+        "--backend",
+        "samples",
+        "--samples",
+        str(samples),
+        "--dataset",
+        str(FIXTURE),
+        "--question-id",
+        "fx001",
+        "--question-id",
+        "fx002",
+        "--timeout",
+        "5",
+    ]
+    proc = subprocess.run(
+        base + ["--output-dir", str(tmp_path / "a")], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     res = json.loads((tmp_path / "a" / "eval_results.json").read_text())
     assert res["n"] == 2 and res["overall"]["avg@2"] == 0.5
     warnings = [line for line in proc.stderr.splitlines() if "warning" in line.lower()]
     assert len(warnings) == len(set(warnings))  # each warning once
-    bad = subprocess.run(base + ["--n", "8", "--output-dir", str(tmp_path / "b")], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120)
+    bad = subprocess.run(
+        base + ["--n", "8", "--output-dir", str(tmp_path / "b")], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert bad.returncode == 2 and "--n 8 disagrees" in bad.stderr and "fx001 has 2" in bad.stderr, bad.stderr
     assert "Traceback" not in bad.stderr and not (tmp_path / "b" / "eval_results.json").exists()

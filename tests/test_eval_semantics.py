@@ -35,9 +35,13 @@ PROGRAMS = {
 def test_both_semantics_from_one_generation(tmp_path, chosen):
     samples = tmp_path / "s.jsonl"
     samples.write_text(json.dumps({"question_id": "fx001", "code_list": list(PROGRAMS.values())}) + "\n")
-    cfg = EvalConfig(dataset=DatasetConfig(str(FIXTURE), question_ids=("fx001",)), output_dir=str(tmp_path / "out"),
-                     generation=GenerationConfig(backend="samples", samples_path=str(samples)),
-                     sampling=SamplingConfig(n=4), judge=JudgeConfig(timeout=5.0, workers=2, semantics=chosen))
+    cfg = EvalConfig(
+        dataset=DatasetConfig(str(FIXTURE), question_ids=("fx001",)),
+        output_dir=str(tmp_path / "out"),
+        generation=GenerationConfig(backend="samples", samples_path=str(samples)),
+        sampling=SamplingConfig(n=4),
+        judge=JudgeConfig(timeout=5.0, workers=2, semantics=chosen),
+    )
     res = run_eval(cfg)
     xcoder_avg, lcb_avg = 3 / 4, 2 / 4  # xcoder: the first three; lcb: the first and the last
     other = "lcb" if chosen == "xcoder" else "xcoder"

@@ -44,7 +44,9 @@ def lines(path: Path) -> list[dict]:
 def test_generate_score_report_and_resume(tiny_model, tmp_path):
     res = run_eval(cfg(tiny_model, tmp_path / "a", name="tiny"))
     gens = lines(tmp_path / "a" / "generations.jsonl")
-    assert sorted((g["question_id"], g["sample"]) for g in gens) == [(q, i) for q in ("fx-max-gap", "fx001") for i in range(3)]
+    assert sorted((g["question_id"], g["sample"]) for g in gens) == [
+        (q, i) for q in ("fx-max-gap", "fx001") for i in range(3)
+    ]
     assert all(g["num_tokens"] <= 12 and g["finish_reason"] in ("stop", "length") for g in gens)
     assert len({g["output"] for g in gens}) > 1  # sampled, not greedy copies
     assert res["overall"]["num_problems"] == 2 and res["overall"]["avg@3"] == 0.0

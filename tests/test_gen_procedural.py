@@ -49,8 +49,21 @@ def test_every_stage_module_is_found_by_its_name():
 
 
 def test_rl_rows_with_brief_prompts_and_warmup_rows(tmp_path):
-    args = ["--rows", "rl", "--prompt", "brief", "--families", "distinct_chars,max_minus_min", "--train-tasks", "6",
-            "--tests", "small=2,medium=1", "--styles", "codeforces=1,leetcode=1", "--no-progress"]
+    args = [
+        "--rows",
+        "rl",
+        "--prompt",
+        "brief",
+        "--families",
+        "distinct_chars,max_minus_min",
+        "--train-tasks",
+        "6",
+        "--tests",
+        "small=2,medium=1",
+        "--styles",
+        "codeforces=1,leetcode=1",
+        "--no-progress",
+    ]
     result = gen(*args, "--out", str(tmp_path / "a"))
     assert result.exit_code == 0, result.output
     rows, warmup = read(tmp_path / "a/grpo.jsonl"), read(tmp_path / "a/grpo_warmup.jsonl")
@@ -66,8 +79,12 @@ def test_rl_rows_with_brief_prompts_and_warmup_rows(tmp_path):
             assert row["solution"].startswith("class Solution:")
         else:
             assert "input()" in row["solution"]
-        assert chat == {"messages": [*row["prompt"], {"role": "assistant",
-                                                       "content": f"```python\n{row['solution'].rstrip()}\n```"}]}
+        assert chat == {
+            "messages": [
+                *row["prompt"],
+                {"role": "assistant", "content": f"```python\n{row['solution'].rstrip()}\n```"},
+            ]
+        }
     assert {problem_from_row(r).fn_name is None for r in rows} == {True, False}  # both styles drawn
     # deterministic: the same options write the same bytes; another seed other rows
     assert gen(*args, "--out", str(tmp_path / "b")).exit_code == 0
@@ -78,8 +95,19 @@ def test_rl_rows_with_brief_prompts_and_warmup_rows(tmp_path):
 
 def test_sft_rows_from_a_config_file_with_overrides(tmp_path):
     config = tmp_path / "pipeline.yaml"  # the pipeline layout: options in a procedural: section
-    config.write_text(yaml.safe_dump({"output_dir": "ignored", "procedural": {
-        "families": ["sum_mod"], "train_tasks": 5, "tests": {"small": 1}, "system_prompt": "none"}}))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "output_dir": "ignored",
+                "procedural": {
+                    "families": ["sum_mod"],
+                    "train_tasks": 5,
+                    "tests": {"small": 1},
+                    "system_prompt": "none",
+                },
+            }
+        )
+    )
     result = gen("-c", str(config), "--train-tasks", "3", "--name", "chats", "--out", str(tmp_path), "--no-progress")
     assert result.exit_code == 0, result.output
     rows = read(tmp_path / "chats.jsonl")
@@ -92,17 +120,22 @@ def test_sft_rows_from_a_config_file_with_overrides(tmp_path):
         assert len(problem_from_row(row).tests) == 2
     result = gen("-c", str(config), "--system-prompt", "default", "--out", str(tmp_path / "d"), "--no-progress")
     assert result.exit_code == 0, result.output
-    assert all(r["messages"][0] == {"role": "system", "content": DEFAULT_SYSTEM_PROMPT}
-               for r in read(tmp_path / "d/sft.jsonl"))
+    assert all(
+        r["messages"][0] == {"role": "system", "content": DEFAULT_SYSTEM_PROMPT}
+        for r in read(tmp_path / "d/sft.jsonl")
+    )
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--families", "sum_mod,nope"], "unknown task family ['nope']"),
-    (["--tests", "small"], "--tests: expected NAME=INT"),
-    (["--tests", "huge=2"], "unknown scale(s) ['huge']"),
-    (["--rows", "dpo"], "rows must be one of ['sft', 'rl']"),
-    (["--styles", "topcoder=1"], "unknown style(s) ['topcoder']"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--families", "sum_mod,nope"], "unknown task family ['nope']"),
+        (["--tests", "small"], "--tests: expected NAME=INT"),
+        (["--tests", "huge=2"], "unknown scale(s) ['huge']"),
+        (["--rows", "dpo"], "rows must be one of ['sft', 'rl']"),
+        (["--styles", "topcoder=1"], "unknown style(s) ['topcoder']"),
+    ],
+)
 def test_user_errors_are_one_line_and_exit_2(tmp_path, args, message):
     result = gen(*args, "--out", str(tmp_path))
     assert result.exit_code == 2, result.output

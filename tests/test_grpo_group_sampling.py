@@ -28,8 +28,10 @@ def by_kind(completions, kind, **kwargs):
 
 
 def rows(kinds: list[str]) -> list[dict]:
-    return [{"question_id": f"{k}-{i}", "kind": k, "prompt": [{"role": "user", "content": f"task {i}: {k}"}]}
-            for i, k in enumerate(kinds)]
+    return [
+        {"question_id": f"{k}-{i}", "kind": k, "prompt": [{"role": "user", "content": f"task {i}: {k}"}]}
+        for i, k in enumerate(kinds)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +42,27 @@ def tiny_model(tmp_path_factory):
 
 
 def make_trainer(model: str, tmp_path, kinds: list[str], **options) -> GroupSamplingGRPOTrainer:
-    args = GRPOConfig(output_dir=str(tmp_path / "out"), use_cpu=True, num_generations=G,
-                      per_device_train_batch_size=4, max_completion_length=4, max_steps=2, logging_steps=1,
-                      report_to="none", save_strategy="no", seed=0, beta=0.0, dataloader_num_workers=0)
-    return GroupSamplingGRPOTrainer(model=model, reward_funcs=by_kind, args=args,
-                                    train_dataset=Dataset.from_list(rows(kinds)),
-                                    group_sampling=GroupSamplingOptions(**options))
+    args = GRPOConfig(
+        output_dir=str(tmp_path / "out"),
+        use_cpu=True,
+        num_generations=G,
+        per_device_train_batch_size=4,
+        max_completion_length=4,
+        max_steps=2,
+        logging_steps=1,
+        report_to="none",
+        save_strategy="no",
+        seed=0,
+        beta=0.0,
+        dataloader_num_workers=0,
+    )
+    return GroupSamplingGRPOTrainer(
+        model=model,
+        reward_funcs=by_kind,
+        args=args,
+        train_dataset=Dataset.from_list(rows(kinds)),
+        group_sampling=GroupSamplingOptions(**options),
+    )
 
 
 def batch(kinds: list[str]) -> list[dict]:
@@ -84,8 +101,9 @@ def test_nothing_to_refill_means_no_extra_round(tiny_model, tmp_path):
 
 
 def test_training_logs_group_counts(tiny_model, tmp_path):
-    trainer = make_trainer(tiny_model, tmp_path, ["pass", "fail", "mixed", "mixed"] * 2, dynamic_sampling=True,
-                           curriculum="online")
+    trainer = make_trainer(
+        tiny_model, tmp_path, ["pass", "fail", "mixed", "mixed"] * 2, dynamic_sampling=True, curriculum="online"
+    )
     trainer.train()
     logs = [h for h in trainer.state.log_history if "groups/mixed" in h]
     assert len(logs) == 2
@@ -143,8 +161,9 @@ def test_options_are_checked(tmp_path):
     with pytest.raises(ValueError, match="curriculum must be one of"):
         check_options(GRPOScriptArguments(dataset_name="x", curriculum="sorted"), training)
     with pytest.raises(ValueError, match="set only one"):
-        check_options(GRPOScriptArguments(dataset_name="x", curriculum="online", curriculum_column="pass_rate"),
-                      training)
+        check_options(
+            GRPOScriptArguments(dataset_name="x", curriculum="online", curriculum_column="pass_rate"), training
+        )
     with pytest.raises(ValueError, match="curriculum_min_weight"):
         check_options(GRPOScriptArguments(dataset_name="x", curriculum_min_weight=0), training)
 
@@ -156,8 +175,18 @@ def test_switches_parse_from_the_recipe_config():
 
     config = Path(__file__).resolve().parents[1] / "recipes/tiny/grpo.yaml"
     script, _, _ = make_parser().parse_args_and_config(
-        ["--config", str(config), "--dynamic_sampling", "true", "--curriculum", "online",
-         "--dynamic_sampling_max_rounds", "5"], fail_with_unknown_args=True)
+        [
+            "--config",
+            str(config),
+            "--dynamic_sampling",
+            "true",
+            "--curriculum",
+            "online",
+            "--dynamic_sampling_max_rounds",
+            "5",
+        ],
+        fail_with_unknown_args=True,
+    )
     options = script.group_sampling()
     assert options.dynamic_sampling and options.curriculum == "online" and options.dynamic_sampling_max_rounds == 5
     default, _, _ = make_parser().parse_args_and_config(["--config", str(config)], fail_with_unknown_args=True)
@@ -174,19 +203,41 @@ def test_the_recipe_runs_with_both_switches(tmp_path):
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    cmd = [sys.executable, "recipes/grpo.py", "--config", "recipes/tiny/grpo.yaml", "--build_tiny_model", "true",
-           "--model_name_or_path", str(tmp_path / "model"), "--output_dir", str(tmp_path / "grpo"), "--max_steps", "2",
-           "--max_completion_length", "8", "--dynamic_sampling", "true", "--dynamic_sampling_max_rounds", "1",
-           "--curriculum", "online"]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false",
-           "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    cmd = [
+        sys.executable,
+        "recipes/grpo.py",
+        "--config",
+        "recipes/tiny/grpo.yaml",
+        "--build_tiny_model",
+        "true",
+        "--model_name_or_path",
+        str(tmp_path / "model"),
+        "--output_dir",
+        str(tmp_path / "grpo"),
+        "--max_steps",
+        "2",
+        "--max_completion_length",
+        "8",
+        "--dynamic_sampling",
+        "true",
+        "--dynamic_sampling_max_rounds",
+        "1",
+        "--curriculum",
+        "online",
+    ]
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+        "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
+    }
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=600, env=env)
     assert proc.returncode == 0, proc.stderr[-4000:]
     steps = []
     for line in (proc.stdout + proc.stderr).replace("\r", "\n").splitlines():
         if "{'loss'" in line:
             start = line.index("{'loss'")
-            steps.append(ast.literal_eval(line[start: line.index("}", start) + 1]))
+            steps.append(ast.literal_eval(line[start : line.index("}", start) + 1]))
     assert len(steps) == 2, proc.stderr[-2000:]
     for step in steps:  # 2 prompts per step and per refill round (at most 1 here)
         rounds = float(step["dynamic_sampling/rounds"])

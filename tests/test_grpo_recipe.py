@@ -85,8 +85,17 @@ def test_warmup_sft_config_parses_with_the_sft_parser():
 
 
 def test_reward_options_from_yaml_or_cli_and_overlong_limit():
-    s, t, _ = parse("--config", str(ROOT / "recipes/tiny/grpo.yaml"), "--reward_funcs", "pass_rate", "overlong",
-                    "--reward_options", '{"timeout": 3}', "--max_completion_length", "50")
+    s, t, _ = parse(
+        "--config",
+        str(ROOT / "recipes/tiny/grpo.yaml"),
+        "--reward_funcs",
+        "pass_rate",
+        "overlong",
+        "--reward_options",
+        '{"timeout": 3}',
+        "--max_completion_length",
+        "50",
+    )
     options = reward_options(s, t)
     assert options == {"timeout": 3, "overlong": {"max_completion_length": 50}}
 
@@ -104,8 +113,13 @@ def test_layout_detection():
 
 
 def test_rl_row_keeps_metadata_and_normalises_functional_tests():
-    row = {"question_id": "q1", "prompt": USER, "difficulty": "easy", "solution": "x",
-           "input_output": json.dumps({"inputs": [[1, 2], [3, 4]], "outputs": [3, 7], "fn_name": "add"})}
+    row = {
+        "question_id": "q1",
+        "prompt": USER,
+        "difficulty": "easy",
+        "solution": "x",
+        "input_output": json.dumps({"inputs": [[1, 2], [3, 4]], "outputs": [3, 7], "fn_name": "add"}),
+    }
     out = to_rl_row(row, "rl", "rows.jsonl row 0")
     assert out["difficulty"] == "easy" and out["solution"] == "x" and out["question_id"] == "q1"
     tests, fn_name = parse_input_output(out["input_output"])
@@ -113,11 +127,25 @@ def test_rl_row_keeps_metadata_and_normalises_functional_tests():
 
 
 def test_xcoder_rows_convert():
-    synthetic = {"id": "syn-1", "prompt": USER, "prompter_type": "codeforces", "type": "stdin_stdout",
-                 "input_output": json.dumps(json.dumps(ADD_IO)), "selected_uts": None, "data_source": "xcoder"}
-    lcb = {"id": "lcb-1", "prompt": USER, "prompter_type": "livecodebench", "type": None, "input_output": None,
-           "selected_uts": json.dumps({"input_output": json.dumps(
-               {"inputs": [[1, 2]], "outputs": [3], "fn_name": "add"})})}
+    synthetic = {
+        "id": "syn-1",
+        "prompt": USER,
+        "prompter_type": "codeforces",
+        "type": "stdin_stdout",
+        "input_output": json.dumps(json.dumps(ADD_IO)),
+        "selected_uts": None,
+        "data_source": "xcoder",
+    }
+    lcb = {
+        "id": "lcb-1",
+        "prompt": USER,
+        "prompter_type": "livecodebench",
+        "type": None,
+        "input_output": None,
+        "selected_uts": json.dumps(
+            {"input_output": json.dumps({"inputs": [[1, 2]], "outputs": [3], "fn_name": "add"})}
+        ),
+    }
     a = to_rl_row(synthetic, "xcoder", "part.parquet row 0")
     b = to_rl_row(lcb, "xcoder", "part.parquet row 1")
     assert a["question_id"] == "syn-1" and a["data_source"] == "xcoder" and "selected_uts" not in a
@@ -127,14 +155,33 @@ def test_xcoder_rows_convert():
 
 def test_bad_rows_name_the_row():
     with pytest.raises(ValueError, match=r"rows.jsonl row 3 \(question_id=q\): 'input_output' has 1 inputs but 2"):
-        to_rl_row({"question_id": "q", "prompt": USER, "input_output": json.dumps({"inputs": ["1"], "outputs": ["1", "2"]})},
-                  "rl", "rows.jsonl row 3")
+        to_rl_row(
+            {"question_id": "q", "prompt": USER, "input_output": json.dumps({"inputs": ["1"], "outputs": ["1", "2"]})},
+            "rl",
+            "rows.jsonl row 3",
+        )
     with pytest.raises(ValueError, match="last message is a assistant turn"):
-        to_rl_row({"question_id": "q", "prompt": USER + [{"role": "assistant", "content": "x"}],
-                   "input_output": json.dumps(ADD_IO)}, "rl", "r")
+        to_rl_row(
+            {
+                "question_id": "q",
+                "prompt": USER + [{"role": "assistant", "content": "x"}],
+                "input_output": json.dumps(ADD_IO),
+            },
+            "rl",
+            "r",
+        )
     with pytest.raises(ValueError, match="LeetCode assert-style"):
-        to_rl_row({"id": "lc", "prompt": USER, "prompter_type": "leetcode", "selected_uts": None,
-                   "input_output": json.dumps({"test_cases": ["assert Solution().f(1) == 2"]})}, "xcoder", "r")
+        to_rl_row(
+            {
+                "id": "lc",
+                "prompt": USER,
+                "prompter_type": "leetcode",
+                "selected_uts": None,
+                "input_output": json.dumps({"test_cases": ["assert Solution().f(1) == 2"]}),
+            },
+            "xcoder",
+            "r",
+        )
     with pytest.raises(ValueError, match="no 'question_id'"):
         to_rl_row({"prompt": USER, "input_output": json.dumps(ADD_IO)}, "rl", "r")
 
@@ -144,11 +191,26 @@ def test_load_xcoder_parquet_files_in_order_with_skipped_rows(tmp_path):
     import pyarrow.parquet as pq
 
     def part(name, ids, leetcode=False):
-        rows = [{"id": i, "prompt": USER, "prompter_type": "codeforces", "selected_uts": None,
-                 "input_output": json.dumps(ADD_IO)} for i in ids]
+        rows = [
+            {
+                "id": i,
+                "prompt": USER,
+                "prompter_type": "codeforces",
+                "selected_uts": None,
+                "input_output": json.dumps(ADD_IO),
+            }
+            for i in ids
+        ]
         if leetcode:
-            rows.append({"id": "lc", "prompt": USER, "prompter_type": "leetcode", "selected_uts": None,
-                         "input_output": json.dumps({"test_cases": ["assert f(1) == 2"]})})
+            rows.append(
+                {
+                    "id": "lc",
+                    "prompt": USER,
+                    "prompter_type": "leetcode",
+                    "selected_uts": None,
+                    "input_output": json.dumps({"test_cases": ["assert f(1) == 2"]}),
+                }
+            )
         pq.write_table(pa.Table.from_pylist(rows), tmp_path / name)
         return str(tmp_path / name)
 
@@ -183,8 +245,9 @@ def test_tiny_data_and_curriculum(tmp_path):
 
     _, training_args, _ = parse("--config", str(ROOT / "recipes/tiny/grpo.yaml"))
     assert training_args.shuffle_dataset
-    ds = load_rl_dataset(GRPOScriptArguments(dataset_name=str(path), curriculum_column="pass_rate",
-                                             max_train_samples=20), training_args)["train"]
+    ds = load_rl_dataset(
+        GRPOScriptArguments(dataset_name=str(path), curriculum_column="pass_rate", max_train_samples=20), training_args
+    )["train"]
     assert len(ds) == 20 and ds["pass_rate"] == sorted(ds["pass_rate"], reverse=True)
     assert training_args.shuffle_dataset is False
     with pytest.raises(ValueError, match="curriculum_column 'solve_rate' is not a column"):
@@ -200,7 +263,11 @@ def test_max_prompt_tokens_drops_long_prompts(tmp_path):
 
     tokenizer = AutoTokenizer.from_pretrained(model)
     short = {"question_id": "s", "prompt": USER, "input_output": json.dumps(ADD_IO)}
-    long = {"question_id": "l", "prompt": [{"role": "user", "content": "add " * 300}], "input_output": json.dumps(ADD_IO)}
+    long = {
+        "question_id": "l",
+        "prompt": [{"role": "user", "content": "add " * 300}],
+        "input_output": json.dumps(ADD_IO),
+    }
     path = tmp_path / "rl.jsonl"
     path.write_text(json.dumps(short) + "\n" + json.dumps(long) + "\n")
     ds = load_rl_dataset(GRPOScriptArguments(dataset_name=str(path), max_prompt_tokens=100), tokenizer=tokenizer)
@@ -229,8 +296,18 @@ def test_vllm_on_cpu_fails_early():
 
 
 def _launch(script: str, config: str, *overrides: str, timeout: int) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", "1", "--cpu",
-           script, "--config", config, *overrides]
+    cmd = [
+        sys.executable,
+        "-m",
+        "accelerate.commands.launch",
+        "--num_processes",
+        "1",
+        "--cpu",
+        script,
+        "--config",
+        config,
+        *overrides,
+    ]
     # One torch thread: on a shared 2-core machine, torch's spinning OpenMP threads fight the judge
     # and other jobs for the cores; one thread made the warm-up 5x faster there (accelerate reads
     # OMP_NUM_THREADS instead of picking one thread per core).
@@ -247,7 +324,7 @@ def _logged_steps(text: str) -> list[dict]:
         start = line.find("{'loss'")
         if start < 0:
             continue
-        record = ast.literal_eval(line[start: line.index("}", start) + 1])
+        record = ast.literal_eval(line[start : line.index("}", start) + 1])
         steps.append({k: float(v) for k, v in record.items()})
     return steps
 
@@ -259,15 +336,31 @@ def test_tiny_grpo_end_to_end(tmp_path):
     problems *sometimes*), then GRPO: execution rewards are logged every step, differ within a
     group at some step, and a model is saved."""
     sft_dir, grpo_dir = tmp_path / "sft-warmup", tmp_path / "grpo"
-    _launch("recipes/sft.py", "recipes/tiny/sft_warmup.yaml", "--model_name_or_path", str(tmp_path / "base"),
-            "--output_dir", str(sft_dir), timeout=600)
-    proc = _launch("recipes/grpo.py", "recipes/tiny/grpo.yaml", "--model_name_or_path", str(sft_dir),
-                   "--output_dir", str(grpo_dir), timeout=600)
+    _launch(
+        "recipes/sft.py",
+        "recipes/tiny/sft_warmup.yaml",
+        "--model_name_or_path",
+        str(tmp_path / "base"),
+        "--output_dir",
+        str(sft_dir),
+        timeout=600,
+    )
+    proc = _launch(
+        "recipes/grpo.py",
+        "recipes/tiny/grpo.yaml",
+        "--model_name_or_path",
+        str(sft_dir),
+        "--output_dir",
+        str(grpo_dir),
+        timeout=600,
+    )
     steps = _logged_steps(proc.stdout + proc.stderr)
     assert len(steps) == 8, proc.stdout[-2000:]
     for step in steps:  # the execution reward and its outcome counts are logged every step
         assert 0.0 <= step["rewards/pass_rate/mean"] <= 1.0
-        assert {"rewards/pass_rate/no_code", "rewards/pass_rate/syntax_error", "rewards/pass_rate/timeout"} <= set(step)
+        assert {"rewards/pass_rate/no_code", "rewards/pass_rate/syntax_error", "rewards/pass_rate/timeout"} <= set(
+            step
+        )
     # Some group of 4 completions of one prompt got different rewards: GRPO had a signal.
     assert any(s["reward_std"] > 0 and s["frac_reward_zero_std"] < 1 for s in steps), steps
     assert (grpo_dir / "config.json").is_file() and any(grpo_dir.glob("*.safetensors"))

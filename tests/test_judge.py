@@ -24,7 +24,10 @@ def judge(request):
 
 def ok(judge, problem, code, **kw):
     result = judge.judge(problem, textwrap.dedent(code), **kw)
-    assert result.verdict is Verdict.ACCEPTED, (result.verdict, [(t.verdict, t.message, t.stderr) for t in result.tests])
+    assert result.verdict is Verdict.ACCEPTED, (
+        result.verdict,
+        [(t.verdict, t.message, t.stderr) for t in result.tests],
+    )
     return result
 
 
@@ -148,8 +151,14 @@ def test_functional_megabyte_arguments_and_huge_integers(judge):
     # LeetCode tests with 10^5-element arrays are megabytes of JSON: far more than one socket
     # message holds. Integers past Python's 4,300-digit str limit must pass through too.
     nums = list(range(200_000))
-    big = Problem("big", [TestCase(f"{json.dumps(nums)}\n{7**5000}", json.dumps(sum(nums) + 7**5000))], fn_name="total")
-    ok(judge, big, "class Solution:\n    def total(self, nums: List[int], k: int) -> int:\n        return sum(nums) + k")
+    big = Problem(
+        "big", [TestCase(f"{json.dumps(nums)}\n{7**5000}", json.dumps(sum(nums) + 7**5000))], fn_name="total"
+    )
+    ok(
+        judge,
+        big,
+        "class Solution:\n    def total(self, nums: List[int], k: int) -> int:\n        return sum(nums) + k",
+    )
 
 
 # -- verdicts ------------------------------------------------------------------------------------
@@ -184,7 +193,9 @@ def test_time_limit_is_per_test_although_tests_are_sent_ahead(judge):
     # The worker queues several tests with the warm child; each one's clock starts when the
     # previous one ends, so four 0.6 s tests pass a 1.5 s limit, and the slow fifth does not.
     p = Problem("slow", [TestCase(f"{d}\n", f"{d}\n") for d in (0.6, 0.6, 0.6, 0.6, 3.0)])
-    res = judge.judge(p, "import time\nd = float(input())\ntime.sleep(d)\nprint(d)", timeout=1.5, stop_on_first_failure=False)
+    res = judge.judge(
+        p, "import time\nd = float(input())\ntime.sleep(d)\nprint(d)", timeout=1.5, stop_on_first_failure=False
+    )
     assert [t.verdict for t in res.tests] == [Verdict.ACCEPTED] * 4 + [Verdict.TIME_LIMIT], res.tests
     assert all(0.55 <= t.time < 1.5 for t in res.tests[:4]), [t.time for t in res.tests]
 
@@ -221,7 +232,9 @@ def test_files_do_not_survive_between_tests(judge):
 
 def test_total_budget(judge):
     slow = Problem("slow", [TestCase(str(i), str(i)) for i in range(5)])
-    res = judge.judge(slow, "import time\ntime.sleep(0.4)\nprint(input())", total_timeout=1.0, stop_on_first_failure=False)
+    res = judge.judge(
+        slow, "import time\ntime.sleep(0.4)\nprint(input())", total_timeout=1.0, stop_on_first_failure=False
+    )
     assert res.verdict is Verdict.TIME_LIMIT
     assert 1 <= res.passed <= 3 and "budget" in res.tests[-1].message  # 0.4 s sleeps against a 1 s budget
 
@@ -230,7 +243,10 @@ def test_comparison_modes(judge):
     p = Problem("pi", [TestCase("", "3.14159265\n")])
     assert judge.judge(p, "print(3.1415927)").verdict is Verdict.WRONG_ANSWER  # lcb: Decimal equality
     assert judge.judge(p, "print(3.1415927)", compare="float", abs_tol=1e-6).verdict is Verdict.ACCEPTED
-    assert judge.judge(Problem("e", [TestCase("", "a b")]), "print('a  b')", compare="exact").verdict is Verdict.WRONG_ANSWER
+    assert (
+        judge.judge(Problem("e", [TestCase("", "a b")]), "print('a  b')", compare="exact").verdict
+        is Verdict.WRONG_ANSWER
+    )
 
 
 def test_checker_accepts_any_valid_answer(judge):
@@ -260,7 +276,12 @@ def test_bad_test_data_is_a_judge_error_not_the_programs_fault(judge):
 
 
 def test_batch_keeps_input_order_and_survives_bad_samples(judge):
-    codes = ["a, b = map(int, input().split())\nprint(a + b)", "while True: pass", "print(1/0)", "x = bytearray(1 << 40)"] * 3
+    codes = [
+        "a, b = map(int, input().split())\nprint(a + b)",
+        "while True: pass",
+        "print(1/0)",
+        "x = bytearray(1 << 40)",
+    ] * 3
     results = judge.judge_batch([(SUM, c) for c in codes], timeout=0.5)
     expected = [Verdict.ACCEPTED, Verdict.TIME_LIMIT, Verdict.RUNTIME_ERROR, Verdict.MEMORY_LIMIT] * 3
     assert [r.verdict for r in results] == expected
@@ -269,7 +290,9 @@ def test_batch_keeps_input_order_and_survives_bad_samples(judge):
 
 def test_async_api(judge):
     async def main():
-        return await judge.judge_batch_async([(SUM, "a, b = map(int, input().split())\nprint(a + b)"), (SUM, "print(0)")])
+        return await judge.judge_batch_async(
+            [(SUM, "a, b = map(int, input().split())\nprint(a + b)"), (SUM, "print(0)")]
+        )
 
     results = asyncio.run(main())
     assert [r.verdict for r in results] == [Verdict.ACCEPTED, Verdict.WRONG_ANSWER]
@@ -309,9 +332,13 @@ def test_run_outputs_returns_what_programs_print(judge):
     assert runs[0].output.startswith("1 ")
     runs = judge.run_outputs("print(int(input()) // int(input()))", ["6\n3\n", "1\n0\n"])
     assert runs[0].output == "2\n" and runs[1].verdict is Verdict.RUNTIME_ERROR and runs[1].output is None
-    func = judge.run_outputs("class Solution:\n    def f(self, a, b): return [a, b]", ["1\n2", '"x"\nnull'], fn_name="f")
+    func = judge.run_outputs(
+        "class Solution:\n    def f(self, a, b): return [a, b]", ["1\n2", '"x"\nnull'], fn_name="f"
+    )
     assert [r.output for r in func] == ["[1, 2]", '["x", null]']
-    batch = judge.run_outputs_batch([("print(input()[::-1])", ["abc\n"], None), ("while True: pass", ["x"], None)], timeout=0.5)
+    batch = judge.run_outputs_batch(
+        [("print(input()[::-1])", ["abc\n"], None), ("while True: pass", ["x"], None)], timeout=0.5
+    )
     assert batch[0][0].output == "cba\n" and batch[1][0].verdict is Verdict.TIME_LIMIT
 
 

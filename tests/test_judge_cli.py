@@ -14,8 +14,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def xcoder(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "xcoder.cli", *args], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, **(env or {})}, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "xcoder.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
 
 
 def write_jsonl(path: Path, rows: list) -> None:
@@ -24,21 +30,44 @@ def write_jsonl(path: Path, rows: list) -> None:
 
 def test_judge_cli_grades_and_reports_bad_rows(tmp_path):
     problems = tmp_path / "problems.jsonl"
-    write_jsonl(problems, [
-        lcb_row("add", [("1 2\n", "3\n")], [("5 6\n", "11\n")]),
-        {"question_id": "io", "input_output": json.dumps({"inputs": ["4\n"], "outputs": ["16\n"]})},
-        "{not json",
-    ])
+    write_jsonl(
+        problems,
+        [
+            lcb_row("add", [("1 2\n", "3\n")], [("5 6\n", "11\n")]),
+            {"question_id": "io", "input_output": json.dumps({"inputs": ["4\n"], "outputs": ["16\n"]})},
+            "{not json",
+        ],
+    )
     samples = tmp_path / "samples.jsonl"
-    write_jsonl(samples, [
-        {"question_id": "add", "code_list": ["a, b = map(int, input().split())\nprint(a + b)", "print(3)", "import os\nprint(os.environ)"]},
-        {"question_id": "io", "code_list": ["print(int(input()) ** 2)"]},
-        {"question_id": "nope", "code_list": ["print(1)"]},
-        {"question_id": "add", "code_list": "not a list"},
-    ])
+    write_jsonl(
+        samples,
+        [
+            {
+                "question_id": "add",
+                "code_list": [
+                    "a, b = map(int, input().split())\nprint(a + b)",
+                    "print(3)",
+                    "import os\nprint(os.environ)",
+                ],
+            },
+            {"question_id": "io", "code_list": ["print(int(input()) ** 2)"]},
+            {"question_id": "nope", "code_list": ["print(1)"]},
+            {"question_id": "add", "code_list": "not a list"},
+        ],
+    )
     out = tmp_path / "judged.jsonl"
-    proc = xcoder("judge", "--problems", str(problems), "--samples", str(samples), "--out", str(out), "--timeout", "2",
-                  env={"XCODER_CLI_SECRET": "s3cr3t-value"})
+    proc = xcoder(
+        "judge",
+        "--problems",
+        str(problems),
+        "--samples",
+        str(samples),
+        "--out",
+        str(out),
+        "--timeout",
+        "2",
+        env={"XCODER_CLI_SECRET": "s3cr3t-value"},
+    )
     assert proc.returncode == 1, proc.stderr  # input errors are reported through the exit code
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["question_id"] for r in rows] == ["add", "io", "nope", "add"]
@@ -54,8 +83,18 @@ def test_judge_cli_grades_and_reports_bad_rows(tmp_path):
 
 def test_judge_cli_on_the_bundled_examples(tmp_path):
     out = tmp_path / "r.jsonl"
-    proc = xcoder("judge", "--problems", "examples/judge/problems.jsonl", "--samples", "examples/judge/samples.jsonl",
-                  "--out", str(out), "--timeout", "2", "--quiet")
+    proc = xcoder(
+        "judge",
+        "--problems",
+        "examples/judge/problems.jsonl",
+        "--samples",
+        "examples/judge/samples.jsonl",
+        "--out",
+        str(out),
+        "--timeout",
+        "2",
+        "--quiet",
+    )
     assert proc.returncode == 0, proc.stderr
     graded = {json.loads(l)["question_id"]: json.loads(l)["graded_list"] for l in out.read_text().splitlines()}
     assert graded["ex-sum"][:2] == [True, True] and graded["ex-sum"][3] is False
@@ -65,7 +104,9 @@ def test_judge_cli_on_the_bundled_examples(tmp_path):
 def test_judge_cli_refuses_to_overwrite_inputs(tmp_path):
     samples = tmp_path / "s.jsonl"
     write_jsonl(samples, [{"question_id": "x", "code_list": []}])
-    proc = xcoder("judge", "--problems", "examples/judge/problems.jsonl", "--samples", str(samples), "--out", str(samples))
+    proc = xcoder(
+        "judge", "--problems", "examples/judge/problems.jsonl", "--samples", str(samples), "--out", str(samples)
+    )
     assert proc.returncode != 0 and "overwrite" in proc.stderr
     assert json.loads(samples.read_text()) == {"question_id": "x", "code_list": []}
 
@@ -83,8 +124,9 @@ def test_judge_cli_user_errors_are_one_line_with_exit_code_2(tmp_path):
     assert "--out" in one_line_error(xcoder(*args, "--out", "examples/judge/samples.jsonl"))
     assert not out.exists()
     # the options come from JudgeConfig: a field the old hand-written list lacked is there too
-    proc = xcoder(*args, "--out", str(out), "--quiet", "--timeout", "2", "--total-timeout", "30",
-                  "--max-processes", "16")
+    proc = xcoder(
+        *args, "--out", str(out), "--quiet", "--timeout", "2", "--total-timeout", "30", "--max-processes", "16"
+    )
     assert proc.returncode == 0, proc.stderr
 
 
@@ -93,18 +135,23 @@ def test_judge_cli_checks_out_before_judging(tmp_path):
     args = ["judge", "--problems", "examples/judge/problems.jsonl", "--samples", "examples/judge/samples.jsonl"]
     proc = xcoder(*args, "--out", "/sys/xcoder-out.jsonl", "--quiet")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
-    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()] and "cannot write --out /sys/xcoder-out.jsonl" \
-        in proc.stderr
+    assert (
+        proc.stderr.strip().splitlines() == [proc.stderr.strip()]
+        and "cannot write --out /sys/xcoder-out.jsonl" in proc.stderr
+    )
     assert not Path("/sys/xcoder-out.jsonl.partial").exists()
 
 
 def test_judge_cli_names_rejected_problems_and_json_arrays(tmp_path):
     problems = tmp_path / "problems.jsonl"
-    write_jsonl(problems, [
-        lcb_row("add", [("1 2\n", "3\n")]),
-        {"question_id": "empty", "input_output": json.dumps({"inputs": [], "outputs": []})},
-        {**lcb_row("broken", [("1\n", "1\n")]), "private_test_cases": "not base64 at all!"},
-    ])
+    write_jsonl(
+        problems,
+        [
+            lcb_row("add", [("1 2\n", "3\n")]),
+            {"question_id": "empty", "input_output": json.dumps({"inputs": [], "outputs": []})},
+            {**lcb_row("broken", [("1\n", "1\n")]), "private_test_cases": "not base64 at all!"},
+        ],
+    )
     samples = tmp_path / "samples.jsonl"
     write_jsonl(samples, [{"question_id": q, "code_list": ["print(1)"] * 3} for q in ("add", "empty", "broken")])
     out = tmp_path / "out.jsonl"

@@ -131,7 +131,12 @@ def test_cannot_write_outside_scratch(judge, tmp_path):
     require(judge, "namespaces")
     repo = Path(__file__).resolve().parents[1]
     home = Path(os.path.expanduser("~"))
-    targets = [tmp_path / "escaped.txt", repo / "escaped-by-judge.txt", home / "escaped-by-judge.txt", Path("/tmp/escaped-by-judge.txt")]
+    targets = [
+        tmp_path / "escaped.txt",
+        repo / "escaped-by-judge.txt",
+        home / "escaped-by-judge.txt",
+        Path("/tmp/escaped-by-judge.txt"),
+    ]
     for target in targets:  # a leftover from an unisolated run elsewhere must not decide this one
         target.unlink(missing_ok=True)
     code = f"""
@@ -177,7 +182,9 @@ def test_cannot_read_the_callers_files(judge):
         """
         [out] = judge.run_outputs(textwrap.dedent(code), [""])
     assert out.output is not None, out
-    assert SECRET not in out.output and "[project]" not in out.output and "each tries to escape" not in out.output, out.output
+    assert SECRET not in out.output and "[project]" not in out.output and "each tries to escape" not in out.output, (
+        out.output
+    )
     assert out.output.count("unreadable: FileNotFoundError") == 3, out.output
     assert "stdlib True etc True" in out.output  # the program itself still works
 
@@ -332,7 +339,12 @@ def test_closing_std_streams(judge):
 def test_batch_with_hostile_neighbours(judge):
     require(judge, "separation")
     good = "print(input())"
-    evil = ["import os\nos.kill(os.getppid(), 9)\nprint(input())", "while True: pass", "import os\nwhile True: os.fork()", "x = bytearray(1 << 38)"]
+    evil = [
+        "import os\nos.kill(os.getppid(), 9)\nprint(input())",
+        "while True: pass",
+        "import os\nwhile True: os.fork()",
+        "x = bytearray(1 << 38)",
+    ]
     pairs = [(ECHO, good if i % 2 == 0 else evil[(i // 2) % len(evil)]) for i in range(16)]
     results = judge.judge_batch(pairs, timeout=1)
     assert all(r.verdict is Verdict.ACCEPTED for r in results[::2])
@@ -366,11 +378,15 @@ def test_expected_outputs_never_reach_judged_processes(judge):
     import uuid
 
     tokens = [f"TOKEN-{uuid.uuid4().hex}" for _ in range(3)]
-    problem = Problem("secret-out", [TestCase("crash\n", tokens[0]), TestCase("scan\n", tokens[1]), TestCase("scan\n", tokens[2])])
+    problem = Problem(
+        "secret-out", [TestCase("crash\n", tokens[0]), TestCase("scan\n", tokens[1]), TestCase("scan\n", tokens[2])]
+    )
     with Judge(JudgeConfig(workers=1, timeout=10)) as single:
         single.judge(problem, "print('warm-up sibling')", stop_on_first_failure=False)
         res = single.judge(problem, MEMORY_SCANNER, stop_on_first_failure=False)
-        assert [t.verdict for t in res.tests] == [Verdict.RUNTIME_ERROR, Verdict.WRONG_ANSWER, Verdict.WRONG_ANSWER], res
+        assert [t.verdict for t in res.tests] == [Verdict.RUNTIME_ERROR, Verdict.WRONG_ANSWER, Verdict.WRONG_ANSWER], (
+            res
+        )
         assert all("got 'none'" in t.message for t in res.tests[1:]), [t.message for t in res.tests]
         # The scanner does find tokens that are in its memory: here, its own input.
         control = Problem("secret-in", [TestCase(f"scan {tokens[0]}\n", tokens[0])])

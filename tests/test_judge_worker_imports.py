@@ -40,8 +40,15 @@ def _imports(path: Path):
 
 def test_the_worker_package_is_what_the_sandbox_runs():
     assert WORKER_DIR == XCODER / "judge" / "worker"
-    assert {p.name for p in WORKER_FILES} >= {"__init__.py", "__main__.py", "protocol.py", "prelude.py", "zygote.py",
-                                               "child.py", "cleanup.py"}
+    assert {p.name for p in WORKER_FILES} >= {
+        "__init__.py",
+        "__main__.py",
+        "protocol.py",
+        "prelude.py",
+        "zygote.py",
+        "child.py",
+        "cleanup.py",
+    }
 
 
 @pytest.mark.parametrize("path", WORKER_FILES, ids=lambda p: p.name)
@@ -67,14 +74,18 @@ def test_worker_imports_by_name_only_in_the_prelude(path):
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
             if name in ("import_module", "__import__", "exec_module", "spec_from_file_location"):
-                assert (path.name, name) in {("prelude.py", "import_module"), ("__main__.py", "exec_module"),
-                                             ("__main__.py", "spec_from_file_location"),
-                                             ("__main__.py", "import_module")}, f"{path.name}:{node.lineno}: {name}"
+                assert (path.name, name) in {
+                    ("prelude.py", "import_module"),
+                    ("__main__.py", "exec_module"),
+                    ("__main__.py", "spec_from_file_location"),
+                    ("__main__.py", "import_module"),
+                }, f"{path.name}:{node.lineno}: {name}"
 
 
 def test_declared_preimports_cover_the_prelude():
-    assert set(PRELUDE_MODULES) | set(EXTRA_MODULES) | set(TEST_RUNNER_MODULES) | {"builtins", "typing"} \
-        == set(PREIMPORTED_MODULES)
+    assert set(PRELUDE_MODULES) | set(EXTRA_MODULES) | set(TEST_RUNNER_MODULES) | {"builtins", "typing"} == set(
+        PREIMPORTED_MODULES
+    )
 
 
 def test_the_host_imports_only_the_protocol_from_the_worker():
@@ -96,8 +107,10 @@ def test_the_host_imports_only_the_protocol_from_the_worker():
                 if name == package or name.startswith(package + "."):
                     allowed = name == package + ".protocol" or name.startswith(package + ".protocol.")
                     assert allowed, f"{path}:{node.lineno}: imports {name}"
-    code = ("import json, sys, xcoder.judge, xcoder.judge.cli\n"
-            "print(json.dumps([m for m in sys.modules if 'judge.worker' in m]))")
+    code = (
+        "import json, sys, xcoder.judge, xcoder.judge.cli\n"
+        "print(json.dumps([m for m in sys.modules if 'judge.worker' in m]))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=XCODER.parent)
     assert sorted(json.loads(out.stdout)) == ["xcoder.judge.worker", "xcoder.judge.worker.protocol"]
 

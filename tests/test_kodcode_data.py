@@ -38,18 +38,26 @@ def to_parquet(src: Path, dst: Path) -> Path:
 
 
 def test_test_info_difficulty_and_fixups_follow_kodcode():
-    info = test_info_of('def f(a, b=1, *args, k=2, **kw):\n    """Doc."""\n    def g(x):\n        return x\n'
-                        '    return g(a)\n')
+    info = test_info_of(
+        'def f(a, b=1, *args, k=2, **kw):\n    """Doc."""\n    def g(x):\n        return x\n    return g(a)\n'
+    )
     assert [i["function_name"] for i in info] == ["f", "g"]
     assert info[0]["parameter_list"] == "(a, b=1, *args, k=2, **kw)" and info[0]["docstring"] == "Doc."
     assert info[0]["function_declaration"] == "def f(a, b=1, *args, k=2, **kw):"
     assert test_info_of("class A:\n    pass\n") is None and test_info_of("def f(:\n") == []
     assert [difficulty_label(s) for s in ([1, 1, 0], [1, 0, 0], [0, 0, 1, 0], [1, 0], [])] == [
-        "easy", "medium", "hard", "medium", "hard"]
+        "easy",
+        "medium",
+        "hard",
+        "medium",
+        "hard",
+    ]
     assert difficulty_label([1, 0], {"easy": 0.5}) == "easy"
     assert pass_percentage([1, 0, 1]) == 0.667
-    assert rename_entry_point("def solve(x):\n    return solve(x - 1) if x else 0\n", "count") == \
-        "def count(x):\n    return count(x - 1) if x else 0\n"
+    assert (
+        rename_entry_point("def solve(x):\n    return solve(x - 1) if x else 0\n", "count")
+        == "def count(x):\n    return count(x - 1) if x else 0\n"
+    )
     assert rename_entry_point("def a():\n    pass\ndef b():\n    pass\n", "c").startswith("def a")
     assert strip_think("<think>\nhm\n</think>\n\nanswer") == "answer" and strip_think("<think>never ends") is None
 
@@ -77,11 +85,18 @@ def test_published_layouts_load_as_problems_from_files_directories_and_parquet(t
     assert errors == [] and len(from_dir) == 5
 
     # The older card layout: test_code and conversation_id.
-    old = {"conversation_id": "Prefill_00000009_C", "question": "def f():\n    '''One.'''\n",
-           "solution": "def f():\n    return 1\n", "test_code": "def test_f():\n    assert f() == 1\n"}
+    old = {
+        "conversation_id": "Prefill_00000009_C",
+        "question": "def f():\n    '''One.'''\n",
+        "solution": "def f():\n    return 1\n",
+        "test_code": "def test_f():\n    assert f() == 1\n",
+    }
     loaded = problem_from_row(old)
     assert (loaded.question_id, loaded.metadata["style"], loaded.is_unittest) == (
-        "Prefill_00000009_C", "complete", True)
+        "Prefill_00000009_C",
+        "complete",
+        True,
+    )
 
 
 def test_a_missing_source_or_hub_id_is_one_clear_error(tmp_path):
@@ -142,8 +157,10 @@ def test_sft_script_arguments_reach_the_kodcode_rows(tmp_path):
     from xcoder.train.sft import load_sft_dataset, parse_args
 
     config = tmp_path / "sft.yaml"
-    config.write_text(f"dataset_name: {SFT_RELEASE}\nkodcode_response: reasoning\nkodcode_keep_think: false\n"
-                      f"model_name_or_path: none\noutput_dir: {tmp_path / 'out'}\nreport_to: none\n")
+    config.write_text(
+        f"dataset_name: {SFT_RELEASE}\nkodcode_response: reasoning\nkodcode_keep_think: false\n"
+        f"model_name_or_path: none\noutput_dir: {tmp_path / 'out'}\nreport_to: none\n"
+    )
     script_args, training_args, _, dataset_args = parse_args(["--config", str(config)])
     data = load_sft_dataset(script_args, dataset_args, None)
     assert len(data["train"]) == 2 and "<think>" not in json.dumps(data["train"][0]["messages"])
@@ -168,11 +185,29 @@ def test_grpo_rows_and_a_pass_rate_reward_on_a_kodcode_rl_row(tmp_path):
 
     # Mixed with stdin rows in one run: columns are aligned; an exported RL row (rl layout) keeps test_file.
     stdin = tmp_path / "stdin.jsonl"
-    stdin.write_text(json.dumps({"question_id": "s1", "question_content": "Echo the input.",
-                                 "input_output": json.dumps({"inputs": ["1\n"], "outputs": ["1\n"]})}) + "\n")
+    stdin.write_text(
+        json.dumps(
+            {
+                "question_id": "s1",
+                "question_content": "Echo the input.",
+                "input_output": json.dumps({"inputs": ["1\n"], "outputs": ["1\n"]}),
+            }
+        )
+        + "\n"
+    )
     exported = tmp_path / "rl_export.jsonl"
-    exported.write_text(json.dumps({"id": "k1", "question_id": "k1", "prompt": row["prompt"], "input_output": "",
-                                    "test_file": row["test_file"]}) + "\n")
+    exported.write_text(
+        json.dumps(
+            {
+                "id": "k1",
+                "question_id": "k1",
+                "prompt": row["prompt"],
+                "input_output": "",
+                "test_file": row["test_file"],
+            }
+        )
+        + "\n"
+    )
     args = GRPOScriptArguments(dataset_files=[str(RL_RELEASE), str(stdin), str(exported)])
     train = load_rl_dataset(args)["train"]
     assert len(train) == 4 and [bool(t) for t in train["test_file"]] == [True, True, False, True]
@@ -180,17 +215,28 @@ def test_grpo_rows_and_a_pass_rate_reward_on_a_kodcode_rl_row(tmp_path):
     (pass_rate,) = get_reward_funcs(["pass_rate"], judge={"workers": 2})
     solution = rows(RL_RELEASE)[0]["solution"]
     half_right = solution.replace("if not nums:\n        return 0", "if not nums:\n        return -1")
-    completions = [[{"role": "assistant", "content": f"```python\n{code}```"}]
-                   for code in (solution, half_right, "def longest_increasing_run(nums):\n    return 1\n",
-                                "no code at all")]
-    values = pass_rate(completions=completions, prompts=[row["prompt"]] * 4, test_file=[row["test_file"]] * 4,
-                       input_output=[""] * 4, question_id=[row["question_id"]] * 4)
+    completions = [
+        [{"role": "assistant", "content": f"```python\n{code}```"}]
+        for code in (solution, half_right, "def longest_increasing_run(nums):\n    return 1\n", "no code at all")
+    ]
+    values = pass_rate(
+        completions=completions,
+        prompts=[row["prompt"]] * 4,
+        test_file=[row["test_file"]] * 4,
+        input_output=[""] * 4,
+        question_id=[row["question_id"]] * 4,
+    )
     assert values == [1.0, 0.75, 0.5, 0.0]
     # Raw KodCode rows passed straight to TRL: the `test` column is read (with `solution` beside it).
     raw = rows(RL_RELEASE)[0]
     (binary,) = get_reward_funcs(["binary"])
-    assert binary(completions=completions[:2], prompts=["p"] * 2, test=[raw["test"]] * 2,
-                  solution=[raw["solution"]] * 2, question_id=[raw["question_id"]] * 2) == [1.0, 0.0]
+    assert binary(
+        completions=completions[:2],
+        prompts=["p"] * 2,
+        test=[raw["test"]] * 2,
+        solution=[raw["solution"]] * 2,
+        question_id=[raw["question_id"]] * 2,
+    ) == [1.0, 0.0]
 
 
 # -- bad input ------------------------------------------------------------------------------------
@@ -200,8 +246,11 @@ def bad_rows() -> list[dict]:
     base = rows(RL_RELEASE)[0]
     return [
         {**base, "question_id": "bad_parse", "test": "def test_x(:\n    pass\n"},
-        {**base, "question_id": "bad_import",
-         "test": "import no_such_test_dep_xyz\n\ndef test_x():\n    assert True\n"},
+        {
+            **base,
+            "question_id": "bad_import",
+            "test": "import no_such_test_dep_xyz\n\ndef test_x():\n    assert True\n",
+        },
         {**base, "question_id": "bad_empty", "test": "import pytest\n\nX = 1\n"},
         {**base, "question_id": "good"},
     ]
@@ -229,8 +278,12 @@ def test_bad_test_files_name_the_row_on_the_data_paths(tmp_path):
     # The reward: the data's fault is None (with a warning naming the row), never a silent 0.
     (pass_rate,) = get_reward_funcs(["pass_rate"], judge={"workers": 2})
     code = f"```python\n{rows(RL_RELEASE)[0]['solution']}```"
-    values = pass_rate(completions=[[{"role": "assistant", "content": code}]] * 3, prompts=["p"] * 3,
-                       test_file=converted["test_file"], question_id=converted["question_id"])
+    values = pass_rate(
+        completions=[[{"role": "assistant", "content": code}]] * 3,
+        prompts=["p"] * 3,
+        test_file=converted["test_file"],
+        question_id=converted["question_id"],
+    )
     assert values == [None, None, 1.0]
 
 
@@ -241,13 +294,21 @@ def test_judging_bad_rows_and_a_hanging_sample_never_stalls(tmp_path):
     path.write_text("".join(json.dumps(r) + "\n" for r in bad_rows()))
     problems, _ = load_problems(path)
     good = rows(RL_RELEASE)[0]["solution"]
-    pairs = [(problems["bad_import"], good), (problems["bad_empty"], good),
-             (problems["good"], "while True:\n    pass\n"), (problems["good"], good)]
+    pairs = [
+        (problems["bad_import"], good),
+        (problems["bad_empty"], good),
+        (problems["good"], "while True:\n    pass\n"),
+        (problems["good"], good),
+    ]
     start = time.monotonic()
     with Judge(JudgeConfig(workers=2, test_file_timeout=2)) as judge:
         results = judge.judge_batch(pairs)
     assert time.monotonic() - start < 40
-    assert [r.verdict for r in results] == [Verdict.JUDGE_ERROR, Verdict.JUDGE_ERROR, Verdict.TIME_LIMIT,
-                                            Verdict.ACCEPTED]
+    assert [r.verdict for r in results] == [
+        Verdict.JUDGE_ERROR,
+        Verdict.JUDGE_ERROR,
+        Verdict.TIME_LIMIT,
+        Verdict.ACCEPTED,
+    ]
     assert "bad_import" in results[0].error and "no_such_test_dep_xyz" in results[0].error
     assert "bad_empty" in results[1].error and "no tests" in results[1].error

@@ -45,8 +45,9 @@ USER = [{"role": "user", "content": "hello"}]
 
 
 def config(url: str | list[str], **kw) -> LLMConfig:
-    defaults = dict(model="fake-model", backoff_base=0.01, backoff_max=0.05, endpoint_cooldown=0.5,
-                    timeout=10.0, max_retries=3)
+    defaults = dict(
+        model="fake-model", backoff_base=0.01, backoff_max=0.05, endpoint_cooldown=0.5, timeout=10.0, max_retries=3
+    )
     return LLMConfig(base_url=url, **{**defaults, **kw})
 
 
@@ -186,8 +187,9 @@ def test_progress_bar_and_streaming():
 
 def test_load_spreads_over_endpoints():
     with FakeChatServer(latency=0.02) as a, FakeChatServer(latency=0.02) as b:
-        results, stats = chat_many_sync(config([a.url, b.url], max_concurrency=8), numbered_requests(60),
-                                        progress=False)
+        results, stats = chat_many_sync(
+            config([a.url, b.url], max_concurrency=8), numbered_requests(60), progress=False
+        )
         assert all(isinstance(r, ChatResult) for r in results)
         assert a.request_count + b.request_count == 60
         assert min(a.request_count, b.request_count) >= 20
@@ -212,8 +214,11 @@ def test_failover_when_one_endpoint_returns_500s():
         raise HTTPError(503, "overloaded")
 
     with FakeChatServer(broken) as bad, FakeChatServer() as good:
-        results, _ = chat_many_sync(config([bad.url, good.url], max_concurrency=2, endpoint_cooldown=30.0),
-                                    numbered_requests(20), progress=False)
+        results, _ = chat_many_sync(
+            config([bad.url, good.url], max_concurrency=2, endpoint_cooldown=30.0),
+            numbered_requests(20),
+            progress=False,
+        )
         assert all(isinstance(r, ChatResult) for r in results)
         assert good.request_count == 20 and bad.request_count <= 2
 
@@ -296,7 +301,9 @@ def test_config_validation():
     with pytest.raises(LLMConfigError, match="model"):
         LLMConfig(base_url="http://x/v1")
     assert build(LLMConfig, {"base_url": ["http://a/v1/", "http://b/v1"], "model": "m"}).base_urls == [
-        "http://a/v1", "http://b/v1"]
+        "http://a/v1",
+        "http://b/v1",
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,6 +330,7 @@ def test_structured_output_sends_json_schema():
 def test_structured_output_degrades_when_rejected_and_free_text_is_parsed():
     answer = 'Sure! Here it is:\n```json\n{"features": ["two pointers"], "note": "use {braces}"}\n```\nDone.'
     with FakeChatServer(lambda call: answer, reject_response_format=True) as server:
+
         async def go():
             async with LLMClient(config(server.url)) as llm:
                 first = await llm.chat(USER, json_schema=SCHEMA)
@@ -343,7 +351,7 @@ def test_structured_output_degrades_when_rejected_and_free_text_is_parsed():
     "text, expected",
     [
         ('{"a": 1}', {"a": 1}),
-        ('  [1, 2]  ', [1, 2]),
+        ("  [1, 2]  ", [1, 2]),
         ('Answer:\n```json\n{"a": [1, {"b": "}"}]}\n```', {"a": [1, {"b": "}"}]}),
         ('```\n{"a": 2}\n```', {"a": 2}),
         ('I think {not json} but then {"a": "x { y"} and {"b": 1}', {"a": "x { y"}),
@@ -362,7 +370,7 @@ def test_extract_json_failures_name_the_answer():
         extract_json("I cannot help with that {unbalanced")
     with pytest.raises(JSONExtractionError, match="dict"):
         extract_json("[1, 2, 3]", expect=dict)
-    assert extract_json("[1, 2, 3] then {\"a\": 1}", expect=dict) == {"a": 1}
+    assert extract_json('[1, 2, 3] then {"a": 1}', expect=dict) == {"a": 1}
     assert extract_json("42", expect=None) == 42
 
 
@@ -382,21 +390,26 @@ def test_json_values_marks_unparseable_samples():
 def test_cache_second_run_makes_no_http_request(tmp_path):
     cache = str(tmp_path / "cache.sqlite")
     with FakeChatServer() as server:
-        first, stats1 = chat_many_sync(config(server.url, cache_path=cache), numbered_requests(20, n=2),
-                                       progress=False)
+        first, stats1 = chat_many_sync(
+            config(server.url, cache_path=cache), numbered_requests(20, n=2), progress=False
+        )
         assert server.request_count == 20 and stats1.total().cache_misses == 20
     # A different server (other URL, same model) and a fresh client: everything comes from disk.
     with FakeChatServer(lambda call: "SHOULD NOT BE CALLED") as other:
-        second, stats2 = chat_many_sync(config(other.url, cache_path=cache), numbered_requests(20, n=2),
-                                        progress=False)
+        second, stats2 = chat_many_sync(
+            config(other.url, cache_path=cache), numbered_requests(20, n=2), progress=False
+        )
         assert other.request_count == 0
         assert [r.texts for r in second] == [r.texts for r in first]
         assert all(r.cached for r in second)
         total = stats2.total()
         assert (total.cache_hits, total.cache_misses, total.http_requests) == (20, 0, 0)
         # Anything that changes the answer changes the key: here the temperature and n.
-        changed, _ = run(one_chat(config(other.url, cache_path=cache, temperature=0.1),
-                                  [{"role": "user", "content": "request 0"}], n=2))
+        changed, _ = run(
+            one_chat(
+                config(other.url, cache_path=cache, temperature=0.1), [{"role": "user", "content": "request 0"}], n=2
+            )
+        )
         assert changed.texts == ["SHOULD NOT BE CALLED"] * 2 and other.request_count == 1
         run(one_chat(config(other.url, cache_path=cache), [{"role": "user", "content": "request 0"}], n=3))
         assert other.request_count == 2
@@ -413,8 +426,9 @@ def test_cache_use_cache_false_bypasses(tmp_path):
 def test_identical_concurrent_requests_share_one_http_request(tmp_path):
     with FakeChatServer(latency=0.1) as server:
         requests = [ChatRequest(USER) for _ in range(10)]
-        results, stats = chat_many_sync(config(server.url, cache_path=str(tmp_path / "c.sqlite")), requests,
-                                        progress=False)
+        results, stats = chat_many_sync(
+            config(server.url, cache_path=str(tmp_path / "c.sqlite")), requests, progress=False
+        )
         assert server.request_count == 1
         assert {r.text for r in results} == {"answer 0 to: hello"}
         assert stats.total().cache_hits == 9
@@ -440,8 +454,20 @@ def test_cache_is_shared_by_concurrent_processes(tmp_path):
     """Two processes fill one cache file at the same time without errors or lost entries."""
     cache = tmp_path / "shared.sqlite"
     with FakeChatServer(latency=0.01) as server:
-        cmd = [sys.executable, "-m", "xcoder.llm.testing", "batch", "--base-url", server.url,
-               "--cache", str(cache), "--count", "150", "--concurrency", "8"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "xcoder.llm.testing",
+            "batch",
+            "--base-url",
+            server.url,
+            "--cache",
+            str(cache),
+            "--count",
+            "150",
+            "--concurrency",
+            "8",
+        ]
         procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) for _ in range(2)]
         outputs = [p.communicate(timeout=60)[0] for p in procs]
         assert all(p.returncode == 0 for p in procs), outputs
@@ -457,9 +483,23 @@ def test_cache_survives_kill_9_and_resume_repeats_no_completed_request(tmp_path)
     count = 400
     with FakeChatServer(latency=0.01) as server:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "xcoder.llm.testing", "batch", "--base-url", server.url,
-             "--cache", str(cache), "--count", str(count), "--concurrency", "8"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "xcoder.llm.testing",
+                "batch",
+                "--base-url",
+                server.url,
+                "--cache",
+                str(cache),
+                "--count",
+                str(count),
+                "--concurrency",
+                "8",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         deadline = time.monotonic() + 60
         while server.request_count < 120 and proc.poll() is None and time.monotonic() < deadline:
@@ -484,8 +524,9 @@ def test_cache_survives_kill_9_and_resume_repeats_no_completed_request(tmp_path)
         assert set(done) <= answered_before_kill
 
         server.reset()
-        results, stats = chat_many_sync(config(server.url, cache_path=str(cache), max_concurrency=8),
-                                        numbered_requests(count), progress=False)
+        results, stats = chat_many_sync(
+            config(server.url, cache_path=str(cache), max_concurrency=8), numbered_requests(count), progress=False
+        )
         assert [r.text for r in results] == [f"answer 0 to: request {i}" for i in range(count)]
         resumed = [b["messages"][0]["content"] for b in server.chat_bodies()]
         assert not set(resumed) & set(done), "a completed request was sent again"

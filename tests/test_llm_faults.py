@@ -71,8 +71,16 @@ def test_preflight_passes_a_live_server():
 
 def test_circuit_breaker_stops_when_every_attempt_fails():
     with FakeChatServer(lambda call: (_ for _ in ()).throw(HTTPError(503, "down", retry_after=0))) as server:
-        config = LLMConfig(base_url=server.url, model="m", max_retries=1000, backoff_base=0.01, backoff_max=0.05,
-                           endpoint_cooldown=0.01, breaker_failures=5, breaker_seconds=0.5)
+        config = LLMConfig(
+            base_url=server.url,
+            model="m",
+            max_retries=1000,
+            backoff_base=0.01,
+            backoff_max=0.05,
+            endpoint_cooldown=0.01,
+            breaker_failures=5,
+            breaker_seconds=0.5,
+        )
 
         async def run() -> None:
             async with LLMClient(config) as llm:
@@ -98,14 +106,26 @@ def test_hanging_requests_are_warned_about(caplog):
 
 
 def gen(cfg: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "xcoder.cli", "gen", "run", "--config", str(cfg), "--no-progress",
-                           *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        [sys.executable, "-m", "xcoder.cli", "gen", "run", "--config", str(cfg), "--no-progress", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
 def write_config(path: Path, url: str, out: Path, **llm) -> Path:
-    path.write_text(yaml.safe_dump({"output_dir": str(out), "seeds": {"limit": 2},
-                                    "llm": {"base_url": url, "model": "fake-model", "backoff_base": 0.01, **llm}}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "output_dir": str(out),
+                "seeds": {"limit": 2},
+                "llm": {"base_url": url, "model": "fake-model", "backoff_base": 0.01, **llm},
+            }
+        )
+    )
     return path
 
 
@@ -117,8 +137,10 @@ def test_gen_run_against_a_dead_endpoint_fails_naming_it_then_a_rerun_does_the_w
     proc = gen(cfg, "--stages", "features")
     assert proc.returncode == 1 and time.monotonic() - t0 < 30, proc.stderr
     assert url in proc.stderr and "refused" in proc.stderr.lower() and "Traceback" not in proc.stderr
-    assert not list((tmp_path / "run" / "features").glob("manifest-*.json")) or \
-        '"finished": true' not in (tmp_path / "run" / "features" / "manifest-000of001.json").read_text()
+    assert (
+        not list((tmp_path / "run" / "features").glob("manifest-*.json"))
+        or '"finished": true' not in (tmp_path / "run" / "features" / "manifest-000of001.json").read_text()
+    )
     with FakeChatServer(ScriptedModel(), port=port):
         again = gen(cfg, "--stages", "features")
     assert again.returncode == 0, again.stderr
@@ -145,9 +167,29 @@ def test_gen_run_with_items_lost_to_endpoint_errors_is_not_finished_and_exits_1(
 
 def test_eval_openai_backend_preflight_names_a_dead_endpoint(tmp_path):
     url = f"http://127.0.0.1:{closed_port()}/v1"
-    proc = subprocess.run([sys.executable, "-m", "xcoder.cli", "eval", "--backend", "openai", "--model", "m",
-                           "--base-url", url, "--dataset", str(ROOT / "tests" / "fixtures" / "lcb_mini"), "--n", "1",
-                           "--output-dir", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "xcoder.cli",
+            "eval",
+            "--backend",
+            "openai",
+            "--model",
+            "m",
+            "--base-url",
+            url,
+            "--dataset",
+            str(ROOT / "tests" / "fixtures" / "lcb_mini"),
+            "--n",
+            "1",
+            "--output-dir",
+            str(tmp_path / "out"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2 and url in proc.stderr and "Connection refused" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr

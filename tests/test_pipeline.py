@@ -24,22 +24,48 @@ FAMILIES = ["sum_mod", "is_palindrome", "window_max_sum", "graph_components", "h
 def small_config(out: Path) -> dict:
     return {
         "output_dir": str(out),
-        "procedural": {"families": FAMILIES, "train_tasks": 24, "holdout_tasks": 6,
-                       "tests": {"small": 2, "medium": 1, "large": 1}},
+        "procedural": {
+            "families": FAMILIES,
+            "train_tasks": 24,
+            "holdout_tasks": 6,
+            "tests": {"small": 2, "medium": 1, "large": 1},
+        },
         "model": {"hidden_size": 32, "num_layers": 1, "num_heads": 2, "num_kv_heads": 1},
         "data": {"tokenizer_corpus_tasks": 24},
-        "sft": {"args": {"max_steps": 2, "per_device_train_batch_size": 4, "packing": False, "padding_free": False,
-                         "logging_steps": 1}, "threads": 1},
-        "grpo": {"args": {"max_steps": 2, "num_generations": 2, "per_device_train_batch_size": 2,
-                          "max_completion_length": 16, "logging_steps": 1, "reward_funcs": ["binary"]}, "threads": 1},
+        "sft": {
+            "args": {
+                "max_steps": 2,
+                "per_device_train_batch_size": 4,
+                "packing": False,
+                "padding_free": False,
+                "logging_steps": 1,
+            },
+            "threads": 1,
+        },
+        "grpo": {
+            "args": {
+                "max_steps": 2,
+                "num_generations": 2,
+                "per_device_train_batch_size": 2,
+                "max_completion_length": 16,
+                "logging_steps": 1,
+                "reward_funcs": ["binary"],
+            },
+            "threads": 1,
+        },
         "eval": {"n": 2, "max_tokens": 16},
         "judge": {"workers": 2},
     }
 
 
 def run_cli(config: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "xcoder.cli", "pipeline", "--config", str(config)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "xcoder.cli", "pipeline", "--config", str(config)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 @pytest.mark.slow
@@ -76,7 +102,9 @@ def test_pipeline_end_to_end_and_resume(tmp_path):
     assert all(not r["private_test_cases"].startswith("[") for r in rows)
     # Training rows came through the shared SynthSmith stages.
     sft_rows = [json.loads(line) for line in (out / "synth" / "export" / "sft.jsonl").read_text().splitlines()]
-    assert all(r["messages"][-1]["role"] == "assistant" and "```python" in r["messages"][-1]["content"] for r in sft_rows)
+    assert all(
+        r["messages"][-1]["role"] == "assistant" and "```python" in r["messages"][-1]["content"] for r in sft_rows
+    )
     assert all(r["source"].startswith("procedural:") for r in sft_rows)
     assert json.loads((out / "sft" / "log_history.json").read_text())
     assert (out / "eval" / "sft" / "eval_results.json").is_file()
@@ -96,12 +124,18 @@ def test_pipeline_end_to_end_and_resume(tmp_path):
 
     # Forcing a stage reruns it and everything after it, nothing before it.
     time.sleep(1.1)  # finished_at has one-second resolution
-    third = subprocess.run([sys.executable, "-m", "xcoder.cli", "pipeline", "--config", str(config), "--force", "grpo"],
-                           cwd=ROOT, capture_output=True, text=True, timeout=900)
+    third = subprocess.run(
+        [sys.executable, "-m", "xcoder.cli", "pipeline", "--config", str(config), "--force", "grpo"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert third.returncode == 0, third.stderr[-4000:]
     forced = json.loads((out / "pipeline_state.json").read_text())["stages"]
-    assert {s: forced[s]["finished_at"] for s in ("data", "model", "verify", "sft")} == \
-        {s: before[s] for s in ("data", "model", "verify", "sft")}
+    assert {s: forced[s]["finished_at"] for s in ("data", "model", "verify", "sft")} == {
+        s: before[s] for s in ("data", "model", "verify", "sft")
+    }
     assert all(forced[s]["finished_at"] != before[s] for s in ("grpo", "eval"))
 
 
@@ -123,10 +157,20 @@ def test_config_errors_name_the_key(tmp_path):
 def test_a_stage_whose_inputs_are_missing_stops_with_a_clear_message(tmp_path):
     config = tmp_path / "pipeline.yaml"
     config.write_text(yaml.safe_dump(small_config(tmp_path / "demo")))
-    res = subprocess.run([sys.executable, "-m", "xcoder.cli", "pipeline", "--config", str(config), "--stages", "sft"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    res = subprocess.run(
+        [sys.executable, "-m", "xcoder.cli", "pipeline", "--config", str(config), "--stages", "sft"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 2  # a user error now (xcoder.cli_errors); it was 1 before the CLI convention
     assert "stage 'data' has not finished" in res.stderr and "rerun the same command" in res.stderr
-    res = subprocess.run([sys.executable, "-m", "xcoder.cli", "pipeline", "--config", str(config), "--stages", "sfft"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    res = subprocess.run(
+        [sys.executable, "-m", "xcoder.cli", "pipeline", "--config", str(config), "--stages", "sfft"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 2 and "unknown stage" in res.stderr

@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def xcoder(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "xcoder.cli", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "xcoder.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
 def assert_user_error(res: subprocess.CompletedProcess, *needles: str) -> None:
@@ -67,15 +68,25 @@ def test_unknown_stage_is_a_user_error(tmp_path):
 def test_stage_whose_inputs_are_missing_is_a_user_error(tmp_path):
     config = tmp_path / "p.yaml"
     config.write_text(yaml.safe_dump({"output_dir": str(tmp_path / "out")}))
-    assert_user_error(xcoder("pipeline", "-c", str(config), "--stages", "verify,sft"),
-                      "cannot run stage 'verify'", "stage 'data' has not finished", str(tmp_path / "out"))
+    assert_user_error(
+        xcoder("pipeline", "-c", str(config), "--stages", "verify,sft"),
+        "cannot run stage 'verify'",
+        "stage 'data' has not finished",
+        str(tmp_path / "out"),
+    )
 
 
 def test_unknown_experiment_is_a_user_error(tmp_path):
     config = tmp_path / "a.yaml"
-    config.write_text(yaml.safe_dump({"base": str(ROOT / "recipes" / "tiny" / "pipeline.yaml"),
-                                      "output_dir": str(tmp_path / "abl"),
-                                      "experiments": {"e": {"variants": {"a": {}, "b": {}}}}}))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "base": str(ROOT / "recipes" / "tiny" / "pipeline.yaml"),
+                "output_dir": str(tmp_path / "abl"),
+                "experiments": {"e": {"variants": {"a": {}, "b": {}}}},
+            }
+        )
+    )
     assert_user_error(xcoder("ablations", "-c", str(config), "--experiments", "e,f"), "unknown experiment", "f")
     config.write_text(yaml.safe_dump({"base": "missing/pipeline.yaml"}))
     assert_user_error(xcoder("ablations", "-c", str(config)), "base: missing/pipeline.yaml", "not found")
@@ -85,10 +96,15 @@ def test_stages_runs_only_the_listed_prefix(tmp_path):
     """``--stages data`` runs the data stage only, from any working directory."""
     out = tmp_path / "out"
     config = tmp_path / "p.yaml"
-    config.write_text(yaml.safe_dump({
-        "output_dir": str(out), "judge": {"workers": 1},
-        "procedural": {"families": ["sum_mod", "gcd_all"], "train_tasks": 4, "holdout_tasks": 2},
-    }))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "output_dir": str(out),
+                "judge": {"workers": 1},
+                "procedural": {"families": ["sum_mod", "gcd_all"], "train_tasks": 4, "holdout_tasks": 2},
+            }
+        )
+    )
     res = xcoder("pipeline", "-c", str(config), "--stages", "data", cwd=tmp_path)
     assert res.returncode == 0, res.stderr[-3000:]
     state = json.loads((out / "pipeline_state.json").read_text())["stages"]
@@ -121,8 +137,16 @@ def test_demo_config_keeps_the_demo_values():
     the demo's values are explicit in the YAML, so ``make demo`` builds the same model and judge."""
     cfg = load_pipeline_config(ROOT / "recipes" / "tiny" / "pipeline.yaml")
     m = cfg.model
-    assert (m.vocab_size, m.hidden_size, m.num_layers, m.num_heads, m.num_kv_heads, m.max_position_embeddings,
-            m.seed, m.intermediate_size) == (4096, 192, 4, 4, 2, 1024, 0, 512)
+    assert (
+        m.vocab_size,
+        m.hidden_size,
+        m.num_layers,
+        m.num_heads,
+        m.num_kv_heads,
+        m.max_position_embeddings,
+        m.seed,
+        m.intermediate_size,
+    ) == (4096, 192, 4, 4, 2, 1024, 0, 512)
     assert (cfg.judge.workers, cfg.judge.timeout, cfg.judge.memory_mb) == (2, 6.0, 2048)
     assert cfg.data.tokenizer_corpus_tasks == 300 and cfg.data.sft_solutions_per_task == 1
 
@@ -136,6 +160,8 @@ def test_old_training_packages_stop_the_pipeline_before_any_work(tmp_path, monke
 
     monkeypatch.setitem(versions.FLOORS, "transformers", "999.0")
     cfg = load_pipeline_config(ROOT / "recipes/tiny/pipeline.yaml", {"output_dir": str(tmp_path / "run")})
-    with pytest.raises(UserError, match=r"transformers \S+ is installed; the training recipes need transformers>=999.0"):
+    with pytest.raises(
+        UserError, match=r"transformers \S+ is installed; the training recipes need transformers>=999.0"
+    ):
         run_pipeline(cfg, stages=("data", "model", "verify", "sft"))
     assert not (tmp_path / "run" / "data").exists()

@@ -20,8 +20,14 @@ def test_lcb_row_with_compressed_private_tests():
 
 
 def test_lcb_row_json_private_tests_and_functional_metadata():
-    row = lcb_row("lc1", [("[1,2]\n3", "[4, 5]")], [("[]\n0", "[]")], func_name="addAll", compressed=False,
-                  starter_code="class Solution:\n    def addAll(self, nums, k):\n        ")
+    row = lcb_row(
+        "lc1",
+        [("[1,2]\n3", "[4, 5]")],
+        [("[]\n0", "[]")],
+        func_name="addAll",
+        compressed=False,
+        starter_code="class Solution:\n    def addAll(self, nums, k):\n        ",
+    )
     p = problem_from_row(row)
     assert p.fn_name == "addAll" and p.is_functional and len(p.tests) == 2
     assert p.starter_code.startswith("class Solution")
@@ -65,8 +71,13 @@ def test_input_output_rows_taco_and_lcb_encodings():
 
 def test_load_problems_keeps_good_rows_and_reports_bad_ones(tmp_path):
     path = tmp_path / "p.jsonl"
-    rows = [json.dumps(lcb_row("ok1", [("1\n", "1\n")])), "{broken", json.dumps({"question_id": "bad", "public_test_cases": "[]", "private_test_cases": ""}),
-            json.dumps(lcb_row("ok2", [("2\n", "2\n")])), json.dumps(lcb_row("ok1", [("3\n", "3\n")]))]
+    rows = [
+        json.dumps(lcb_row("ok1", [("1\n", "1\n")])),
+        "{broken",
+        json.dumps({"question_id": "bad", "public_test_cases": "[]", "private_test_cases": ""}),
+        json.dumps(lcb_row("ok2", [("2\n", "2\n")])),
+        json.dumps(lcb_row("ok1", [("3\n", "3\n")])),
+    ]
     path.write_text("\n".join(rows) + "\n")
     problems, errors = load_problems(path)
     assert sorted(problems) == ["ok1", "ok2"]

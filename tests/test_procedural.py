@@ -8,7 +8,15 @@ import json
 
 import pytest
 
-from data_gen.procedural import FAMILIES, FamilyError, ProceduralConfig, get_families, instance_records, sample_instance, sample_instances
+from data_gen.procedural import (
+    FAMILIES,
+    FamilyError,
+    ProceduralConfig,
+    get_families,
+    instance_records,
+    sample_instance,
+    sample_instances,
+)
 from data_gen.procedural.families import AREAS
 from data_gen.procedural.styles import FRAMINGS, STYLES, display_names, fill, framing_indices, phrasing_indices
 from data_gen.records import Solution, Task, TaskTestInputs
@@ -33,15 +41,26 @@ def oracle_problem(family, style: str, index: int, split: str = "train") -> Prob
     for scale, _, seed in inst.tests:
         values = family.generate(inst.params, scale, seed)
         tests.append(TestCase(family.test_input(style, values), family.test_output(style, family.solve(values))))
-    return Problem(inst.id, tests, fn_name=inst.fn_name, starter_code=inst.starter_code, question_content=inst.statement)
+    return Problem(
+        inst.id, tests, fn_name=inst.fn_name, starter_code=inst.starter_code, question_content=inst.statement
+    )
 
 
 def test_registry_has_enough_families_and_areas():
     assert len(FAMILIES) >= 30
     assert set(AREAS) >= {"arithmetic", "strings", "arrays", "dp", "number_theory", "graphs"}
     features = json.dumps([f.features for f in FAMILIES.values()]).lower()
-    for topic in ("sorting", "prefix sums", "two pointers", "greedy", "dynamic programming", "breadth-first search",
-                  "disjoint set union", "number theory", "sliding window"):
+    for topic in (
+        "sorting",
+        "prefix sums",
+        "two pointers",
+        "greedy",
+        "dynamic programming",
+        "breadth-first search",
+        "disjoint set union",
+        "number theory",
+        "sliding window",
+    ):
         assert topic in features, topic
     assert sum(1 for f in FAMILIES.values() if f.buggy) >= 10
 
@@ -55,8 +74,11 @@ def test_reference_and_alternatives_pass_in_every_style(judge):
                 pairs.append((problem, family.code(style, body)))
                 labels.append(f"{family.name}/{style}/{'reference' if j == 0 else f'alternative {j}'}")
     results = judge.judge_batch(pairs)
-    failed = [f"{label}: {r.verdict.value} {r.tests[-1].stderr[-200:] if r.tests else r.error}"
-              for label, r in zip(labels, results) if not r.accepted]
+    failed = [
+        f"{label}: {r.verdict.value} {r.tests[-1].stderr[-200:] if r.tests else r.error}"
+        for label, r in zip(labels, results)
+        if not r.accepted
+    ]
     assert not failed, "\n".join(failed)
     assert all(r.total >= 7 for r in results)
 
@@ -107,7 +129,9 @@ def test_holdout_uses_unseen_phrasings_framings_and_instances():
     assert {i.phrasing for i in train if i.phrasing >= len(i.family.phrasings) - i.family.holdout} == set()
     train_text = "\n".join(i.statement for i in train)
     for inst in holdout:
-        legend = fill(inst.family.phrasings[inst.phrasing][1], display_names(inst.family, inst.style, inst.params), "t")
+        legend = fill(
+            inst.family.phrasings[inst.phrasing][1], display_names(inst.family, inst.style, inst.params), "t"
+        )
         assert legend in inst.statement
         assert legend not in train_text, (inst.family.name, legend)
         assert inst.framing in framing_indices(inst.style, "holdout")
@@ -148,10 +172,19 @@ def test_records_round_trip_and_carry_provenance():
 
 
 def test_lcb_row_round_trip():
-    problem = Problem("q1", [TestCase("1\n", "2"), TestCase("3\n", "4"), TestCase("5\n", "6")], fn_name="f",
-                      starter_code="class Solution:\n    def f(self, x: int) -> int:\n        ", question_content="text",
-                      question_title="T", platform="leetcode", difficulty="easy", contest_date="2025-01-01T00:00:00",
-                      num_public=1, metadata={"family": "x"})
+    problem = Problem(
+        "q1",
+        [TestCase("1\n", "2"), TestCase("3\n", "4"), TestCase("5\n", "6")],
+        fn_name="f",
+        starter_code="class Solution:\n    def f(self, x: int) -> int:\n        ",
+        question_content="text",
+        question_title="T",
+        platform="leetcode",
+        difficulty="easy",
+        contest_date="2025-01-01T00:00:00",
+        num_public=1,
+        metadata={"family": "x"},
+    )
     row = problem_to_lcb_row(problem)
     assert not row["private_test_cases"].lstrip().startswith("[")  # compressed as LCB ships it
     back = problem_from_lcb_row(row)

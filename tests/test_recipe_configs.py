@@ -91,7 +91,9 @@ def check_accelerate_config(path: Path) -> None:
     from accelerate.commands.launch import launch_command_parser
 
     config = load_config_from_file(str(path))  # unknown top-level keys and bad enum values raise
-    assert config.mixed_precision in ("no", "fp16", "bf16", "fp8"), f"{path}: mixed_precision {config.mixed_precision!r}"
+    assert config.mixed_precision in ("no", "fp16", "bf16", "fp8"), (
+        f"{path}: mixed_precision {config.mixed_precision!r}"
+    )
     actions = {a.dest: a for a in launch_command_parser()._actions}
     raw = yaml.safe_load(path.read_text())
     for section, prefix in ACCELERATE_SECTIONS.items():
@@ -100,7 +102,9 @@ def check_accelerate_config(path: Path) -> None:
             assert option in actions, f"{_rel(path)}: {section}.{key} is not an `accelerate launch` option"
             choices = actions[option].choices
             if choices:
-                assert str(value) in {str(c) for c in choices}, f"{_rel(path)}: {section}.{key}={value!r} not in {choices}"
+                assert str(value) in {str(c) for c in choices}, (
+                    f"{_rel(path)}: {section}.{key}={value!r} not in {choices}"
+                )
 
 
 @pytest.mark.parametrize("path", recipe_yamls(), ids=_rel)
@@ -151,7 +155,11 @@ def test_the_check_rejects_bad_accelerate_keys(tmp_path):
 
 def test_every_recipe_kind_and_accelerate_setup_is_present():
     names = {_rel(p) for p in recipe_yamls()}
-    assert {"recipes/tiny/sft.yaml", "recipes/qwen2.5-coder-7b-instruct/sft.yaml", "recipes/qwen3-8b/sft.yaml"} <= names
+    assert {
+        "recipes/tiny/sft.yaml",
+        "recipes/qwen2.5-coder-7b-instruct/sft.yaml",
+        "recipes/qwen3-8b/sft.yaml",
+    } <= names
     assert {p.stem for p in accelerate_yamls()} >= {"ddp", "zero2", "zero3", "zero3_offload", "fsdp"}
 
 

@@ -27,8 +27,13 @@ def shared_judge():
 
 def kwargs(completions, checkers):
     n = len(completions)
-    return dict(prompts=["p"] * n, completions=completions, completion_ids=[[1, 2]] * n,
-                input_output=[ADD] * n, checker=checkers)
+    return dict(
+        prompts=["p"] * n,
+        completions=completions,
+        completion_ids=[[1, 2]] * n,
+        input_output=[ADD] * n,
+        checker=checkers,
+    )
 
 
 @pytest.mark.parametrize("order", [["binary", "format"], ["format", "binary"]])
@@ -76,16 +81,30 @@ def test_grpo_trainer_excludes_judge_failures_from_the_group(tmp_path):
 
     model_dir = build_tiny_model(tmp_path / "model")
     user = [{"role": "user", "content": "Add two numbers."}]
-    ds = Dataset.from_list([
-        {"prompt": user, "question_id": "ok", "input_output": ADD},
-        {"prompt": user, "question_id": "broken", "input_output": "{not json"},
-    ])
-    args = GRPOConfig(output_dir=str(tmp_path / "out"), max_steps=1, per_device_train_batch_size=4,
-                      num_generations=2, max_completion_length=16, logging_steps=100, report_to=[],
-                      use_cpu=True, bf16=False, save_strategy="no", shuffle_dataset=False, seed=0,
-                      log_completions=False)
-    trainer = GRPOTrainer(model=str(model_dir), reward_funcs=get_reward_funcs(["binary", "format"]),
-                          args=args, train_dataset=ds)
+    ds = Dataset.from_list(
+        [
+            {"prompt": user, "question_id": "ok", "input_output": ADD},
+            {"prompt": user, "question_id": "broken", "input_output": "{not json"},
+        ]
+    )
+    args = GRPOConfig(
+        output_dir=str(tmp_path / "out"),
+        max_steps=1,
+        per_device_train_batch_size=4,
+        num_generations=2,
+        max_completion_length=16,
+        logging_steps=100,
+        report_to=[],
+        use_cpu=True,
+        bf16=False,
+        save_strategy="no",
+        shuffle_dataset=False,
+        seed=0,
+        log_completions=False,
+    )
+    trainer = GRPOTrainer(
+        model=str(model_dir), reward_funcs=get_reward_funcs(["binary", "format"]), args=args, train_dataset=ds
+    )
     trainer.train()
     logs = trainer._logs
     assert len(logs["prompt"]) == 4

@@ -93,9 +93,17 @@ def test_functional_problem():
 def test_names_are_readable_for_trl():
     from trl.trainer.utils import get_callable_name, is_async_callable
 
-    funcs = get_reward_funcs(["binary", "pass_rate", "threshold", "xcoder_graded", "format", "overlong"],
-                             max_completion_length=100)
-    assert [get_callable_name(f) for f in funcs] == ["binary", "pass_rate", "threshold", "xcoder_graded", "format", "overlong"]
+    funcs = get_reward_funcs(
+        ["binary", "pass_rate", "threshold", "xcoder_graded", "format", "overlong"], max_completion_length=100
+    )
+    assert [get_callable_name(f) for f in funcs] == [
+        "binary",
+        "pass_rate",
+        "threshold",
+        "xcoder_graded",
+        "format",
+        "overlong",
+    ]
     assert not any(is_async_callable(f) for f in funcs)
     async_funcs = get_reward_funcs(["binary", "format"], asynchronous=True)
     assert all(is_async_callable(f) for f in async_funcs)
@@ -157,8 +165,12 @@ def test_judge_failure_gives_none_not_zero(caplog):
     (func,) = get_reward_funcs(["pass_rate"])
     caplog.set_level(logging.WARNING, logger="rewards")
     metrics = {}
-    out = func(completions=[KINDS["correct"], KINDS["no_code"]], input_output=[ADD, ADD], checker=["def check(:", "def check(:"],
-               log_metric=metrics.__setitem__)
+    out = func(
+        completions=[KINDS["correct"], KINDS["no_code"]],
+        input_output=[ADD, ADD],
+        checker=["def check(:", "def check(:"],
+        log_metric=metrics.__setitem__,
+    )
     assert out == [None, 0.0]  # no code is still the model's fault
     assert "judge failed on 1 of 2" in caplog.text
     assert metrics["rewards/pass_rate/judge_error"] == 1
@@ -195,11 +207,24 @@ def test_unreadable_completion_gets_none_others_unaffected():
 def test_counts_are_logged_through_log_metric_and_log_extra():
     (func,) = get_reward_funcs(["binary"])
     metrics, extra = {}, {}
-    call(func, [KINDS[k] for k in ORDER] + [KINDS["no_code"]], log_metric=metrics.__setitem__, log_extra=extra.__setitem__)
+    call(
+        func,
+        [KINDS[k] for k in ORDER] + [KINDS["no_code"]],
+        log_metric=metrics.__setitem__,
+        log_extra=extra.__setitem__,
+    )
     m = {k.rsplit("/", 1)[1]: v for k, v in metrics.items() if k.startswith("rewards/binary/")}
     assert m["no_code"] == 2 and m["syntax_error"] == 1 and m["timeout"] == 1 and m["runtime_error"] == 1
     assert m["judge_error"] == 0 and m["no_tests"] == 0
-    assert extra["binary_outcome"] == ["accepted", "wrong_answer", "timeout", "runtime_error", "no_code", "syntax_error", "no_code"]
+    assert extra["binary_outcome"] == [
+        "accepted",
+        "wrong_answer",
+        "timeout",
+        "runtime_error",
+        "no_code",
+        "syntax_error",
+        "no_code",
+    ]
 
 
 def test_reward_runs_without_trl_extras():
@@ -209,10 +234,12 @@ def test_reward_runs_without_trl_extras():
 
 # -- options -----------------------------------------------------------------------------------
 
-HALF = json.dumps({  # `print(input())` passes exactly the even-numbered tests
-    "inputs": [f"{i}\n" for i in range(10)],
-    "outputs": [str(i) if i % 2 == 0 else "x" for i in range(10)],
-})
+HALF = json.dumps(
+    {  # `print(input())` passes exactly the even-numbered tests
+        "inputs": [f"{i}\n" for i in range(10)],
+        "outputs": [str(i) if i % 2 == 0 else "x" for i in range(10)],
+    }
+)
 ECHO = block("print(input())")
 
 
@@ -239,7 +266,9 @@ def test_longest_inputs_selection():
 
 
 def test_xcoder_graded_samples_ten_tests_per_rollout():
-    twenty = json.dumps({"inputs": [f"{i}\n" for i in range(20)], "outputs": [str(i) if i % 2 == 0 else "x" for i in range(20)]})
+    twenty = json.dumps(
+        {"inputs": [f"{i}\n" for i in range(20)], "outputs": [str(i) if i % 2 == 0 else "x" for i in range(20)]}
+    )
     (func,) = get_reward_funcs(["xcoder_graded"], seed=0)
     values = call(func, [ECHO] * 12, input_output=twenty)
     assert all(abs(v * 2 - round(v * 2)) < 1e-9 for v in values)  # 5 x k/10: multiples of 0.5
@@ -339,8 +368,12 @@ def test_option_errors():
 
 
 def test_shared_and_scoped_options():
-    funcs = get_reward_funcs(["binary", "xcoder_graded", "format"], timeout=2.0, xcoder_graded={"max_tests": 4},
-                             format={"format_penalty": -1.0})
+    funcs = get_reward_funcs(
+        ["binary", "xcoder_graded", "format"],
+        timeout=2.0,
+        xcoder_graded={"max_tests": 4},
+        format={"format_penalty": -1.0},
+    )
     binary, graded, fmt = (f.reward for f in funcs)
     assert binary.options.timeout == graded.options.timeout == 2.0
     assert binary.options.max_tests is None and graded.options.max_tests == 4
@@ -403,8 +436,9 @@ def plugin(tmp_path, monkeypatch):
 def test_plugin_by_import_path(plugin):
     from trl.trainer.utils import get_callable_name
 
-    colon, dotted = get_reward_funcs([f"{plugin}:speed_bonus", f"{plugin}.async_len"],
-                                     **{f"{plugin}:speed_bonus": {"factor": 10.0}})
+    colon, dotted = get_reward_funcs(
+        [f"{plugin}:speed_bonus", f"{plugin}.async_len"], **{f"{plugin}:speed_bonus": {"factor": 10.0}}
+    )
     assert get_callable_name(colon) == "speed_bonus" and get_callable_name(dotted) == "async_len"
     assert colon(completions=["abcd"]) == [2.0]
     assert asyncio.run(dotted(completions=["abc", "a"])) == [3.0, 1.0]
@@ -426,8 +460,8 @@ def test_plugin_may_return_numpy_numbers(plugin):
 
 
 def test_plugin_reward_class_gets_options_and_both_forms(plugin):
-    sync, = get_reward_funcs([f"{plugin}:EveryTestTwice"], max_tests=2, test_selection="longest")
-    asynchronous, = get_reward_funcs([f"{plugin}:EveryTestTwice"], asynchronous=True)
+    (sync,) = get_reward_funcs([f"{plugin}:EveryTestTwice"], max_tests=2, test_selection="longest")
+    (asynchronous,) = get_reward_funcs([f"{plugin}:EveryTestTwice"], asynchronous=True)
     assert sync.__name__ == "every_test_twice"
     assert call(sync, [KINDS["correct"]]) == [2.0]
     assert asyncio.run(call(asynchronous, [KINDS["wrong"]])) == [pytest.approx(4 / 3)]

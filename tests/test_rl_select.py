@@ -25,9 +25,16 @@ FENCED = f"```python\n{RIGHT}```"
 
 
 def rl_row(qid: str, tests=ADD_IO, **extra) -> dict:
-    return {"question_id": qid, "prompt": [{"role": "system", "content": "Be brief."},
-                                           {"role": "user", "content": f"Add two numbers ({qid})."}],
-            "input_output": json.dumps(tests) if tests is not None else "", "difficulty": "easy", **extra}
+    return {
+        "question_id": qid,
+        "prompt": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": f"Add two numbers ({qid})."},
+        ],
+        "input_output": json.dumps(tests) if tests is not None else "",
+        "difficulty": "easy",
+        **extra,
+    }
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
@@ -37,20 +44,28 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
 
 @pytest.fixture
 def rows_and_samples(tmp_path):
-    data = write_jsonl(tmp_path / "rl.jsonl", [rl_row("easy"), rl_row("mixed"), rl_row("hard"),
-                                               rl_row("notests", tests=None)])
-    samples = write_jsonl(tmp_path / "samples.jsonl", [
-        {"question_id": "easy", "code_list": [RIGHT] * 4},
-        {"question_id": "mixed", "code_list": [RIGHT, WRONG, "", RIGHT]},
-        {"question_id": "hard", "code_list": [WRONG] * 4},
-    ])
+    data = write_jsonl(
+        tmp_path / "rl.jsonl", [rl_row("easy"), rl_row("mixed"), rl_row("hard"), rl_row("notests", tests=None)]
+    )
+    samples = write_jsonl(
+        tmp_path / "samples.jsonl",
+        [
+            {"question_id": "easy", "code_list": [RIGHT] * 4},
+            {"question_id": "mixed", "code_list": [RIGHT, WRONG, "", RIGHT]},
+            {"question_id": "hard", "code_list": [WRONG] * 4},
+        ],
+    )
     return data, samples
 
 
 def config(tmp_path, data, samples, **kw) -> SelectConfig:
-    return SelectConfig(data=str(data), out=str(tmp_path / "sel" / "selected.jsonl"),
-                        generation=GenerationConfig(backend="samples", samples_path=str(samples)),
-                        judge=JudgeConfig(workers=2), **kw)
+    return SelectConfig(
+        data=str(data),
+        out=str(tmp_path / "sel" / "selected.jsonl"),
+        generation=GenerationConfig(backend="samples", samples_path=str(samples)),
+        judge=JudgeConfig(workers=2),
+        **kw,
+    )
 
 
 def test_band_parsing_and_membership():
@@ -99,10 +114,15 @@ def test_selection_with_the_transformers_backend_on_the_tiny_model(tmp_path):
 
     model = build_tiny_model(tmp_path / "model")
     data = write_jsonl(tmp_path / "rl.jsonl", [rl_row("a"), rl_row("b")])
-    cfg = SelectConfig(data=str(data), out=str(tmp_path / "selected.jsonl"), band="0,1", inclusive=True,
-                       generation=GenerationConfig(backend="transformers", model=str(model), device="cpu"),
-                       sampling=SamplingConfig(n=3, temperature=1.0, top_p=1.0, max_tokens=8),
-                       judge=JudgeConfig(workers=2))
+    cfg = SelectConfig(
+        data=str(data),
+        out=str(tmp_path / "selected.jsonl"),
+        band="0,1",
+        inclusive=True,
+        generation=GenerationConfig(backend="transformers", model=str(model), device="cpu"),
+        sampling=SamplingConfig(n=3, temperature=1.0, top_p=1.0, max_tokens=8),
+        judge=JudgeConfig(workers=2),
+    )
     summary = select_by_pass_rate(cfg)
     assert summary["counts"]["kept"] == 2 and summary["k"] == 3
     gens = [json.loads(line) for line in (tmp_path / "selected.generations.jsonl").read_text().splitlines()]
@@ -117,8 +137,9 @@ def test_selection_with_the_transformers_backend_on_the_tiny_model(tmp_path):
 
 
 def xcoder(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "xcoder.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "xcoder.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
 
 
 def one_line_error(proc: subprocess.CompletedProcess) -> str:
@@ -131,9 +152,17 @@ def one_line_error(proc: subprocess.CompletedProcess) -> str:
 def test_cli_runs_from_a_config_file_with_flags_on_top(tmp_path, rows_and_samples):
     data, samples = rows_and_samples
     conf = tmp_path / "select.yaml"
-    conf.write_text(yaml.safe_dump({"data": str(data), "out": str(tmp_path / "o.jsonl"), "band": "0.6,1",
-                                    "generation": {"backend": "samples", "samples_path": str(samples)},
-                                    "judge": {"workers": 2}}))
+    conf.write_text(
+        yaml.safe_dump(
+            {
+                "data": str(data),
+                "out": str(tmp_path / "o.jsonl"),
+                "band": "0.6,1",
+                "generation": {"backend": "samples", "samples_path": str(samples)},
+                "judge": {"workers": 2},
+            }
+        )
+    )
     proc = xcoder("rl", "select", "-c", str(conf), "--band", "0,1", "--k", "4")
     assert proc.returncode == 0, proc.stderr
     assert "| 2/4 | 0.500 | 1 | 1 |" in proc.stdout and "kept 1 of 4 rows" in proc.stderr
@@ -144,17 +173,32 @@ def test_cli_user_errors(tmp_path, rows_and_samples):
     out = str(tmp_path / "o.jsonl")
     assert "--out is required" in one_line_error(xcoder("rl", "select", "--data", str(data)))
     assert "data file not found" in one_line_error(
-        xcoder("rl", "select", "--data", str(tmp_path / "none.jsonl"), "--out", out, "--backend", "samples",
-               "--samples", str(samples)))
+        xcoder(
+            "rl",
+            "select",
+            "--data",
+            str(tmp_path / "none.jsonl"),
+            "--out",
+            out,
+            "--backend",
+            "samples",
+            "--samples",
+            str(samples),
+        )
+    )
     assert "band must satisfy 0 <= LOW <= HIGH <= 1" in one_line_error(
-        xcoder("rl", "select", "--data", str(data), "--out", out, "--band", "1,0"))
+        xcoder("rl", "select", "--data", str(data), "--out", out, "--band", "1,0")
+    )
     assert "--samples FILE is required" in one_line_error(
-        xcoder("rl", "select", "--data", str(data), "--out", out, "--backend", "samples"))
+        xcoder("rl", "select", "--data", str(data), "--out", out, "--backend", "samples")
+    )
     assert "model not found" in one_line_error(
-        xcoder("rl", "select", "--data", str(data), "--out", out, "--model", str(tmp_path / "nomodel")))
+        xcoder("rl", "select", "--data", str(data), "--out", out, "--model", str(tmp_path / "nomodel"))
+    )
     bad = write_jsonl(tmp_path / "bad.jsonl", [{"question_id": "x", "prompt": "p", "input_output": ""}])
     assert "no row has usable tests" in one_line_error(
-        xcoder("rl", "select", "--data", str(bad), "--out", out, "--backend", "samples", "--samples", str(samples)))
+        xcoder("rl", "select", "--data", str(bad), "--out", out, "--backend", "samples", "--samples", str(samples))
+    )
     assert not Path(out).exists()
 
 
@@ -187,8 +231,12 @@ def test_pipeline_select_stage_on_the_tiny_model(tmp_path):
     write_jsonl(out / "synth" / "rl.jsonl", [rl_row("a"), rl_row("b")])
     state = State(out)
     state.finish("verify", "fp", 1.0, {"rl_file": "synth/rl.jsonl"})
-    cfg = PipelineConfig(output_dir=str(out), sft=TrainSection(enabled=False), judge=JudgeConfig(workers=2),
-                         select=SelectSection(enabled=True, k=2, max_tokens=8, band="0,1", inclusive=True))
+    cfg = PipelineConfig(
+        output_dir=str(out),
+        sft=TrainSection(enabled=False),
+        judge=JudgeConfig(workers=2),
+        select=SelectSection(enabled=True, k=2, max_tokens=8, band="0,1", inclusive=True),
+    )
     info = stage_select(cfg, state, Console(stderr=True))
     assert info["rl_file"] == "select/rl_selected.jsonl" and info["counts"]["kept"] == 2 and info["k"] == 2
     kept = [json.loads(line) for line in (out / info["rl_file"]).read_text().splitlines()]

@@ -46,7 +46,9 @@ def test_every_layout_becomes_the_same_messages():
         "messages": Dataset.from_list([{"messages": [{**t, "extra": 1} for t in CHAT], "id": "x"}]),
         "query_response": Dataset.from_list([{"query": "Q1", "response": "A1", "source": "x-coder"}]),
         "prompt_completion": Dataset.from_list([{"prompt": "Q1", "completion": "A1"}]),
-        "conversations": Dataset.from_list([{"conversations": [{"from": "human", "value": "Q1"}, {"from": "gpt", "value": "A1"}]}]),
+        "conversations": Dataset.from_list(
+            [{"conversations": [{"from": "human", "value": "Q1"}, {"from": "gpt", "value": "A1"}]}]
+        ),
     }
     for layout, ds in cases.items():
         assert detect_layout(ds.column_names, layout) == layout
@@ -58,7 +60,12 @@ def test_every_layout_becomes_the_same_messages():
 
 
 def test_prompt_completion_splits_at_the_last_assistant_turn():
-    multi = [{"role": "system", "content": "S"}, *CHAT, {"role": "user", "content": "Q2"}, {"role": "assistant", "content": "A2"}]
+    multi = [
+        {"role": "system", "content": "S"},
+        *CHAT,
+        {"role": "user", "content": "Q2"},
+        {"role": "assistant", "content": "A2"},
+    ]
     out = _rows(to_sft_format(Dataset.from_list([{"messages": multi}]), "prompt_completion", "m"))
     assert out == [{"prompt": multi[:-1], "completion": multi[-1:]}]
     trailing = Dataset.from_list([{"messages": CHAT + [{"role": "user", "content": "thanks"}]}])
@@ -99,7 +106,10 @@ def _write_jsonl(path: Path, rows: list[dict]) -> Path:
 def test_load_local_jsonl_and_parquet_mixture(tmp_path):
     from trl import DatasetMixtureConfig
 
-    ours = _write_jsonl(tmp_path / "export.jsonl", [{"messages": [CHAT[0], {"role": "assistant", "content": f"A{i}"}]} for i in range(30)])
+    ours = _write_jsonl(
+        tmp_path / "export.jsonl",
+        [{"messages": [CHAT[0], {"role": "assistant", "content": f"A{i}"}]} for i in range(30)],
+    )
     xcoder_rows = Dataset.from_list([{"query": f"q{i}", "response": f"r{i}"} for i in range(10)])
     xcoder_rows.to_parquet(str(tmp_path / "xcoder.parquet"))
     mixture = DatasetMixtureConfig(datasets=[{"path": str(ours)}, {"path": str(tmp_path / "xcoder.parquet")}])
@@ -147,7 +157,9 @@ def test_dataset_name_file_and_errors(tmp_path):
     _write_jsonl(two / "test.jsonl", [{"messages": [CHAT[0], {"role": "assistant", "content": "r"}]}])
     no_eval = SFTConfig(output_dir=str(tmp_path), report_to="none", activation_checkpointing=False)
     assert set(load_sft_dataset(SFTScriptArguments(dataset_name=str(two)), None, no_eval)) == {"train"}
-    with_eval = SFTConfig(output_dir=str(tmp_path), report_to="none", activation_checkpointing=False, eval_strategy="steps", eval_steps=1)
+    with_eval = SFTConfig(
+        output_dir=str(tmp_path), report_to="none", activation_checkpointing=False, eval_strategy="steps", eval_steps=1
+    )
     both = load_sft_dataset(SFTScriptArguments(dataset_name=str(two)), None, with_eval)
     assert (len(both["train"]), both["test"][0]["messages"][-1]["content"]) == (3, "r")
     with pytest.raises(ValueError, match="has no split 'validation'"):
@@ -165,8 +177,12 @@ def _config_file(tmp_path: Path, text: str) -> str:
 
 
 def test_parse_config_with_overrides_and_stale_keys(tmp_path):
-    cfg = _config_file(tmp_path, "model_name_or_path: m\ndataset_name: d.jsonl\nlearning_rate: 1.0e-4\nmax_length: 64\n")
-    script, training, model, mixture = parse_args(["--config", cfg, "--learning_rate", "3e-4", "--output_dir", str(tmp_path)])
+    cfg = _config_file(
+        tmp_path, "model_name_or_path: m\ndataset_name: d.jsonl\nlearning_rate: 1.0e-4\nmax_length: 64\n"
+    )
+    script, training, model, mixture = parse_args(
+        ["--config", cfg, "--learning_rate", "3e-4", "--output_dir", str(tmp_path)]
+    )
     assert (training.learning_rate, training.max_length, model.model_name_or_path) == (3e-4, 64, "m")
     assert isinstance(training, SFTConfig) and script.dataset_format == "messages" and mixture.datasets == []
     stale = _config_file(tmp_path, "model_name_or_path: m\nwarmup_ratio: 0.03\n")  # removed in transformers 5
@@ -174,9 +190,7 @@ def test_parse_config_with_overrides_and_stale_keys(tmp_path):
         parse_args(["--config", stale])
 
 
-@pytest.mark.skipif(
-    __import__("torch").cuda.is_available(), reason="checks the CPU fallback; this machine has a GPU"
-)
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="checks the CPU fallback; this machine has a GPU")
 def test_bf16_is_switched_off_without_a_gpu(tmp_path, caplog):
     cfg = _config_file(tmp_path, "model_name_or_path: m\nbf16: true\n")
     with caplog.at_level("WARNING"):
@@ -197,7 +211,9 @@ def test_check_options_fails_early():
     check_options(SFTScriptArguments(dataset_format="prompt_completion"), args)
     if __import__("importlib").util.find_spec("liger_kernel") is None:
         with pytest.raises(ImportError, match="liger-kernel"):
-            check_options(SFTScriptArguments(), SFTConfig(output_dir="unused", use_liger_kernel=True, report_to="none"))
+            check_options(
+                SFTScriptArguments(), SFTConfig(output_dir="unused", use_liger_kernel=True, report_to="none")
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -216,8 +232,12 @@ def _trainer(tiny_model, tmp_path, fmt: str, **overrides):
     from trl import SFTTrainer
 
     args = SFTConfig(
-        output_dir=str(tmp_path / "out"), max_steps=1, report_to="none", activation_checkpointing=False,
-        max_length=512, **overrides,
+        output_dir=str(tmp_path / "out"),
+        max_steps=1,
+        report_to="none",
+        activation_checkpointing=False,
+        max_length=512,
+        **overrides,
     )
     script = SFTScriptArguments(dataset_name=str(TINY_DATA), dataset_format=fmt, max_train_samples=8)
     check_options(script, args)
@@ -264,11 +284,32 @@ def test_lora_through_the_recipe_main(tiny_model, tmp_path):
     """The recipe's main() with PEFT flags trains a LoRA adapter on the tiny model."""
     recipe = runpy.run_path(str(ROOT / "recipes/sft.py"), run_name="recipe")
     out = tmp_path / "lora"
-    recipe["main"](*parse_args([
-        "--config", str(ROOT / "recipes/tiny/sft.yaml"), "--model_name_or_path", tiny_model,
-        "--output_dir", str(out), "--max_steps", "3", "--use_peft", "--lora_r", "4", "--lora_alpha", "8",
-        "--lora_target_modules", "q_proj", "v_proj", "--max_train_samples", "16", "--logging_steps", "1",
-    ]))
+    recipe["main"](
+        *parse_args(
+            [
+                "--config",
+                str(ROOT / "recipes/tiny/sft.yaml"),
+                "--model_name_or_path",
+                tiny_model,
+                "--output_dir",
+                str(out),
+                "--max_steps",
+                "3",
+                "--use_peft",
+                "--lora_r",
+                "4",
+                "--lora_alpha",
+                "8",
+                "--lora_target_modules",
+                "q_proj",
+                "v_proj",
+                "--max_train_samples",
+                "16",
+                "--logging_steps",
+                "1",
+            ]
+        )
+    )
     assert (out / "adapter_config.json").is_file() and (out / "adapter_model.safetensors").is_file()
     state = json.loads((out / "trainer_state.json").read_text())
     assert state["global_step"] == 3
@@ -287,10 +328,25 @@ def test_accelerate_launch_tiny_recipe(tmp_path):
 
     model_dir, out = tmp_path / "model", tmp_path / "sft"
     cmd = [
-        sys.executable, "-m", "accelerate.commands.launch", "--num_processes", "1", "--cpu",
-        "recipes/sft.py", "--config", "recipes/tiny/sft.yaml",
-        "--model_name_or_path", str(model_dir), "--output_dir", str(out),
-        "--max_steps", "14", "--logging_steps", "1", "--learning_rate", "3e-3",
+        sys.executable,
+        "-m",
+        "accelerate.commands.launch",
+        "--num_processes",
+        "1",
+        "--cpu",
+        "recipes/sft.py",
+        "--config",
+        "recipes/tiny/sft.yaml",
+        "--model_name_or_path",
+        str(model_dir),
+        "--output_dir",
+        str(out),
+        "--max_steps",
+        "14",
+        "--logging_steps",
+        "1",
+        "--learning_rate",
+        "3e-3",
     ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
     done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
@@ -306,8 +362,12 @@ def test_accelerate_launch_tiny_recipe(tmp_path):
     model = AutoModelForCausalLM.from_pretrained(out)
     tok = AutoTokenizer.from_pretrained(out)
     trained = dict(model.named_parameters())["model.layers.0.mlp.up_proj.weight"]
-    initial = dict(AutoModelForCausalLM.from_pretrained(model_dir).named_parameters())["model.layers.0.mlp.up_proj.weight"]
+    initial = dict(AutoModelForCausalLM.from_pretrained(model_dir).named_parameters())[
+        "model.layers.0.mlp.up_proj.weight"
+    ]
     assert not torch.equal(trained, initial)
-    prompt = tok.apply_chat_template([{"role": "user", "content": "Print 1."}], add_generation_prompt=True, return_tensors="pt", return_dict=True)
+    prompt = tok.apply_chat_template(
+        [{"role": "user", "content": "Print 1."}], add_generation_prompt=True, return_tensors="pt", return_dict=True
+    )
     generated = model.generate(**prompt, max_new_tokens=8, do_sample=False)
     assert generated.shape[1] > prompt["input_ids"].shape[1]

@@ -18,10 +18,13 @@ sys.modules["sft_throughput"] = bench  # dataclasses look their module up
 spec.loader.exec_module(bench)
 
 
-@pytest.mark.parametrize("preset, total, matmul", [
-    ("qwen2.5-coder-1.5b", 1.54e9, 1.54e9 - 1536 * 151936 + 1536 * 151936),  # tied: output layer counted once
-    ("qwen2.5-coder-7b", 7.62e9, 7.62e9 - 3584 * 152064),
-])
+@pytest.mark.parametrize(
+    "preset, total, matmul",
+    [
+        ("qwen2.5-coder-1.5b", 1.54e9, 1.54e9 - 1536 * 151936 + 1536 * 151936),  # tied: output layer counted once
+        ("qwen2.5-coder-7b", 7.62e9, 7.62e9 - 3584 * 152064),
+    ],
+)
 def test_presets_have_the_published_sizes(preset, total, matmul):
     """Qwen2.5-Coder-1.5B has 1.54B parameters, the 7B 7.62B (their model cards)."""
     import torch
@@ -42,8 +45,27 @@ def test_peak_table_by_device_name():
 
 def test_cpu_run_of_the_tiny_shape(tmp_path):
     out = tmp_path / "bench.json"
-    report = bench.main(["--preset", "tiny", "--max-length", "128", "--steps", "2", "--warmup", "1", "--attn", "sdpa",
-                         "--ac", "off", "--peak-tflops", "1", "--cpu", "--out", str(out)])
+    report = bench.main(
+        [
+            "--preset",
+            "tiny",
+            "--max-length",
+            "128",
+            "--steps",
+            "2",
+            "--warmup",
+            "1",
+            "--attn",
+            "sdpa",
+            "--ac",
+            "off",
+            "--peak-tflops",
+            "1",
+            "--cpu",
+            "--out",
+            str(out),
+        ]
+    )
     assert json.loads(out.read_text()) == json.loads(json.dumps(report))
     results = {r["packing"]: r for r in report["results"]}
     assert set(results) == {True, False}, report

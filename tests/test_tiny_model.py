@@ -193,19 +193,41 @@ def test_spec_validation():
 
 
 def test_cli_rejects_a_bad_spec_in_one_line(tmp_path):
-    cmd = [sys.executable, "-m", "xcoder.cli", "tiny-model", "--out", str(tmp_path / "m"), "--hidden-size", "100",
-           "--num-heads", "3"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "xcoder.cli",
+        "tiny-model",
+        "--out",
+        str(tmp_path / "m"),
+        "--hidden-size",
+        "100",
+        "--num-heads",
+        "3",
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == [
-        "error: TinyModelSpec: hidden_size 100 is not divisible by num_heads 3"]
+        "error: TinyModelSpec: hidden_size 100 is not divisible by num_heads 3"
+    ]
     assert not (tmp_path / "m").exists()
 
 
 @pytest.mark.slow  # two fresh interpreters importing torch/transformers: ~20 s on 2 busy cores
 def test_cli_builds_and_reports(tmp_path):
     out = tmp_path / "cli-model"
-    args = ["--hidden-size", "64", "--num-layers", "1", "--num-heads", "2", "--num-kv-heads", "1", "--vocab-size", "1024"]
+    args = [
+        "--hidden-size",
+        "64",
+        "--num-layers",
+        "1",
+        "--num-heads",
+        "2",
+        "--num-kv-heads",
+        "1",
+        "--vocab-size",
+        "1024",
+    ]
     cmd = [sys.executable, "-m", "xcoder.cli", "tiny-model", "--out", str(out), *args]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr

@@ -27,15 +27,30 @@ def test_output_dir_that_is_a_file(tmp_path):
     fixture = str(ROOT / "tests" / "fixtures" / "lcb_mini")
     samples = tmp_path / "s.jsonl"
     samples.write_text('{"question_id": "fx001", "code_list": ["print(1)"]}\n')
-    line = one_line(run("-m", "xcoder.cli", "eval", "--backend", "samples", "--samples", str(samples), "--dataset",
-                        fixture, "--output-dir", str(a_file)))
+    line = one_line(
+        run(
+            "-m",
+            "xcoder.cli",
+            "eval",
+            "--backend",
+            "samples",
+            "--samples",
+            str(samples),
+            "--dataset",
+            fixture,
+            "--output-dir",
+            str(a_file),
+        )
+    )
     assert str(a_file) in line and "is a file" in line
     cfg = tmp_path / "gen.yaml"
     cfg.write_text(f"output_dir: {a_file}\nllm: {{base_url: 'http://127.0.0.1:9/v1', model: m}}\n")
     line = one_line(run("-m", "xcoder.cli", "gen", "run", "--config", str(cfg)))
     assert str(a_file) in line and "is a file" in line
-    line = one_line(run("-m", "xcoder.cli", "pipeline", "--config", "recipes/tiny/pipeline.yaml", "--output-dir",
-                        str(a_file)), code=1)
+    line = one_line(
+        run("-m", "xcoder.cli", "pipeline", "--config", "recipes/tiny/pipeline.yaml", "--output-dir", str(a_file)),
+        code=1,
+    )
     assert str(a_file) in line
 
 
@@ -46,10 +61,28 @@ def test_recipes_reject_unknown_flags_keys_and_missing_data_before_loading_a_mod
     bad.write_text("model_name_or_path: runs/tiny/model\nbogus_key: 1\n")
     assert "bogus_key" in one_line(run("recipes/sft.py", "--config", str(bad)))
     t0 = time.monotonic()
-    line = one_line(run("recipes/sft.py", "--config", "recipes/tiny/sft.yaml", "--model_name_or_path",
-                        str(tmp_path / "no-model-built-here"), "--dataset_name", str(tmp_path / "missing.jsonl")))
+    line = one_line(
+        run(
+            "recipes/sft.py",
+            "--config",
+            "recipes/tiny/sft.yaml",
+            "--model_name_or_path",
+            str(tmp_path / "no-model-built-here"),
+            "--dataset_name",
+            str(tmp_path / "missing.jsonl"),
+        )
+    )
     assert "dataset_name" in line and "missing.jsonl does not exist" in line
     assert not (tmp_path / "no-model-built-here").exists() and time.monotonic() - t0 < 120
-    line = one_line(run("recipes/grpo.py", "--config", "recipes/tiny/grpo.yaml", "--model_name_or_path",
-                        str(tmp_path / "nothing"), "--dataset_name", str(tmp_path / "missing_rl.jsonl")))
+    line = one_line(
+        run(
+            "recipes/grpo.py",
+            "--config",
+            "recipes/tiny/grpo.yaml",
+            "--model_name_or_path",
+            str(tmp_path / "nothing"),
+            "--dataset_name",
+            str(tmp_path / "missing_rl.jsonl"),
+        )
+    )
     assert "missing_rl.jsonl does not exist" in line

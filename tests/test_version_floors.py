@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import runpy
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
-import tomllib
 import yaml
 
 from xcoder.train import versions
@@ -105,8 +105,12 @@ def test_every_accelerate_key_is_accepted_at_the_floor(where, keys):
 
 def test_the_check_catches_a_key_above_the_floor_and_an_unrecorded_key():
     lower = {**FLOORS, "transformers": "5.22.2"}
-    problems = keys_not_at_floor({"activation_checkpointing", "learning_rate"}, "sft", floors=lower,
-                                 recorded={"transformers==5.22.2": {"TrainingArguments": ["learning_rate"]}})
+    problems = keys_not_at_floor(
+        {"activation_checkpointing", "learning_rate"},
+        "sft",
+        floors=lower,
+        recorded={"transformers==5.22.2": {"TrainingArguments": ["learning_rate"]}},
+    )
     assert list(problems) == ["activation_checkpointing"]
     assert "new in transformers 5.23.0" in problems["activation_checkpointing"]
     problems = keys_not_at_floor({"a_key_from_the_future", "packing"}, "sft")
@@ -117,8 +121,10 @@ def test_the_check_catches_a_key_above_the_floor_and_an_unrecorded_key():
 def test_version_problems_name_installed_and_needed():
     problems = version_problems({"transformers": "999.0", "no-such-package-xcoder": "1.0"})
     have = versions.installed("transformers")
-    assert problems[0] == (f"transformers {have} is installed; the training recipes need transformers>=999.0 "
-                           "(pip install -U 'transformers>=999.0')")
+    assert problems[0] == (
+        f"transformers {have} is installed; the training recipes need transformers>=999.0 "
+        "(pip install -U 'transformers>=999.0')"
+    )
     assert "no-such-package-xcoder is not installed" in problems[1]
     assert version_problems({"peft": "0.0.1"}) == []
 

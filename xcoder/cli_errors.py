@@ -5,8 +5,8 @@ wrap their body in :func:`user_errors`."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import typer
 

@@ -212,22 +212,32 @@ def config_options(
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         hints = typing.get_type_hints(fn)
-        own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY, annotation=hints.get(p.name, p.annotation))
-               for p in inspect.signature(fn).parameters.values() if p.name != param]
-        ctx_name = next((p.name for p in own if isinstance(p.annotation, type)
-                         and issubclass(p.annotation, typer.Context)), None)
+        own = [
+            p.replace(kind=inspect.Parameter.KEYWORD_ONLY, annotation=hints.get(p.name, p.annotation))
+            for p in inspect.signature(fn).parameters.values()
+            if p.name != param
+        ]
+        ctx_name = next(
+            (p.name for p in own if isinstance(p.annotation, type) and issubclass(p.annotation, typer.Context)), None
+        )
         kw_only = inspect.Parameter.KEYWORD_ONLY
         added = [] if ctx_name else [inspect.Parameter(CONTEXT_PARAM, kw_only, annotation=typer.Context)]
         if config_file:
-            option = typer.Option(None, "--config", "-c", help="YAML config file; flags given on the command line "
-                                  "override its values.")
+            option = typer.Option(
+                None, "--config", "-c", help="YAML config file; flags given on the command line override its values."
+            )
             added.append(inspect.Parameter(CONFIG_FILE_PARAM, kw_only, default=option, annotation=Path | None))
         for flag in flags:
             show = not (isinstance(flag.default, str) and len(flag.default) > 40)
             text = flag.help + (" (required)" if flag.required else "")
-            option = typer.Option(flag.default, *flag.decls, help=text, show_default=show,
-                                  rich_help_panel=panels.get(flag.key.rpartition(".")[0]),
-                                  metavar="JSON" if flag.is_json else None)
+            option = typer.Option(
+                flag.default,
+                *flag.decls,
+                help=text,
+                show_default=show,
+                rich_help_panel=panels.get(flag.key.rpartition(".")[0]),
+                metavar="JSON" if flag.is_json else None,
+            )
             added.append(inspect.Parameter(flag.dest, kw_only, default=option, annotation=flag.cli_type))
 
         @functools.wraps(fn)

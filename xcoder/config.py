@@ -12,9 +12,10 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import field, fields
 from pathlib import Path
-from typing import Any, Mapping, TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -106,7 +107,9 @@ def build(cls: type[T], data: Any, where: str = "") -> T:
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"{where or 'top level'}: unknown key(s) {unknown}; known: {sorted(known)}")
-    kwargs = {name: check_value(value, hints[name], f"{where}.{name}" if where else name) for name, value in data.items()}
+    kwargs = {
+        name: check_value(value, hints[name], f"{where}.{name}" if where else name) for name, value in data.items()
+    }
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as err:  # ConfigError included; __post_init__ may name the key already
@@ -168,6 +171,13 @@ def config_to_dict(config: Any) -> Any:
 
 
 __all__ = [
-    "ConfigError", "apply_overrides", "build", "check_value", "config_to_dict", "field_help", "help_field", "load",
+    "ConfigError",
+    "apply_overrides",
+    "build",
+    "check_value",
+    "config_to_dict",
+    "field_help",
+    "help_field",
+    "load",
     "read_yaml",
 ]

@@ -10,8 +10,9 @@ a final fence cut off by the token limit, and chat-message lists as TRL passes t
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Sequence
+from typing import Any, Literal
 
 ExtractMode = Literal["last", "first", "longest"]
 
@@ -58,9 +59,7 @@ def _content_text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):  # OpenAI-style content parts
-        return "".join(
-            part.get("text", "") if isinstance(part, dict) else str(part) for part in content
-        )
+        return "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
     return str(content)
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
-
+from typing import Any
 
 # mkstemp creates files 0600; finished files get the mode a plain open() would give them.
 _UMASK = os.umask(0o022)
@@ -98,7 +98,7 @@ class JsonlAppender:
         os.fsync(self.fh.fileno())
         self.fh.close()
 
-    def __enter__(self) -> "JsonlAppender":
+    def __enter__(self) -> JsonlAppender:
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -110,8 +110,14 @@ def test_info_of(solution: str) -> list[dict[str, Any]] | None:
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             params = _parameters(node.args)
-            info.append({"function_name": node.name, "parameter_list": params,
-                         "function_declaration": f"def {node.name}{params}:", "docstring": ast.get_docstring(node)})
+            info.append(
+                {
+                    "function_name": node.name,
+                    "parameter_list": params,
+                    "function_declaration": f"def {node.name}{params}:",
+                    "docstring": ast.get_docstring(node),
+                }
+            )
     return info
 
 
@@ -167,8 +173,14 @@ def reasoning_response(row: Mapping[str, Any]) -> str | None:
     return None
 
 
-def sft_messages(row: Mapping[str, Any], *, response: str = "auto", keep_think: bool = True,
-                 system_prompt: str | None = None, where: str = "row") -> list[dict[str, str]]:
+def sft_messages(
+    row: Mapping[str, Any],
+    *,
+    response: str = "auto",
+    keep_think: bool = True,
+    system_prompt: str | None = None,
+    where: str = "row",
+) -> list[dict[str, str]]:
     """One KodCode row as an SFT chat: xcoder's KodCode prompt (:func:`xcoder.prompts.build_kodcode_messages`)
     then the answer. ``response``: ``solution`` (the verified solution in a fenced block),
     ``reasoning`` (the SFT release's reasoning answer, its ``<think>`` part kept or dropped by
@@ -233,8 +245,11 @@ def iter_rows(source: str | Path, split: str | None = None) -> Iterator[tuple[st
             yield (err or f"{path}:{lineno}"), (None if err else row)
         return
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in LOCAL_SUFFIXES and p.is_file()
-                       and not p.name.startswith("."))
+        files = sorted(
+            p
+            for p in path.rglob("*")
+            if p.suffix.lower() in LOCAL_SUFFIXES and p.is_file() and not p.name.startswith(".")
+        )
         if not files:
             raise FileNotFoundError(f"{path}: no JSONL/JSON/Parquet files in this directory")
         for file in files:
@@ -254,8 +269,10 @@ def iter_rows(source: str | Path, split: str | None = None) -> Iterator[tuple[st
         try:
             ds = datasets.load_dataset(str(source), split=split or "train")
         except Exception as exc:  # noqa: BLE001 - offline, unknown repo, bad split: one clear message
-            raise ValueError(f"cannot load dataset {source!r} (split {split or 'train'}) with datasets.load_dataset: "
-                             f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
+            raise ValueError(
+                f"cannot load dataset {source!r} (split {split or 'train'}) with datasets.load_dataset: "
+                f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            ) from None
         name = f"{source}[{split or 'train'}]"
     for i, row in enumerate(ds):
         yield f"{name} row {i}", row

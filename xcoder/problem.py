@@ -19,9 +19,10 @@ import io
 import json
 import pickle
 import zlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from xcoder.io import iter_jsonl
 from xcoder.kodcode import entry_point, is_kodcode_row, normalise_row
@@ -189,8 +190,14 @@ def problem_from_lcb_row(row: Mapping[str, Any], *, where: str = "row") -> Probl
         raise ProblemFormatError(f"{where}: missing 'question_id'")
     where = f"{where} (question_id={qid})"
     metadata = _json_field(row, "metadata", where)
-    public = _lcb_tests(decode_lcb_tests(row.get("public_test_cases"), where=f"{where} public_test_cases"), f"{where} public_test_cases")
-    private = _lcb_tests(decode_lcb_tests(row.get("private_test_cases"), where=f"{where} private_test_cases"), f"{where} private_test_cases")
+    public = _lcb_tests(
+        decode_lcb_tests(row.get("public_test_cases"), where=f"{where} public_test_cases"),
+        f"{where} public_test_cases",
+    )
+    private = _lcb_tests(
+        decode_lcb_tests(row.get("private_test_cases"), where=f"{where} private_test_cases"),
+        f"{where} private_test_cases",
+    )
     tests = public + private
     if not tests:
         raise ProblemFormatError(f"{where}: no tests (public_test_cases and private_test_cases are empty)")
@@ -275,9 +282,7 @@ def parse_input_output(value: Any, *, where: str = "row") -> tuple[list[TestCase
     if not isinstance(inputs, list) or not isinstance(outputs, list):
         raise ProblemFormatError(f"{where}: 'input_output' needs list fields 'inputs' and 'outputs'")
     if len(inputs) != len(outputs):
-        raise ProblemFormatError(
-            f"{where}: 'input_output' has {len(inputs)} inputs but {len(outputs)} outputs"
-        )
+        raise ProblemFormatError(f"{where}: 'input_output' has {len(inputs)} inputs but {len(outputs)} outputs")
     if not inputs:
         raise ProblemFormatError(f"{where}: 'input_output' has no tests")
     fn_name = value.get("fn_name") or None
@@ -319,10 +324,16 @@ def problem_from_input_output_row(row: Mapping[str, Any], *, where: str = "row")
 # --------------------------------------------------------------------------------------------
 # KodCode triplets (question, solution, pytest file)
 
-KODCODE_METADATA = ("version", "style", "subset", "test_info", "gpt_pass_sequence", "gpt_pass_trial_num",
-                    "gpt_difficulty", "gpt_pass_percentage")
-
-
+KODCODE_METADATA = (
+    "version",
+    "style",
+    "subset",
+    "test_info",
+    "gpt_pass_sequence",
+    "gpt_pass_trial_num",
+    "gpt_difficulty",
+    "gpt_pass_percentage",
+)
 
 
 def check_test_file(text: Any, *, where: str) -> str:
@@ -394,8 +405,9 @@ def load_problems(path: str | Path, split: str | None = None) -> tuple[dict[str,
     problems: dict[str, Problem] = {}
     errors: list[str] = []
     if Path(path).is_file() and Path(path).suffix.lower() == ".jsonl":
-        rows: Iterable[tuple[str, Any]] = ((err or f"{path}:{lineno}", None if err else row)
-                                           for lineno, row, err in iter_jsonl(path))
+        rows: Iterable[tuple[str, Any]] = (
+            (err or f"{path}:{lineno}", None if err else row) for lineno, row, err in iter_jsonl(path)
+        )
     else:
         from xcoder.kodcode import iter_rows
 

@@ -134,8 +134,9 @@ def kodcode_stub(problem: Problem) -> str:
         tree = ast.parse(question)
     except (SyntaxError, ValueError):
         tree = None
-    if tree is not None and any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                                for n in ast.walk(tree)):
+    if tree is not None and any(
+        isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for n in ast.walk(tree)
+    ):
         return question
     declaration = kodcode_declaration(problem)
     if not declaration:
@@ -151,8 +152,10 @@ def build_kodcode_user_prompt(problem: Problem) -> str:
     import it by name); ``complete`` style: the stub to finish (:func:`kodcode_stub`)."""
     style = problem.metadata.get("style") or "instruct"
     if style == "complete":
-        parts = [f"### Question:\n{KODCODE_COMPLETE}\n```python\n{kodcode_stub(problem).rstrip()}\n```\n",
-                 f"### Format: {KODCODE_FORMAT_COMPLETE}\n"]
+        parts = [
+            f"### Question:\n{KODCODE_COMPLETE}\n```python\n{kodcode_stub(problem).rstrip()}\n```\n",
+            f"### Format: {KODCODE_FORMAT_COMPLETE}\n",
+        ]
     else:
         declaration = kodcode_declaration(problem)
         fmt = KODCODE_FORMAT_DECLARATION.format(declaration=declaration) if declaration else KODCODE_FORMAT_NAMES
@@ -166,8 +169,9 @@ def is_kodcode(problem: Problem) -> bool:
     return problem.is_unittest and ("test_info" in problem.metadata or "style" in problem.metadata)
 
 
-def build_kodcode_messages(problem: Problem,
-                           system_prompt: str | None = DEFAULT_SYSTEM_PROMPT) -> list[dict[str, str]]:
+def build_kodcode_messages(
+    problem: Problem, system_prompt: str | None = DEFAULT_SYSTEM_PROMPT
+) -> list[dict[str, str]]:
     """Chat messages for a KodCode problem: :func:`build_messages`, the one builder SFT, GRPO, data
     generation and eval share (it picks KodCode's user turn by itself)."""
     return build_messages(problem, system_prompt)

@@ -56,7 +56,9 @@ class TinyModelSpec:
 
     vocab_size: int = help_field(
         "Upper bound for the BPE vocabulary; the corpus may support fewer tokens (the shipped corpus gives "
-        "about 2.5k).", default=4096)
+        "about 2.5k).",
+        default=4096,
+    )
     hidden_size: int = help_field("Width of the residual stream.", default=256)
     num_layers: int = help_field("Number of decoder layers.", default=4)
     num_heads: int = help_field("Attention heads (must divide hidden_size).", default=4)
@@ -65,14 +67,24 @@ class TinyModelSpec:
     max_position_embeddings: int = help_field("Longest sequence the model accepts.", default=2048)
     seed: int = help_field("Seed for the weight initialisation.", default=0)
     corpus_files: list[str] = help_field(
-        "Extra UTF-8 text files to train the tokenizer on, besides the shipped corpus.", default_factory=list)
+        "Extra UTF-8 text files to train the tokenizer on, besides the shipped corpus.", default_factory=list
+    )
 
     def __post_init__(self) -> None:
-        for name in ("vocab_size", "hidden_size", "num_layers", "num_heads", "num_kv_heads", "max_position_embeddings"):
+        for name in (
+            "vocab_size",
+            "hidden_size",
+            "num_layers",
+            "num_heads",
+            "num_kv_heads",
+            "max_position_embeddings",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"TinyModelSpec.{name} must be positive, got {getattr(self, name)}")
         if self.vocab_size < 256 + len(SPECIAL_TOKENS):
-            raise ValueError(f"TinyModelSpec.vocab_size must be at least {256 + len(SPECIAL_TOKENS)} (bytes + specials)")
+            raise ValueError(
+                f"TinyModelSpec.vocab_size must be at least {256 + len(SPECIAL_TOKENS)} (bytes + specials)"
+            )
         if self.hidden_size % self.num_heads:
             raise ValueError(f"hidden_size {self.hidden_size} is not divisible by num_heads {self.num_heads}")
         if self.num_heads % self.num_kv_heads:
@@ -201,9 +213,7 @@ def _write_model(out: Path, spec: TinyModelSpec) -> dict[str, Any]:
     return info
 
 
-def build_tiny_model(
-    out_dir: str | Path, spec: TinyModelSpec | None = None, *, overwrite: bool = False
-) -> Path:
+def build_tiny_model(out_dir: str | Path, spec: TinyModelSpec | None = None, *, overwrite: bool = False) -> Path:
     """Build the tiny model into ``out_dir`` and return the path.
 
     Idempotent: a directory that already holds a model is reused (an error if it is a tiny model

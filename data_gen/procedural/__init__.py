@@ -18,5 +18,16 @@ from data_gen.procedural.generate import (
     sample_instances,
 )
 
-__all__ = ["FAMILIES", "Arg", "Family", "FamilyError", "Instance", "ProceduralConfig", "get_families",
-           "holdout_problems", "instance_records", "sample_instance", "sample_instances"]
+__all__ = [
+    "FAMILIES",
+    "Arg",
+    "Family",
+    "FamilyError",
+    "Instance",
+    "ProceduralConfig",
+    "get_families",
+    "holdout_problems",
+    "instance_records",
+    "sample_instance",
+    "sample_instances",
+]

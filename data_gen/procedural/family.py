@@ -24,17 +24,24 @@ import keyword
 import random
 import textwrap
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 ARG_KINDS = ("int", "ints", "str", "grid", "pairs")
 RETURN_KINDS = ("int", "ints", "str", "bool")
 TEST_SCALES = ("small", "medium", "large", "edge")
 """Scales a family's generator understands (a subset of ``data_gen.records.SCALES``)."""
 
-_PY_TYPES = {"int": "int", "ints": "List[int]", "str": "str", "grid": "List[str]", "pairs": "List[List[int]]",
-             "bool": "bool"}
+_PY_TYPES = {
+    "int": "int",
+    "ints": "List[int]",
+    "str": "str",
+    "grid": "List[str]",
+    "pairs": "List[List[int]]",
+    "bool": "bool",
+}
 
 
 class FamilyError(ValueError):
@@ -122,8 +129,12 @@ class Family:
         body = self.body if body is None else body
         lines = _reader_lines(self.args)
         call = f"solve({', '.join(self.arg_names)})"
-        printer = {"int": f"print({call})", "str": f"print({call})", "ints": f"print(*{call})",
-                   "bool": f"print('Yes' if {call} else 'No')"}[self.returns]
+        printer = {
+            "int": f"print({call})",
+            "str": f"print({call})",
+            "ints": f"print(*{call})",
+            "bool": f"print('Yes' if {call} else 'No')",
+        }[self.returns]
         head = f"def solve({', '.join(self.arg_names)}):\n{_indent(body, 1)}\n"
         return head + "\n\n" + "\n".join(lines) + "\n" + printer + "\n"
 

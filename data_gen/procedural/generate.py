@@ -14,8 +14,9 @@ outputs come from running the reference program in the judge; it is written as L
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from data_gen.procedural.families import AREA_DIFFICULTY, area_of, get_families
 from data_gen.procedural.family import TEST_SCALES, Family, FamilyError
@@ -36,16 +37,21 @@ class ProceduralConfig:
 
     families: list[str] = help_field("Family names to use (empty: all registered families).", default_factory=list)
     train_tasks: int = help_field("Training task instances (families round-robin, styles by weight).", default=600)
-    holdout_tasks: int = help_field("Held-out evaluation problems (families round-robin, styles rotating).",
-                                    default=60)
+    holdout_tasks: int = help_field(
+        "Held-out evaluation problems (families round-robin, styles rotating).", default=60
+    )
     styles: dict[str, float] = help_field(
         "Style mix of the training tasks (weights).",
-        default_factory=lambda: {"codeforces": 0.4, "atcoder": 0.3, "leetcode": 0.3})
+        default_factory=lambda: {"codeforces": 0.4, "atcoder": 0.3, "leetcode": 0.3},
+    )
     examples: int = help_field("Examples shown in each statement (they are also sample tests).", default=1)
-    tests: dict[str, int] = help_field("Generated test inputs per task, by scale.",
-                                       default_factory=lambda: {"small": 2, "medium": 2, "large": 1, "edge": 1})
+    tests: dict[str, int] = help_field(
+        "Generated test inputs per task, by scale.",
+        default_factory=lambda: {"small": 2, "medium": 2, "large": 1, "edge": 1},
+    )
     alternatives: int = help_field(
-        "Alternative correct solutions per task as extra candidates (at most those a family has).", default=1)
+        "Alternative correct solutions per task as extra candidates (at most those a family has).", default=1
+    )
     buggy: int = help_field("Buggy candidates per task (at most those a family has): noise for the vote.", default=2)
     seed: int = help_field("Seed of every random choice.", default=0)
 
@@ -150,27 +156,60 @@ def sample_instances(cfg: ProceduralConfig, split: str) -> list[Instance]:
 def instance_records(inst: Instance, cfg: ProceduralConfig) -> tuple[Task, list[Solution], TaskTestInputs]:
     """The SynthSmith records of one training instance."""
     source = f"procedural:{inst.family.name}"
-    extra = {"family": inst.family.name, "area": area_of(inst.family.name), "phrasing": inst.phrasing,
-             "framing": inst.framing, "params": inst.params, "split": inst.split}
+    extra = {
+        "family": inst.family.name,
+        "area": area_of(inst.family.name),
+        "phrasing": inst.phrasing,
+        "framing": inst.framing,
+        "params": inst.params,
+        "split": inst.split,
+    }
     task = Task(
-        id=inst.id, style=inst.style, title=inst.title, question=inst.statement,
+        id=inst.id,
+        style=inst.style,
+        title=inst.title,
+        question=inst.statement,
         examples=[ExampleRecord(e.input, e.output) for e in inst.examples],
-        provenance=Provenance(stage="tasks", source=source, seed=derive_seed(cfg.seed, inst.split, inst.index), extra=extra),
-        fn_name=inst.fn_name, starter_code=inst.starter_code, features=inst.family.features,
+        provenance=Provenance(
+            stage="tasks", source=source, seed=derive_seed(cfg.seed, inst.split, inst.index), extra=extra
+        ),
+        fn_name=inst.fn_name,
+        starter_code=inst.starter_code,
+        features=inst.family.features,
     )
     solutions = []
     for k, (role, code) in enumerate(inst.candidates(cfg.alternatives, cfg.buggy)):
-        solutions.append(Solution(
-            id=make_id("sol", task.id, k), task_id=task.id, index=k, response=f"```python\n{code}```", code=code,
-            provenance=Provenance(stage="solutions", source=source, parents=[task.id], extra={"role": role}),
-        ))
-    inputs = [TestInput(make_id("in", task.id, "sample", j), e.input, kind="sample", scale="sample")
-              for j, e in enumerate(inst.examples)]
-    inputs += [TestInput(make_id("in", task.id, scale, seed), text, kind="procedural", scale=scale, seed=seed,
-                         generator=digest(inst.family.name, 12))
-               for scale, text, seed in inst.tests]
-    tests = TaskTestInputs(id=make_id("tests", task.id), task_id=task.id, inputs=inputs,
-                           provenance=Provenance(stage="tests", source=source, parents=[task.id]))
+        solutions.append(
+            Solution(
+                id=make_id("sol", task.id, k),
+                task_id=task.id,
+                index=k,
+                response=f"```python\n{code}```",
+                code=code,
+                provenance=Provenance(stage="solutions", source=source, parents=[task.id], extra={"role": role}),
+            )
+        )
+    inputs = [
+        TestInput(make_id("in", task.id, "sample", j), e.input, kind="sample", scale="sample")
+        for j, e in enumerate(inst.examples)
+    ]
+    inputs += [
+        TestInput(
+            make_id("in", task.id, scale, seed),
+            text,
+            kind="procedural",
+            scale=scale,
+            seed=seed,
+            generator=digest(inst.family.name, 12),
+        )
+        for scale, text, seed in inst.tests
+    ]
+    tests = TaskTestInputs(
+        id=make_id("tests", task.id),
+        task_id=task.id,
+        inputs=inputs,
+        provenance=Provenance(stage="tests", source=source, parents=[task.id]),
+    )
     return task, solutions, tests
 
 
@@ -179,22 +218,35 @@ def holdout_problems(instances: Sequence[Instance], judge: Any, progress: bool =
 
     Raises when the reference fails to run on one of its own inputs: that is a family bug, and
     an evaluation set must never silently shrink or carry a wrong label."""
-    jobs = [(inst.family.code(inst.style), [e.input for e in inst.examples] + [t for _, t, _ in inst.tests], inst.fn_name)
-            for inst in instances]
+    jobs = [
+        (inst.family.code(inst.style), [e.input for e in inst.examples] + [t for _, t, _ in inst.tests], inst.fn_name)
+        for inst in instances
+    ]
     runs = judge.run_outputs_batch(jobs, progress=progress, description="held-out answers")
     problems = []
     for inst, (_, inputs, _), run in zip(instances, jobs, runs):
         bad = [r for r in run if not r.ok]
         if bad:
-            raise FamilyError(f"family {inst.family.name}: the reference failed on its own input "
-                              f"({bad[0].verdict.value}: {bad[0].message or bad[0].stderr[-200:]})")
-        tests = [TestCase(text, r.output if inst.fn_name else (r.output or "").rstrip("\n"))
-                 for text, r in zip(inputs, run)]
-        problems.append(Problem(
-            question_id=inst.id, tests=tests, fn_name=inst.fn_name, starter_code=inst.starter_code,
-            question_content=inst.statement, question_title=inst.title, platform=inst.style,
-            difficulty=AREA_DIFFICULTY[area_of(inst.family.name)], contest_date=HOLDOUT_DATE,
-            num_public=len(inst.examples),
-            metadata={"family": inst.family.name, "phrasing": inst.phrasing, "framing": inst.framing},
-        ))
+            raise FamilyError(
+                f"family {inst.family.name}: the reference failed on its own input "
+                f"({bad[0].verdict.value}: {bad[0].message or bad[0].stderr[-200:]})"
+            )
+        tests = [
+            TestCase(text, r.output if inst.fn_name else (r.output or "").rstrip("\n")) for text, r in zip(inputs, run)
+        ]
+        problems.append(
+            Problem(
+                question_id=inst.id,
+                tests=tests,
+                fn_name=inst.fn_name,
+                starter_code=inst.starter_code,
+                question_content=inst.statement,
+                question_title=inst.title,
+                platform=inst.style,
+                difficulty=AREA_DIFFICULTY[area_of(inst.family.name)],
+                contest_date=HOLDOUT_DATE,
+                num_public=len(inst.examples),
+                metadata={"family": inst.family.name, "phrasing": inst.phrasing, "framing": inst.framing},
+            )
+        )
     return problems

@@ -24,8 +24,9 @@ the answer format), for models and budgets too small for whole statements.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from data_gen.procedural.families import AREA_DIFFICULTY, area_of
 from data_gen.procedural.family import FamilyError
@@ -43,13 +44,13 @@ ANSWER_HINT = "Answer with one ```python code block."
 class RowsConfig:
     """How instances become rows (what to sample is :class:`~data_gen.procedural.ProceduralConfig`)."""
 
-    rows: str = help_field("Row layout: 'sft' (chats) or 'rl' (prompt + tests, with SFT warm-up rows).",
-                           default="sft")
-    prompt: str = help_field("Prompt: 'lcb' (LiveCodeBench prompt of the full statement) or 'brief' "
-                             "(one short user turn).", default="lcb")
+    rows: str = help_field("Row layout: 'sft' (chats) or 'rl' (prompt + tests, with SFT warm-up rows).", default="sft")
+    prompt: str = help_field(
+        "Prompt: 'lcb' (LiveCodeBench prompt of the full statement) or 'brief' (one short user turn).", default="lcb"
+    )
     system_prompt: str | None = help_field(
-        "System turn of 'lcb' prompts ('default': xcoder.prompts', None or 'none': no system turn).",
-        default="default")
+        "System turn of 'lcb' prompts ('default': xcoder.prompts', None or 'none': no system turn).", default="default"
+    )
 
     def __post_init__(self) -> None:
         if self.system_prompt == "none":
@@ -70,10 +71,18 @@ def instance_problem(inst: Instance) -> Problem:
         if family.test_input(inst.style, values) != text:
             raise FamilyError(f"family {family.name}: input of seed {seed} is not reproducible")
         tests.append(TestCase(text, family.test_output(inst.style, family.solve(values))))
-    return Problem(question_id=inst.id, tests=tests, fn_name=inst.fn_name, starter_code=inst.starter_code,
-                   question_content=inst.statement, question_title=inst.title, platform=inst.style,
-                   difficulty=AREA_DIFFICULTY[area_of(family.name)], num_public=len(inst.examples),
-                   metadata={"family": family.name})
+    return Problem(
+        question_id=inst.id,
+        tests=tests,
+        fn_name=inst.fn_name,
+        starter_code=inst.starter_code,
+        question_content=inst.statement,
+        question_title=inst.title,
+        platform=inst.style,
+        difficulty=AREA_DIFFICULTY[area_of(family.name)],
+        num_public=len(inst.examples),
+        metadata={"family": family.name},
+    )
 
 
 def brief_prompt(inst: Instance) -> str:
@@ -113,11 +122,22 @@ def make_rows(instances: Sequence[Instance], cfg: RowsConfig) -> tuple[list[dict
         messages = prompt_messages(inst, problem, cfg)
         io = json.dumps(problem.to_input_output())
         if cfg.rows == "sft":
-            row = {"question_id": inst.id, "messages": [*messages, answer(code)], "question_content": inst.statement,
-                   "starter_code": inst.starter_code, "input_output": io, "solution": code}
+            row = {
+                "question_id": inst.id,
+                "messages": [*messages, answer(code)],
+                "question_content": inst.statement,
+                "starter_code": inst.starter_code,
+                "input_output": io,
+                "solution": code,
+            }
         else:
-            row = {"question_id": inst.id, "prompt": messages, "input_output": io, "difficulty": problem.difficulty,
-                   "solution": code}
+            row = {
+                "question_id": inst.id,
+                "prompt": messages,
+                "input_output": io,
+                "difficulty": problem.difficulty,
+                "solution": code,
+            }
         rows.append(row)
         problems.append(problem)
         programs.append(code)
@@ -137,9 +157,20 @@ def verify_rows(problems: Sequence[Problem], programs: Sequence[str], judge: Any
         if not result.accepted:
             failed = next((t for t in result.tests if t.verdict.value not in ("accepted", "skipped")), None)
             detail = result.error or (f"{failed.message} {failed.stderr}".strip() if failed else "")
-            raise FamilyError(f"row {problem.question_id} (family {problem.metadata.get('family', '?')}): the "
-                              f"reference program gets {result.verdict.value}: {detail[-300:]}")
+            raise FamilyError(
+                f"row {problem.question_id} (family {problem.metadata.get('family', '?')}): the "
+                f"reference program gets {result.verdict.value}: {detail[-300:]}"
+            )
 
 
-__all__ = ["ANSWER_HINT", "PROMPT_KINDS", "ROW_KINDS", "RowsConfig", "brief_prompt", "instance_problem", "make_rows",
-           "verify_rows", "warmup_rows"]
+__all__ = [
+    "ANSWER_HINT",
+    "PROMPT_KINDS",
+    "ROW_KINDS",
+    "RowsConfig",
+    "brief_prompt",
+    "instance_problem",
+    "make_rows",
+    "verify_rows",
+    "warmup_rows",
+]

@@ -10,8 +10,9 @@ held-out statements combine an unseen legend with an unseen framing.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from data_gen.procedural.family import Arg, Family
 
@@ -64,7 +65,9 @@ _LEQ = {"codeforces": "≤", "atcoder": "\\leq", "leetcode": "<="}
 
 
 def constraint_lines(family: Family, style: str, names: dict[str, Any]) -> list[str]:
-    lines = [fill(c, names, f"family {family.name} constraints").replace("<=", _LEQ[style]) for c in family.constraints]
+    lines = [
+        fill(c, names, f"family {family.name} constraints").replace("<=", _LEQ[style]) for c in family.constraints
+    ]
     if style == "leetcode":  # LeetCode ties its size letters to the arrays
         for a in family.args:
             sizes = a.size_names
@@ -73,8 +76,11 @@ def constraint_lines(family: Family, style: str, names: dict[str, Any]) -> list[
             elif a.kind == "grid":
                 lines[:0] = [f"{sizes[0]} == {a.name}.length", f"{sizes[1]} == {a.name}[i].length"]
     elif style == "atcoder":
-        lines.append("All input numbers are integers." if any(a.kind in ("int", "ints", "pairs") for a in family.args)
-                     else "The input is given as described below.")
+        lines.append(
+            "All input numbers are integers."
+            if any(a.kind in ("int", "ints", "pairs") for a in family.args)
+            else "The input is given as described below."
+        )
     return lines
 
 
@@ -179,7 +185,8 @@ def _output_sentence(style: str, returns: str, answer: str, variant: int) -> str
         if style == "leetcode":
             return "Return true or false accordingly." if returns == "bool" else "Return the result."
         return {"bool": "Output Yes or No.", "ints": "Output the answer as space-separated integers."}.get(
-            returns, "Output the answer.")
+            returns, "Output the answer."
+        )
     if style == "leetcode":
         if returns == "bool":
             return f"Return true if {answer}, and false otherwise."
@@ -187,42 +194,78 @@ def _output_sentence(style: str, returns: str, answer: str, variant: int) -> str
     if returns == "bool":
         return (f"Print Yes if {answer}, and No otherwise.", f"If {answer}, print Yes; otherwise, print No.")[variant]
     tail = ", separated by spaces" if returns == "ints" else ""
-    return (f"Print {answer}{tail}.", "Print the answer" + (" (the numbers separated by spaces)." if tail else "."))[variant]
+    return (f"Print {answer}{tail}.", "Print the answer" + (" (the numbers separated by spaces)." if tail else "."))[
+        variant
+    ]
 
 
 def _cf0(p: Parts) -> str:
     ex = "\n".join(f"Input\n{e.input.rstrip()}\nOutput\n{e.output}" for e in p.examples)
-    return (f"{p.legend}\n\nInput\n{codeforces_input(p.family, p.names)} Constraints: {'; '.join(p.constraints)}.\n\n"
-            f"Output\n{_output_sentence('codeforces', p.family.returns, p.answer, 0)}\n\nExample\n{ex}\n")
+    return (
+        f"{p.legend}\n\nInput\n{codeforces_input(p.family, p.names)} Constraints: {'; '.join(p.constraints)}.\n\n"
+        f"Output\n{_output_sentence('codeforces', p.family.returns, p.answer, 0)}\n\nExample\n{ex}\n"
+    )
 
 
 def _cf1(p: Parts) -> str:
-    ex = "\n".join(f"Sample input {i}\n{e.input.rstrip()}\nSample output {i}\n{e.output}"
-                   for i, e in enumerate(p.examples, 1))
+    ex = "\n".join(
+        f"Sample input {i}\n{e.input.rstrip()}\nSample output {i}\n{e.output}" for i, e in enumerate(p.examples, 1)
+    )
     cons = "\n".join(f"- {c}" for c in p.constraints)
-    return (f"{p.legend}\n\nInput format\n{codeforces_input(p.family, p.names)}\n{cons}\n\n"
-            f"Output format\n{_output_sentence('codeforces', p.family.returns, p.answer, 1)}\n\n{ex}\n")
+    return (
+        f"{p.legend}\n\nInput format\n{codeforces_input(p.family, p.names)}\n{cons}\n\n"
+        f"Output format\n{_output_sentence('codeforces', p.family.returns, p.answer, 1)}\n\n{ex}\n"
+    )
 
 
 def _cf2(p: Parts) -> str:  # held out
     ex = "\n".join(f"stdin:\n{e.input.rstrip()}\nstdout:\n{e.output}" for e in p.examples)
-    return (f"{p.legend}\n\nThe input\n{codeforces_input(p.family, p.names)}\nLimits: {', '.join(p.constraints)}.\n\n"
-            f"The output\n{_output_sentence('codeforces', p.family.returns, p.answer, 2)}\n\nExamples\n{ex}\n")
+    return (
+        f"{p.legend}\n\nThe input\n{codeforces_input(p.family, p.names)}\nLimits: {', '.join(p.constraints)}.\n\n"
+        f"The output\n{_output_sentence('codeforces', p.family.returns, p.answer, 2)}\n\nExamples\n{ex}\n"
+    )
 
 
 def _ac(p: Parts, variant: int) -> str:
     cons = "\n".join(f"- {c}" for c in p.constraints)
     fmt = atcoder_format(p.family, p.names)
-    heads = [("Problem Statement", "Constraints", "Input", "The input is given from Standard Input in the following format:",
-              "Output", "Sample Input {i}", "Sample Output {i}"),
-             ("Problem", "Constraints", "Input", "Input is given from Standard Input in this format:",
-              "Output", "Sample Input {i}", "Sample Output {i}"),
-             ("Statement", "Limits", "Input Format", "Standard Input holds:", "Output Format", "Example {i} (input)",
-              "Example {i} (output)")][variant]
-    ex = "\n\n".join(f"{heads[5].format(i=i)}\n{e.input.rstrip()}\n\n{heads[6].format(i=i)}\n{e.output}"
-                     for i, e in enumerate(p.examples, 1))
-    return (f"{heads[0]}\n{p.legend}\n\n{heads[1]}\n{cons}\n\n{heads[2]}\n{heads[3]}\n{fmt}\n\n"
-            f"{heads[4]}\n{_output_sentence('atcoder', p.family.returns, p.answer, variant)}\n\n{ex}\n")
+    heads = [
+        (
+            "Problem Statement",
+            "Constraints",
+            "Input",
+            "The input is given from Standard Input in the following format:",
+            "Output",
+            "Sample Input {i}",
+            "Sample Output {i}",
+        ),
+        (
+            "Problem",
+            "Constraints",
+            "Input",
+            "Input is given from Standard Input in this format:",
+            "Output",
+            "Sample Input {i}",
+            "Sample Output {i}",
+        ),
+        (
+            "Statement",
+            "Limits",
+            "Input Format",
+            "Standard Input holds:",
+            "Output Format",
+            "Example {i} (input)",
+            "Example {i} (output)",
+        ),
+    ][variant]
+    ex = "\n\n".join(
+        f"{heads[5].format(i=i)}\n{e.input.rstrip()}\n\n{heads[6].format(i=i)}\n{e.output}"
+        for i, e in enumerate(p.examples, 1)
+    )
+    return (
+        f"{heads[0]}\n{p.legend}\n\n{heads[1]}\n{cons}\n\n{heads[2]}\n{heads[3]}\n{fmt}\n\n"
+        f"{heads[4]}\n{_output_sentence('atcoder', p.family.returns, p.answer, variant)}\n\n{ex}\n"
+    )
 
 
 def _lc_example(p: Parts, i: int, e: Example, label: str) -> str:
@@ -231,12 +274,17 @@ def _lc_example(p: Parts, i: int, e: Example, label: str) -> str:
 
 
 def _lc(p: Parts, variant: int) -> str:
-    label, cons_head = [("Example {i}:", "Constraints:"), ("Example {i}", "Constraints"),
-                        ("Test case {i}:", "Bounds:")][variant]
+    label, cons_head = [
+        ("Example {i}:", "Constraints:"),
+        ("Example {i}", "Constraints"),
+        ("Test case {i}:", "Bounds:"),
+    ][variant]
     ex = "\n\n".join(_lc_example(p, i, e, label) for i, e in enumerate(p.examples, 1))
     cons = "\n".join(p.constraints)
-    return (f"{p.legend} {_output_sentence('leetcode', p.family.returns, p.answer, variant)}\n\n{ex}\n\n"
-            f"{cons_head}\n{cons}\n")
+    return (
+        f"{p.legend} {_output_sentence('leetcode', p.family.returns, p.answer, variant)}\n\n{ex}\n\n"
+        f"{cons_head}\n{cons}\n"
+    )
 
 
 FRAMINGS: dict[str, list[Callable[[Parts], str]]] = {
@@ -257,12 +305,19 @@ def phrasing_indices(family: Family, split: str) -> list[int]:
     return list(range(n - family.holdout)) if split == "train" else list(range(n - family.holdout, n))
 
 
-def render_statement(family: Family, style: str, phrasing: int, framing: int, params: dict[str, Any],
-                     examples: list[Example]) -> tuple[str, str]:
+def render_statement(
+    family: Family, style: str, phrasing: int, framing: int, params: dict[str, Any], examples: list[Example]
+) -> tuple[str, str]:
     """``(title, statement)`` of one instance."""
     names = display_names(family, style, params)
     title, legend = family.phrasings[phrasing]
     where = f"family {family.name} phrasing {phrasing}"
-    parts = Parts(family, names, fill(legend, names, where), fill(family.answer, names, f"family {family.name} answer"),
-                  constraint_lines(family, style, names), examples)
+    parts = Parts(
+        family,
+        names,
+        fill(legend, names, where),
+        fill(family.answer, names, f"family {family.name} answer"),
+        constraint_lines(family, style, names),
+        examples,
+    )
     return title, FRAMINGS[style][framing](parts)

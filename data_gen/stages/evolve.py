@@ -9,7 +9,7 @@ run in sequence because each builds on the previous one's result.
 from __future__ import annotations
 
 import json
-from typing import Iterable
+from collections.abc import Iterable
 
 from data_gen.answers import json_answer
 from data_gen.feature_tree import all_names, leaf_count, merge_sets, normalise_tree, without
@@ -31,10 +31,14 @@ class EvolveStage(Stage):
         cfg = self.config.evolve
         prompt = self.ctx.prompt(f"evolve_{kind}")
         shown = json.dumps(current, indent=1, ensure_ascii=False)
-        values = {"features": shown, "max_new": cfg.max_new} if kind == "breadth" else \
-            {"features": shown, "max_expand": cfg.max_expand}
-        result = await self.ctx.chat([{"role": "user", "content": prompt.render(**values)}], cfg,
-                                     seed_parts=[parent.id, kind, rnd], json=True)
+        values = (
+            {"features": shown, "max_new": cfg.max_new}
+            if kind == "breadth"
+            else {"features": shown, "max_expand": cfg.max_expand}
+        )
+        result = await self.ctx.chat(
+            [{"role": "user", "content": prompt.render(**values)}], cfg, seed_parts=[parent.id, kind, rnd], json=True
+        )
         try:
             answer = normalise_tree(json_answer(result, what=kind))
         except Drop as d:
@@ -46,7 +50,7 @@ class EvolveStage(Stage):
             # Depth answers nest specialisations under features of the set: keep those whose parent
             # feature is known and whose specialisations are new.
             added = {}
-            for category, subtree in (answer.items() if isinstance(answer, dict) else []):
+            for category, subtree in answer.items() if isinstance(answer, dict) else []:
                 if not isinstance(subtree, dict):
                     continue
                 kept = {f: without(specs, known) for f, specs in subtree.items() if f in known}
@@ -56,9 +60,19 @@ class EvolveStage(Stage):
         if not isinstance(added, dict) or leaf_count(added) == 0:
             return None, f"{kind}:nothing_new"
         record = FeatureSet(
-            id=make_id("evo", parent.id, kind, rnd), features=added, kind=kind, round=rnd, seed_id=parent.seed_id,
-            provenance=Provenance(stage=self.name, parents=[parent.id], model=result.model, prompt=prompt.name,
-                                  prompt_sha=prompt.sha, request_keys=[result.key] if result.key else []),
+            id=make_id("evo", parent.id, kind, rnd),
+            features=added,
+            kind=kind,
+            round=rnd,
+            seed_id=parent.seed_id,
+            provenance=Provenance(
+                stage=self.name,
+                parents=[parent.id],
+                model=result.model,
+                prompt=prompt.name,
+                prompt_sha=prompt.sha,
+                request_keys=[result.key] if result.key else [],
+            ),
         )
         return record, ""
 

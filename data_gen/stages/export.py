@@ -22,8 +22,9 @@ import json
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from data_gen.config import STAGES, config_to_dict
 from data_gen.records import RLRow, SFTRow, VerifiedTask
@@ -44,20 +45,33 @@ def assistant_text(vt: VerifiedTask, include_reasoning: bool) -> str:
 def sft_row(vt: VerifiedTask, config: Any) -> SFTRow:
     messages = task_messages(vt.task, config)
     messages.append({"role": "assistant", "content": assistant_text(vt, config.export.include_reasoning)})
-    return SFTRow(id=vt.task.id, messages=messages, style=vt.task.style, difficulty=vt.difficulty,
-                  source=vt.task.provenance.source)
+    return SFTRow(
+        id=vt.task.id,
+        messages=messages,
+        style=vt.task.style,
+        difficulty=vt.difficulty,
+        source=vt.task.provenance.source,
+    )
 
 
 def rl_row(vt: VerifiedTask, config: Any) -> RLRow:
     problem = vt.to_problem()
     shares = [t.vote_share for t in vt.tests]
     return RLRow(
-        id=vt.task.id, prompt=task_messages(vt.task, config), input_output=json.dumps(problem.to_input_output(), ensure_ascii=False),
-        question_content=vt.task.question, starter_code=vt.task.starter_code, style=vt.task.style,
-        difficulty=vt.difficulty, features=json.dumps(vt.task.features, ensure_ascii=False),
+        id=vt.task.id,
+        prompt=task_messages(vt.task, config),
+        input_output=json.dumps(problem.to_input_output(), ensure_ascii=False),
+        question_content=vt.task.question,
+        starter_code=vt.task.starter_code,
+        style=vt.task.style,
+        difficulty=vt.difficulty,
+        features=json.dumps(vt.task.features, ensure_ascii=False),
         pass_rate=vt.proxy_pass_rate if vt.proxy_pass_rate is not None else vt.pass_rate,
-        golden_score=vt.golden_score, vote_share_min=min(shares), vote_share_mean=round(sum(shares) / len(shares), 4),
-        num_tests=len(vt.tests), source=vt.task.provenance.source,
+        golden_score=vt.golden_score,
+        vote_share_min=min(shares),
+        vote_share_mean=round(sum(shares) / len(shares), 4),
+        num_tests=len(vt.tests),
+        source=vt.task.provenance.source,
     )
 
 
@@ -102,8 +116,14 @@ def difficulty_plot(path: Path, labels: Counter, rates: list[float]) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
-def dataset_card(name: str, summaries: list[StageSummary], tasks: list[VerifiedTask], formats: list[str],
-                 config: Any, directory: Path) -> str:
+def dataset_card(
+    name: str,
+    summaries: list[StageSummary],
+    tasks: list[VerifiedTask],
+    formats: list[str],
+    config: Any,
+    directory: Path,
+) -> str:
     styles = Counter(vt.task.style for vt in tasks)
     labels = Counter(vt.difficulty or "unlabelled" for vt in tasks)
     sources = Counter(vt.task.provenance.source for vt in tasks)
@@ -115,7 +135,10 @@ def dataset_card(name: str, summaries: list[StageSummary], tasks: list[VerifiedT
         f"  data_files: sft.{ext}",
         "- config_name: rl",
         f"  data_files: rl.{ext}",
-        "tags:", "- code", "- synthetic", "- competitive-programming",
+        "tags:",
+        "- code",
+        "- synthetic",
+        "- competitive-programming",
         "---",
         "",
         f"# {name}",
@@ -155,9 +178,15 @@ def dataset_card(name: str, summaries: list[StageSummary], tasks: list[VerifiedT
             lines.append(f"| {label} | {labels[label]} |")
     lines += ["", "## Sources", "", "| source | tasks |", "|---|---:|"]
     lines += [f"| {src} | {n} |" for src, n in sources.most_common()]
-    lines += ["", "## Configuration", "", "```json",
-              json.dumps({k: v for k, v in config_to_dict(config).items() if k != "llm"}, indent=1, default=str),
-              "```", ""]
+    lines += [
+        "",
+        "## Configuration",
+        "",
+        "```json",
+        json.dumps({k: v for k, v in config_to_dict(config).items() if k != "llm"}, indent=1, default=str),
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -168,8 +197,10 @@ class ExportStage(Stage):
 
     def items(self) -> Iterable[WorkItem]:
         self._tasks = self.ctx.read("filter", VerifiedTask)
-        options = digest(json.dumps(config_to_dict(self.config.export), sort_keys=True)
-                         + str(self.config.solutions.system_prompt), 12)
+        options = digest(
+            json.dumps(config_to_dict(self.config.export), sort_keys=True) + str(self.config.solutions.system_prompt),
+            12,
+        )
         return [WorkItem(f"export:{options}:{digest(' '.join(vt.id for vt in self._tasks), 12)}")]
 
     async def process(self, item: WorkItem) -> ItemResult:

@@ -6,8 +6,8 @@ Input: any JSONL with a code field (``seeds.path``; a small set of our own snipp
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from data_gen.answers import json_answer
 from data_gen.config import SeedsConfig
@@ -62,10 +62,19 @@ class FeaturesStage(Stage):
         if not isinstance(features, dict) or leaf_count(features) == 0:
             raise Drop("features:empty")
         record = FeatureSet(
-            id=make_id("feat", seed.id), features=features, kind="extracted", seed_id=seed.id,
-            provenance=Provenance(stage=self.name, parents=[seed.id], model=result.model, prompt=prompt.name,
-                                  prompt_sha=prompt.sha, request_keys=[result.key] if result.key else [],
-                                  extra={"seed_source": seed.source}),
+            id=make_id("feat", seed.id),
+            features=features,
+            kind="extracted",
+            seed_id=seed.id,
+            provenance=Provenance(
+                stage=self.name,
+                parents=[seed.id],
+                model=result.model,
+                prompt=prompt.name,
+                prompt_sha=prompt.sha,
+                request_keys=[result.key] if result.key else [],
+                extra={"seed_source": seed.source},
+            ),
         )
         return ItemResult([record])
 

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any, Iterable
+from typing import Any
 
 from data_gen.answers import code_reason
 from data_gen.records import VerifiedTask
@@ -62,7 +63,7 @@ def near_duplicates(texts: dict[str, str], threshold: float, num_perm: int = 128
     duplicates: dict[str, str] = {}
     for key in sorted(texts):
         words = _WORD.findall(texts[key].lower())
-        grams = {" ".join(words[i:i + shingle]) for i in range(max(1, len(words) - shingle + 1))}
+        grams = {" ".join(words[i : i + shingle]) for i in range(max(1, len(words) - shingle + 1))}
         mh = MinHash(num_perm=num_perm, seed=1)
         for gram in grams:
             mh.update(gram.encode("utf-8"))
@@ -114,16 +115,20 @@ class FilterStage(Stage):
             if proxy_rate == 0.0 and cfg.proxy.drop_unsolved:
                 raise Drop("proxy_unsolved")
         rate = vt.pass_rate if proxy_rate is None else proxy_rate
-        return ItemResult([replace(vt, proxy_pass_rate=proxy_rate,
-                                   difficulty=difficulty_label(rate, cfg.difficulty_thresholds))])
+        return ItemResult(
+            [replace(vt, proxy_pass_rate=proxy_rate, difficulty=difficulty_label(rate, cfg.difficulty_thresholds))]
+        )
 
     async def _proxy_pass_rate(self, vt: VerifiedTask) -> float:
         proxy = self.config.filter.proxy
-        result = await self.ctx.chat(task_messages(vt.task, self.config), proxy, seed_parts=[vt.id, "proxy"], n=proxy.n)
+        result = await self.ctx.chat(
+            task_messages(vt.task, self.config), proxy, seed_parts=[vt.id, "proxy"], n=proxy.n
+        )
         problem = vt.to_problem()
         codes = [code_reason(text, finish)[0] for text, finish in zip(result.texts, result.finish_reasons)]
-        judged = await asyncio.gather(*(asyncio.to_thread(self.ctx.judge.judge, problem, code)
-                                        for code in codes if code is not None))
+        judged = await asyncio.gather(
+            *(asyncio.to_thread(self.ctx.judge.judge, problem, code) for code in codes if code is not None)
+        )
         if any(r.verdict.value == "judge_error" for r in judged):
             raise Drop("judge_error")
         return round(sum(r.accepted for r in judged) / len(codes), 4) if codes else 0.0

@@ -56,19 +56,34 @@ def sft_rows(triplet: KodTriplet, samples: KodSamples | None, config: Any) -> li
     else:
         passing = samples.passing[: config.kodcode.reject_sampling.keep] if samples else []
         answers = [answer_text(r, cfg.keep_think) for r in passing]
-    return [{"id": triplet.id if i == 0 else f"{triplet.id}#{i}",
-             "messages": prompt + [{"role": "assistant", "content": answer}],
-             "style": triplet.style, "difficulty": triplet.difficulty, "source": f"kodcode:{triplet.subset}"}
-            for i, answer in enumerate(answers) if answer]
+    return [
+        {
+            "id": triplet.id if i == 0 else f"{triplet.id}#{i}",
+            "messages": prompt + [{"role": "assistant", "content": answer}],
+            "style": triplet.style,
+            "difficulty": triplet.difficulty,
+            "source": f"kodcode:{triplet.subset}",
+        }
+        for i, answer in enumerate(answers)
+        if answer
+    ]
 
 
 def rl_row(triplet: KodTriplet, config: Any) -> dict[str, Any]:
-    return {"id": triplet.id, "question_id": triplet.id, "prompt": triplet_messages(triplet, config),
-            "input_output": "", "test_file": triplet.test, "question_content": triplet.question,
-            "style": triplet.style, "subset": triplet.subset, "difficulty": triplet.difficulty,
-            "pass_rate": round(sum(triplet.pass_sequence) / len(triplet.pass_sequence), 4),
-            "num_tests": max(a.tests_total for a in triplet.attempts if a.index == triplet.chosen_attempt),
-            "source": f"kodcode:{triplet.subset}"}
+    return {
+        "id": triplet.id,
+        "question_id": triplet.id,
+        "prompt": triplet_messages(triplet, config),
+        "input_output": "",
+        "test_file": triplet.test,
+        "question_content": triplet.question,
+        "style": triplet.style,
+        "subset": triplet.subset,
+        "difficulty": triplet.difficulty,
+        "pass_rate": round(sum(triplet.pass_sequence) / len(triplet.pass_sequence), 4),
+        "num_tests": max(a.tests_total for a in triplet.attempts if a.index == triplet.chosen_attempt),
+        "source": f"kodcode:{triplet.subset}",
+    }
 
 
 def sft_release_row(triplet: KodTriplet, samples: KodSamples, version: str) -> dict[str, Any]:
@@ -77,15 +92,27 @@ def sft_release_row(triplet: KodTriplet, samples: KodSamples, version: str) -> d
     row.pop("trials")
     row.pop("chosen_trial")
     best = samples.passing[0]
-    row.update(r1_pass_sequence=list(samples.pass_sequence), r1_pass_trial_num=sum(samples.pass_sequence),
-               r1_correctness="True", r1_solution=best.code,
-               conversations=[{"from": "human", "value": triplet.question},
-                              {"from": "gpt", "value": answer_text(best, True)}])
+    row.update(
+        r1_pass_sequence=list(samples.pass_sequence),
+        r1_pass_trial_num=sum(samples.pass_sequence),
+        r1_correctness="True",
+        r1_solution=best.code,
+        conversations=[
+            {"from": "human", "value": triplet.question},
+            {"from": "gpt", "value": answer_text(best, True)},
+        ],
+    )
     return row
 
 
-def dataset_card(name: str, summaries: list[StageSummary], triplets: list[KodTriplet], counts: dict[str, int],
-                 formats: list[str], config: Any) -> str:
+def dataset_card(
+    name: str,
+    summaries: list[StageSummary],
+    triplets: list[KodTriplet],
+    counts: dict[str, int],
+    formats: list[str],
+    config: Any,
+) -> str:
     ext = "parquet" if "parquet" in formats else "jsonl"
     styles = Counter(t.style for t in triplets)
     labels = Counter(t.difficulty for t in triplets)
@@ -93,13 +120,27 @@ def dataset_card(name: str, summaries: list[StageSummary], triplets: list[KodTri
     for stem in ("kodcode_v1", "kodcode_v1_sft", "sft", "rl"):
         if counts.get(stem):
             lines += [f"- config_name: {stem}", f"  data_files: {stem}.{ext}"]
-    lines += ["tags:", "- code", "- synthetic", "- unit-tests", "---", "", f"# {name}", "",
-              "Function-level Python questions with verified solutions and pytest files, made by xcoder's KodCode "
-              "mode (questions from seeds → self-verification in the judge → rewriting into the other style → "
-              "reject sampling for SFT).", "",
-              f"- generator model: `{config.llm.model}`",
-              "- rows: " + ", ".join(f"{stem} {n}" for stem, n in counts.items()), "",
-              "## Counts per stage", "", "| stage | items | kept | dropped |", "|---|---:|---:|---:|"]
+    lines += [
+        "tags:",
+        "- code",
+        "- synthetic",
+        "- unit-tests",
+        "---",
+        "",
+        f"# {name}",
+        "",
+        "Function-level Python questions with verified solutions and pytest files, made by xcoder's KodCode "
+        "mode (questions from seeds → self-verification in the judge → rewriting into the other style → "
+        "reject sampling for SFT).",
+        "",
+        f"- generator model: `{config.llm.model}`",
+        "- rows: " + ", ".join(f"{stem} {n}" for stem, n in counts.items()),
+        "",
+        "## Counts per stage",
+        "",
+        "| stage | items | kept | dropped |",
+        "|---|---:|---:|---:|",
+    ]
     lines += [f"| {s.stage} | {s.items} | {s.kept} | {sum(s.dropped.values())} |" for s in summaries]
     lines += ["", "## Drop reasons", "", "| stage | reason | count |", "|---|---|---:|"]
     for s in summaries:
@@ -118,8 +159,9 @@ class KodExportStage(Stage):
     single_item = True
 
     def items(self) -> Iterable[WorkItem]:
-        self._triplets = (self.ctx.read("kodcode_self_verify", KodTriplet)
-                          + self.ctx.read("kodcode_rewrite", KodTriplet))
+        self._triplets = self.ctx.read("kodcode_self_verify", KodTriplet) + self.ctx.read(
+            "kodcode_rewrite", KodTriplet
+        )
         self._samples = {s.question_id: s for s in self.ctx.read("kodcode_reject_sampling", KodSamples)}
         options = digest(json.dumps(config_to_dict(self.config.kodcode), sort_keys=True), 12)
         content = digest(" ".join(t.id for t in self._triplets) + "|" + " ".join(sorted(self._samples)), 12)
@@ -134,8 +176,9 @@ class KodExportStage(Stage):
         out.mkdir(parents=True, exist_ok=True)
         files: dict[str, list[dict[str, Any]]] = {
             "kodcode_v1": [t.to_kodcode_row(cfg.version) for t in triplets],
-            "kodcode_v1_sft": [sft_release_row(t, self._samples[t.id], cfg.version) for t in triplets
-                               if t.id in self._samples],
+            "kodcode_v1_sft": [
+                sft_release_row(t, self._samples[t.id], cfg.version) for t in triplets if t.id in self._samples
+            ],
             "sft": [row for t in triplets for row in sft_rows(t, self._samples.get(t.id), self.config)],
             "rl": [rl_row(t, self.config) for t in triplets],
         }
@@ -150,8 +193,9 @@ class KodExportStage(Stage):
                 write_parquet(out / f"{stem}.parquet", rows)
         counts = {stem: len(rows) for stem, rows in files.items()}
         summaries = [stage_summary(self.ctx.output_dir, s) for s in KODCODE_STAGES if s != self.name]
-        atomic_write_text(out / "README.md", dataset_card(cfg.name, summaries, triplets, counts, cfg.formats,
-                                                          self.config))
+        atomic_write_text(
+            out / "README.md", dataset_card(cfg.name, summaries, triplets, counts, cfg.formats, self.config)
+        )
         return ItemResult(kept=len(triplets))
 
 

@@ -65,19 +65,36 @@ class KodQuestionsStage(Stage):
         cfg = self.config.kodcode.questions
         style = pick_style(cfg.styles, random.Random(self.ctx.seed_for("style", item.key)))
         template = self.ctx.prompt(f"kodcode_question_{style}")
-        result = await self.ctx.chat([{"role": "user", "content": template.render(snippet=seed.code.strip())}], cfg,
-                                     seed_parts=[item.key, style])
+        result = await self.ctx.chat(
+            [{"role": "user", "content": template.render(snippet=seed.code.strip())}],
+            cfg,
+            seed_parts=[item.key, style],
+        )
         question = answer_part(result, "Question", "question")
         if style == "complete" and not defines_function(question):
             raise Drop("question:stub_without_function")
         prompt_id = digest(item.key, 8)
-        return ItemResult([KodQuestion(
-            id=question_id(cfg.subset, prompt_id, style), style=style, subset=cfg.subset, prompt_id=prompt_id,
-            question=question.strip("\n") + ("\n" if style == "complete" else ""), seed_id=seed.id,
-            provenance=Provenance(stage=self.name, parents=[seed.id], model=result.model, prompt=template.name,
-                                  prompt_sha=template.sha, request_keys=[result.key] if result.key else [],
-                                  seed=self.ctx.seed_for(self.name, item.key, style)),
-        )])
+        return ItemResult(
+            [
+                KodQuestion(
+                    id=question_id(cfg.subset, prompt_id, style),
+                    style=style,
+                    subset=cfg.subset,
+                    prompt_id=prompt_id,
+                    question=question.strip("\n") + ("\n" if style == "complete" else ""),
+                    seed_id=seed.id,
+                    provenance=Provenance(
+                        stage=self.name,
+                        parents=[seed.id],
+                        model=result.model,
+                        prompt=template.name,
+                        prompt_sha=template.sha,
+                        request_keys=[result.key] if result.key else [],
+                        seed=self.ctx.seed_for(self.name, item.key, style),
+                    ),
+                )
+            ]
+        )
 
 
 STAGE = KodQuestionsStage

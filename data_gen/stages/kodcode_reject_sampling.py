@@ -45,8 +45,9 @@ class KodRejectSamplingStage(Stage):
             for triplet in self.ctx.read(stage, KodTriplet):
                 yield WorkItem(triplet.id, triplet)
 
-    async def response(self, triplet: KodTriplet, index: int, text: str, reasoning: str | None,
-                       finish: str | None) -> KodResponse:
+    async def response(
+        self, triplet: KodTriplet, index: int, text: str, reasoning: str | None, finish: str | None
+    ) -> KodResponse:
         cfg = self.config.kodcode.reject_sampling
         if finish == "length" and cfg.drop_truncated:
             return KodResponse(index, text, "", False, "truncated", reasoning, finish)
@@ -58,22 +59,34 @@ class KodRejectSamplingStage(Stage):
         if not parses(code):
             return KodResponse(index, text, code, False, "syntax_error", reasoning, finish)
         result = await judge_unit(self.ctx, triplet.id, triplet.test, code)
-        return KodResponse(index, text, code, result.accepted, result.verdict.value, reasoning, finish,
-                           result.passed, result.total)
+        return KodResponse(
+            index, text, code, result.accepted, result.verdict.value, reasoning, finish, result.passed, result.total
+        )
 
     async def process(self, item: WorkItem) -> ItemResult:
         triplet: KodTriplet = item.payload
         cfg = self.config.kodcode.reject_sampling
         result = await self.ctx.chat(triplet_messages(triplet, self.config), cfg, seed_parts=[triplet.id], n=cfg.n)
-        responses = await asyncio.gather(*(
-            self.response(triplet, i, text, result.reasoning[i], result.finish_reasons[i])
-            for i, text in enumerate(result.texts)))
+        responses = await asyncio.gather(
+            *(
+                self.response(triplet, i, text, result.reasoning[i], result.finish_reasons[i])
+                for i, text in enumerate(result.texts)
+            )
+        )
         samples = KodSamples(
-            id=make_id("kodsamples", triplet.id), question_id=triplet.id, responses=list(responses),
+            id=make_id("kodsamples", triplet.id),
+            question_id=triplet.id,
+            responses=list(responses),
             pass_sequence=[int(r.passed) for r in responses],
-            provenance=Provenance(stage=self.name, parents=[triplet.id], model=result.model,
-                                  prompt="xcoder.prompts (KodCode)", request_keys=[result.key] if result.key else [],
-                                  seed=self.ctx.seed_for(self.name, triplet.id)))
+            provenance=Provenance(
+                stage=self.name,
+                parents=[triplet.id],
+                model=result.model,
+                prompt="xcoder.prompts (KodCode)",
+                request_keys=[result.key] if result.key else [],
+                seed=self.ctx.seed_for(self.name, triplet.id),
+            ),
+        )
         if not samples.passing:
             raise Drop("no_passing_answer")
         return ItemResult([samples])

@@ -34,8 +34,13 @@ def check_stub(stub: str, triplet: KodTriplet) -> None:
     if name and name not in {f.name for f in functions}:
         raise Drop("rewrite:stub_without_entry_point")
     for fn in functions:
-        body = fn.body[1:] if fn.body and isinstance(fn.body[0], ast.Expr) and isinstance(
-            getattr(fn.body[0], "value", None), ast.Constant) else fn.body
+        body = (
+            fn.body[1:]
+            if fn.body
+            and isinstance(fn.body[0], ast.Expr)
+            and isinstance(getattr(fn.body[0], "value", None), ast.Constant)
+            else fn.body
+        )
         if any(not isinstance(stmt, (ast.Pass, ast.Expr)) for stmt in body):
             raise Drop("rewrite:stub_has_implementation")
 
@@ -56,8 +61,9 @@ class KodRewriteStage(Stage):
         cfg = self.config.kodcode.rewrite
         prompt_name, marker = PROMPTS[triplet.style]
         template = self.ctx.prompt(prompt_name)
-        content = template.render(question=triplet.question.strip("\n"), solution=triplet.solution.strip("\n"),
-                                  test=triplet.test.strip("\n"))
+        content = template.render(
+            question=triplet.question.strip("\n"), solution=triplet.solution.strip("\n"), test=triplet.test.strip("\n")
+        )
         result = await self.ctx.chat([{"role": "user", "content": content}], cfg, seed_parts=[triplet.id])
         question = answer_part(result, marker, "rewrite")
         if question.strip() == triplet.solution.strip() or triplet.solution.strip() in question:
@@ -65,11 +71,18 @@ class KodRewriteStage(Stage):
         if triplet.style == "instruct":
             check_stub(question, triplet)
             question = question.strip("\n") + "\n"
-        provenance = Provenance(stage=self.name, parents=[triplet.id], model=result.model, prompt=template.name,
-                                prompt_sha=template.sha, request_keys=[result.key] if result.key else [],
-                                seed=self.ctx.seed_for(self.name, triplet.id))
-        return ItemResult([triplet.rewritten(question.strip("\n") if triplet.style == "complete" else question,
-                                             provenance)])
+        provenance = Provenance(
+            stage=self.name,
+            parents=[triplet.id],
+            model=result.model,
+            prompt=template.name,
+            prompt_sha=template.sha,
+            request_keys=[result.key] if result.key else [],
+            seed=self.ctx.seed_for(self.name, triplet.id),
+        )
+        return ItemResult(
+            [triplet.rewritten(question.strip("\n") if triplet.style == "complete" else question, provenance)]
+        )
 
 
 STAGE = KodRewriteStage

@@ -31,7 +31,7 @@ from xcoder.problem import Problem
 STYLE_TASK = {
     "instruct": "Solve the following programming task.",
     "complete": "Complete the following Python code: implement the function so that it does what its docstring "
-                "says, keeping its name and signature.",
+    "says, keeping its name and signature.",
 }
 
 
@@ -71,14 +71,24 @@ class KodSelfVerifyStage(Stage):
         if result.finish_reasons[0] == "length":
             return KodAttempt(index, False, "truncated", solution or "", test or "", seed=seed)
         if solution is None or test is None:
-            return KodAttempt(index, False, "no_solution" if solution is None else "no_test", solution or "",
-                              test or "", seed=seed)
+            return KodAttempt(
+                index, False, "no_solution" if solution is None else "no_test", solution or "", test or "", seed=seed
+            )
         if not parses(solution):
             return KodAttempt(index, False, "solution_syntax_error", solution, test, seed=seed)
         verdict = await judge_unit(self.ctx, question.id, test, solution)
         message = verdict.error or next((t.message for t in verdict.tests if t.verdict.value != "accepted"), "")
-        return KodAttempt(index, verdict.accepted, verdict.verdict.value, solution, test, verdict.passed,
-                          verdict.total, message[:500], seed)
+        return KodAttempt(
+            index,
+            verdict.accepted,
+            verdict.verdict.value,
+            solution,
+            test,
+            verdict.passed,
+            verdict.total,
+            message[:500],
+            seed,
+        )
 
     async def process(self, item: WorkItem) -> ItemResult:
         question: KodQuestion = item.payload
@@ -91,17 +101,33 @@ class KodSelfVerifyStage(Stage):
             raise Drop("unverified")
         chosen = max(passing, key=lambda a: (a.tests_total, -a.index))
         sequence = [int(a.passed) for a in attempts]
-        return ItemResult([KodTriplet(
-            id=question.id, style=question.style, subset=question.subset, prompt_id=question.prompt_id,
-            question=question.question, solution=chosen.solution, test=chosen.test,
-            test_info=test_info_of(chosen.solution), pass_sequence=sequence,
-            difficulty=difficulty_label(sequence, cfg.difficulty_thresholds), chosen_attempt=chosen.index,
-            attempts=attempts, seed_id=question.seed_id,
-            provenance=Provenance(stage=self.name, parents=[question.id], model=self.ctx.model(cfg),
-                                  prompt="kodcode_solve_and_test.md",
-                                  prompt_sha=self.ctx.prompt("kodcode_solve_and_test").sha,
-                                  extra={"attempts": len(attempts)}),
-        )])
+        return ItemResult(
+            [
+                KodTriplet(
+                    id=question.id,
+                    style=question.style,
+                    subset=question.subset,
+                    prompt_id=question.prompt_id,
+                    question=question.question,
+                    solution=chosen.solution,
+                    test=chosen.test,
+                    test_info=test_info_of(chosen.solution),
+                    pass_sequence=sequence,
+                    difficulty=difficulty_label(sequence, cfg.difficulty_thresholds),
+                    chosen_attempt=chosen.index,
+                    attempts=attempts,
+                    seed_id=question.seed_id,
+                    provenance=Provenance(
+                        stage=self.name,
+                        parents=[question.id],
+                        model=self.ctx.model(cfg),
+                        prompt="kodcode_solve_and_test.md",
+                        prompt_sha=self.ctx.prompt("kodcode_solve_and_test").sha,
+                        extra={"attempts": len(attempts)},
+                    ),
+                )
+            ]
+        )
 
 
 STAGE = KodSelfVerifyStage

@@ -10,7 +10,8 @@ only if it holds exactly one parseable Python block. Every other sample is dropp
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from data_gen.answers import code_reason
 from data_gen.records import Provenance, Solution, Task
@@ -48,13 +49,25 @@ class SolutionsStage(Stage):
             if code is None:
                 out.drop(reason)
                 continue
-            out.records.append(Solution(
-                id=make_id("sol", task.id, i), task_id=task.id, index=i, response=text, code=code,
-                reasoning=result.reasoning[i], finish_reason=result.finish_reasons[i],
-                provenance=Provenance(stage=self.name, parents=[task.id], model=result.model, prompt="xcoder.prompts (LCB)",
-                                      request_keys=[result.key] if result.key else [],
-                                      seed=self.ctx.seed_for(self.name, task.id)),
-            ))
+            out.records.append(
+                Solution(
+                    id=make_id("sol", task.id, i),
+                    task_id=task.id,
+                    index=i,
+                    response=text,
+                    code=code,
+                    reasoning=result.reasoning[i],
+                    finish_reason=result.finish_reasons[i],
+                    provenance=Provenance(
+                        stage=self.name,
+                        parents=[task.id],
+                        model=result.model,
+                        prompt="xcoder.prompts (LCB)",
+                        request_keys=[result.key] if result.key else [],
+                        seed=self.ctx.seed_for(self.name, task.id),
+                    ),
+                )
+            )
         return out
 
 

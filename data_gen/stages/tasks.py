@@ -15,7 +15,8 @@ import ast
 import json
 import random
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from data_gen.answers import as_text, encode_args, json_answer, with_newline
 from data_gen.feature_tree import leaf_count, normalise_tree
@@ -55,10 +56,20 @@ class TasksStage(Stage):
 
         select = self.ctx.prompt("task_select")
         first = await self.ctx.chat(
-            [{"role": "user", "content": select.render(
-                features=json.dumps(config.features, indent=1, ensure_ascii=False),
-                mandatory=", ".join(config.mandatory_features) or "(none)", style=style)}],
-            cfg, seed_parts=[item.key, "select"], json=True)
+            [
+                {
+                    "role": "user",
+                    "content": select.render(
+                        features=json.dumps(config.features, indent=1, ensure_ascii=False),
+                        mandatory=", ".join(config.mandatory_features) or "(none)",
+                        style=style,
+                    ),
+                }
+            ],
+            cfg,
+            seed_parts=[item.key, "select"],
+            json=True,
+        )
         plan = json_answer(first, what="select")
         selected = normalise_tree(plan.get("selected_features"))
         strategy, scenario = plan.get("integration_strategy"), plan.get("scenario")
@@ -70,10 +81,22 @@ class TasksStage(Stage):
 
         write = self.ctx.prompt(f"task_{style}")
         second = await self.ctx.chat(
-            [{"role": "user", "content": write.render(
-                features=json.dumps(selected, ensure_ascii=False), integration_strategy=strategy.strip(),
-                scenario=scenario.strip(), difficulty=difficulty, min_examples=cfg.min_examples)}],
-            cfg, seed_parts=[item.key, "write", style], json=True)
+            [
+                {
+                    "role": "user",
+                    "content": write.render(
+                        features=json.dumps(selected, ensure_ascii=False),
+                        integration_strategy=strategy.strip(),
+                        scenario=scenario.strip(),
+                        difficulty=difficulty,
+                        min_examples=cfg.min_examples,
+                    ),
+                }
+            ],
+            cfg,
+            seed_parts=[item.key, "write", style],
+            json=True,
+        )
         answer = json_answer(second, what="write")
         task_id = make_id("task", item.key)
         if style == "leetcode":
@@ -83,13 +106,28 @@ class TasksStage(Stage):
         if _HINT.search(fields["question"]):
             raise Drop("write:hint_in_statement")
         task = Task(
-            id=task_id, style=style, features=selected, integration_strategy=strategy.strip(),
-            scenario=scenario.strip(), config_id=config.id, **fields,
+            id=task_id,
+            style=style,
+            features=selected,
+            integration_strategy=strategy.strip(),
+            scenario=scenario.strip(),
+            config_id=config.id,
+            **fields,
             provenance=Provenance(
-                stage=self.name, parents=[config.id], model=second.model, prompt=write.name, prompt_sha=write.sha,
-                request_keys=[k for k in (first.key, second.key) if k], seed=self.ctx.seed_for("style", item.key),
-                extra={"select_prompt": select.name, "select_prompt_sha": select.sha, "variant": variant,
-                       "planned_difficulty": difficulty}),
+                stage=self.name,
+                parents=[config.id],
+                model=second.model,
+                prompt=write.name,
+                prompt_sha=write.sha,
+                request_keys=[k for k in (first.key, second.key) if k],
+                seed=self.ctx.seed_for("style", item.key),
+                extra={
+                    "select_prompt": select.name,
+                    "select_prompt_sha": select.sha,
+                    "variant": variant,
+                    "planned_difficulty": difficulty,
+                },
+            ),
         )
         return ItemResult([task])
 
@@ -138,14 +176,26 @@ def build_stdin(answer: dict[str, Any], style: str, min_examples: int) -> dict[s
         raise Drop("write:too_few_examples")
     bullets = "\n".join(f"- {c}" for c in constraints)
     if style == "atcoder":
-        parts = [legend, f"## Constraints\n\n{bullets}", f"## Input\n\n{input_format}", f"## Output\n\n{output_format}"]
+        parts = [
+            legend,
+            f"## Constraints\n\n{bullets}",
+            f"## Input\n\n{input_format}",
+            f"## Output\n\n{output_format}",
+        ]
         for i, ex in enumerate(examples, 1):
-            parts.append(f"## Sample Input {i}\n\n```\n{ex.input.rstrip()}\n```\n\n## Sample Output {i}\n\n```\n{ex.output.rstrip()}\n```")
+            parts.append(
+                f"## Sample Input {i}\n\n```\n{ex.input.rstrip()}\n```\n\n## Sample Output {i}\n\n```\n{ex.output.rstrip()}\n```"
+            )
             if ex.explanation:
                 parts.append(ex.explanation)
     else:
-        parts = [legend, f"**Input**\n\n{input_format}", f"**Output**\n\n{output_format}", f"**Constraints**\n\n{bullets}",
-                 "**Examples**"]
+        parts = [
+            legend,
+            f"**Input**\n\n{input_format}",
+            f"**Output**\n\n{output_format}",
+            f"**Constraints**\n\n{bullets}",
+            "**Examples**",
+        ]
         for i, ex in enumerate(examples, 1):
             block = f"Input {i}:\n```\n{ex.input.rstrip()}\n```\nOutput {i}:\n```\n{ex.output.rstrip()}\n```"
             if ex.explanation:
@@ -178,7 +228,11 @@ def method_parameters(starter_code: str, fn_name: str) -> list[str] | None:
 
 
 def _render_value(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")) if not isinstance(value, str) else json.dumps(value)
+    return (
+        json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        if not isinstance(value, str)
+        else json.dumps(value)
+    )
 
 
 def build_leetcode(answer: dict[str, Any], min_examples: int) -> dict[str, Any]:
@@ -210,8 +264,13 @@ def build_leetcode(answer: dict[str, Any], min_examples: int) -> dict[str, Any]:
         args = [json.loads(line) for line in encoded.split("\n")]
         explanation = raw.get("explanation") if isinstance(raw.get("explanation"), str) else ""
         examples.append(Example(encoded, json.dumps(raw["output"], ensure_ascii=False), explanation.strip()))
-        shown.append((", ".join(f"{p} = {_render_value(a)}" for p, a in zip(params, args)), _render_value(raw["output"]),
-                      explanation.strip()))
+        shown.append(
+            (
+                ", ".join(f"{p} = {_render_value(a)}" for p, a in zip(params, args)),
+                _render_value(raw["output"]),
+                explanation.strip(),
+            )
+        )
     if len(examples) < min_examples:
         raise Drop("write:too_few_examples")
     parts = [description]
@@ -222,8 +281,13 @@ def build_leetcode(answer: dict[str, Any], min_examples: int) -> dict[str, Any]:
         parts.append(block)
     parts.append("Constraints:\n\n" + "\n".join(f"- {c}" for c in constraints))
     starter_code = starter.rstrip() + "\n"
-    return {"title": title, "question": "\n\n".join(parts).strip() + "\n", "examples": examples,
-            "fn_name": fn_name, "starter_code": starter_code}
+    return {
+        "title": title,
+        "question": "\n\n".join(parts).strip() + "\n",
+        "examples": examples,
+        "fn_name": fn_name,
+        "starter_code": starter_code,
+    }
 
 
 STAGE = TasksStage

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from data_gen.answers import as_text, code_answer, encode_args, json_answer, valid_functional_input, with_newline
 from data_gen.records import GeneratorProgram, Provenance, Task, TaskTestInputs, TestInput
@@ -27,13 +28,13 @@ from data_gen.stages.tasks import method_parameters
 from xcoder.hashing import digest, make_id
 from xcoder.llm import LLMError
 
-STDIN_INSTRUCTIONS = ("Give each input as the exact text of standard input (a JSON string, with \\n "
-                      "between lines).")
-FUNCTIONAL_INSTRUCTIONS = ("Give each input as a JSON object mapping every argument name ({params}) to "
-                           "its value.")
+STDIN_INSTRUCTIONS = "Give each input as the exact text of standard input (a JSON string, with \\n between lines)."
+FUNCTIONAL_INSTRUCTIONS = "Give each input as a JSON object mapping every argument name ({params}) to its value."
 GEN_STDIN = "The output is the exact text of standard input."
-GEN_FUNCTIONAL = ("The solution is a function called with the arguments {params}; print each argument "
-                  "as one line of JSON (json.dumps), in this order, and nothing else.")
+GEN_FUNCTIONAL = (
+    "The solution is a function called with the arguments {params}; print each argument "
+    "as one line of JSON (json.dumps), in this order, and nothing else."
+)
 VAL_STDIN = ""
 VAL_FUNCTIONAL = "The input holds the function arguments {params}, one JSON value per line, in this order."
 
@@ -59,8 +60,10 @@ class TestsStage(Stage):
         programs: list[GeneratorProgram] = []
         keys: list[str] = []
 
-        samples = [TestInput(make_id("in", task.id, "sample", i), ex.input, kind="sample", scale="sample")
-                   for i, ex in enumerate(task.examples)]
+        samples = [
+            TestInput(make_id("in", task.id, "sample", i), ex.input, kind="sample", scale="sample")
+            for i, ex in enumerate(task.examples)
+        ]
         llm_inputs: list[TestInput] = []
         if cfg.llm_inputs > 0:
             llm_inputs = await self._llm_inputs(task, params, dropped, keys)
@@ -86,26 +89,48 @@ class TestsStage(Stage):
         if len(kept) <= len([t for t in kept if t.kind == "sample"]):
             raise Drop("no_inputs_beyond_examples")
         record = TaskTestInputs(
-            id=make_id("tests", task.id), task_id=task.id, inputs=kept, programs=programs,
-            provenance=Provenance(stage=self.name, parents=[task.id], model=self.ctx.model(cfg), request_keys=keys,
-                                  extra={"dropped_inputs": dict(dropped),
-                                         "by_kind": dict(Counter(t.kind for t in kept)),
-                                         "prompts": {n: self.ctx.prompt(n).sha for n in
-                                                     ("test_inputs", "test_generator", "test_validator")}}),
+            id=make_id("tests", task.id),
+            task_id=task.id,
+            inputs=kept,
+            programs=programs,
+            provenance=Provenance(
+                stage=self.name,
+                parents=[task.id],
+                model=self.ctx.model(cfg),
+                request_keys=keys,
+                extra={
+                    "dropped_inputs": dict(dropped),
+                    "by_kind": dict(Counter(t.kind for t in kept)),
+                    "prompts": {
+                        n: self.ctx.prompt(n).sha for n in ("test_inputs", "test_generator", "test_validator")
+                    },
+                },
+            ),
         )
         return ItemResult([record])
 
     # -- sources ---------------------------------------------------------------------------------
 
-    async def _llm_inputs(self, task: Task, params: list[str] | None, dropped: Counter, keys: list[str]) -> list[TestInput]:
+    async def _llm_inputs(
+        self, task: Task, params: list[str] | None, dropped: Counter, keys: list[str]
+    ) -> list[TestInput]:
         cfg = self.config.tests
         prompt = self.ctx.prompt("test_inputs")
         instructions = FUNCTIONAL_INSTRUCTIONS.format(params=", ".join(params)) if params else STDIN_INSTRUCTIONS
         try:
             result = await self.ctx.chat(
-                [{"role": "user", "content": prompt.render(question=task.question, count=cfg.llm_inputs,
-                                                           input_instructions=instructions)}],
-                cfg, seed_parts=[task.id, "inputs"], json=True)
+                [
+                    {
+                        "role": "user",
+                        "content": prompt.render(
+                            question=task.question, count=cfg.llm_inputs, input_instructions=instructions
+                        ),
+                    }
+                ],
+                cfg,
+                seed_parts=[task.id, "inputs"],
+                json=True,
+            )
         except LLMError:  # an LLM failure here costs this source only
             dropped["llm_inputs:llm_error"] += 1
             return []
@@ -125,17 +150,33 @@ class TestsStage(Stage):
             if text is None or not text.strip():
                 dropped["llm_inputs:malformed"] += 1
                 continue
-            out.append(TestInput(make_id("in", task.id, "llm", i), with_newline(text) if not params else text,
-                                 kind="llm", scale="edge" if kind == "edge" else "small"))
+            out.append(
+                TestInput(
+                    make_id("in", task.id, "llm", i),
+                    with_newline(text) if not params else text,
+                    kind="llm",
+                    scale="edge" if kind == "edge" else "small",
+                )
+            )
         return out
 
-    async def _program(self, task: Task, name: str, instructions: str, keys: list[str], dropped: Counter,
-                       programs: list[GeneratorProgram], role: str) -> GeneratorProgram | None:
+    async def _program(
+        self,
+        task: Task,
+        name: str,
+        instructions: str,
+        keys: list[str],
+        dropped: Counter,
+        programs: list[GeneratorProgram],
+        role: str,
+    ) -> GeneratorProgram | None:
         prompt = self.ctx.prompt(name)
         try:
             result = await self.ctx.chat(
                 [{"role": "user", "content": prompt.render(question=task.question, input_instructions=instructions)}],
-                self.config.tests, seed_parts=[task.id, role])
+                self.config.tests,
+                seed_parts=[task.id, role],
+            )
         except LLMError:
             dropped[f"{role}:llm_error"] += 1
             return None
@@ -150,18 +191,26 @@ class TestsStage(Stage):
         programs.append(program)
         return program
 
-    async def _generated(self, task: Task, params: list[str] | None, dropped: Counter, keys: list[str],
-                         programs: list[GeneratorProgram]) -> list[list[TestInput]]:
+    async def _generated(
+        self, task: Task, params: list[str] | None, dropped: Counter, keys: list[str], programs: list[GeneratorProgram]
+    ) -> list[list[TestInput]]:
         cfg = self.config.tests
         instructions = GEN_FUNCTIONAL.format(params=", ".join(params)) if params else GEN_STDIN
         program = await self._program(task, "test_generator", instructions, keys, dropped, programs, "generator")
         if program is None:
             return []
-        runs = [(scale, self.ctx.seed_for("generator", task.id, scale, k))
-                for scale in cfg.scales for k in range(cfg.seeds_per_scale)]
-        outputs = await asyncio.to_thread(self.ctx.judge.run_outputs, program.code,
-                                          [f"{scale} {seed}\n" for scale, seed in runs], None,
-                                          timeout=cfg.generator_timeout)
+        runs = [
+            (scale, self.ctx.seed_for("generator", task.id, scale, k))
+            for scale in cfg.scales
+            for k in range(cfg.seeds_per_scale)
+        ]
+        outputs = await asyncio.to_thread(
+            self.ctx.judge.run_outputs,
+            program.code,
+            [f"{scale} {seed}\n" for scale, seed in runs],
+            None,
+            timeout=cfg.generator_timeout,
+        )
         by_scale: dict[str, list[TestInput]] = {}
         for (scale, seed), run in zip(runs, outputs):
             program.runs += 1
@@ -181,19 +230,39 @@ class TestsStage(Stage):
                 dropped["generator:malformed_arguments"] += 1
                 continue
             text = text.strip("\n") if params else with_newline(text)
-            by_scale.setdefault(scale, []).append(TestInput(
-                make_id("in", task.id, "gen", scale, seed), text, kind="generator", scale=scale, seed=seed,
-                generator=program.sha))
+            by_scale.setdefault(scale, []).append(
+                TestInput(
+                    make_id("in", task.id, "gen", scale, seed),
+                    text,
+                    kind="generator",
+                    scale=scale,
+                    seed=seed,
+                    generator=program.sha,
+                )
+            )
         return [by_scale[s] for s in cfg.scales if s in by_scale]
 
-    async def _validate(self, task: Task, params: list[str] | None, pool: list[TestInput], samples: list[TestInput],
-                        dropped: Counter, keys: list[str], programs: list[GeneratorProgram]) -> list[TestInput]:
+    async def _validate(
+        self,
+        task: Task,
+        params: list[str] | None,
+        pool: list[TestInput],
+        samples: list[TestInput],
+        dropped: Counter,
+        keys: list[str],
+        programs: list[GeneratorProgram],
+    ) -> list[TestInput]:
         instructions = VAL_FUNCTIONAL.format(params=", ".join(params)) if params else VAL_STDIN
         program = await self._program(task, "test_validator", instructions, keys, dropped, programs, "validator")
         if program is None:
             return pool
-        outputs = await asyncio.to_thread(self.ctx.judge.run_outputs, program.code, [t.input for t in pool], None,
-                                          timeout=self.config.tests.generator_timeout)
+        outputs = await asyncio.to_thread(
+            self.ctx.judge.run_outputs,
+            program.code,
+            [t.input for t in pool],
+            None,
+            timeout=self.config.tests.generator_timeout,
+        )
         valid = [run.ok and (run.output or "").strip().startswith("VALID") for run in outputs]
         program.runs, program.failures = len(outputs), sum(not run.ok for run in outputs)
         sample_ok = [v for t, v in zip(pool, valid) if t.kind == "sample"]

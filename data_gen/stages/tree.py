@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from data_gen.config import config_to_dict
 from data_gen.feature_tree import Node, build_tree, leaf_count, leaves, normalise_tree, sample_config, tree_from_nested
@@ -95,13 +96,23 @@ class TreeStage(Stage):
             features, shape = config
             pool = leaves(features)
             mandatory = sorted(rng.sample(pool, min(cfg.mandatory, len(pool))))
-            result.records.append(FeatureConfig(
-                id=make_id("cfg", idx, features), idx=idx, features=features, leaf_count=leaf_count(features),
-                mandatory_features=mandatory, shape=list(shape),
-                provenance=Provenance(stage=self.name, source=source, parents=[], seed=self.ctx.seed_for("tree", idx),
-                                      extra={"feature_sets": len(parents),
-                                             "tree_sha": digest(json.dumps(root.to_dict()), 12)}),
-            ))
+            result.records.append(
+                FeatureConfig(
+                    id=make_id("cfg", idx, features),
+                    idx=idx,
+                    features=features,
+                    leaf_count=leaf_count(features),
+                    mandatory_features=mandatory,
+                    shape=list(shape),
+                    provenance=Provenance(
+                        stage=self.name,
+                        source=source,
+                        parents=[],
+                        seed=self.ctx.seed_for("tree", idx),
+                        extra={"feature_sets": len(parents), "tree_sha": digest(json.dumps(root.to_dict()), 12)},
+                    ),
+                )
+            )
         return result
 
     def _import_configs(self, path: Path) -> ItemResult:
@@ -133,10 +144,17 @@ def _config_from_xcoder(row: Any, path: Path, lineno: int) -> FeatureConfig | st
         return "import:bad_mandatory_features"
     mandatory = [m for m in (normalise_tree(mandatory) or []) if isinstance(m, str)]
     return FeatureConfig(
-        id=make_id("cfg", "xcoder", idx, features), idx=idx, features=features, leaf_count=leaf_count(features),
-        mandatory_features=mandatory, shape=row.get("shape") if isinstance(row.get("shape"), list) else None,
-        provenance=Provenance(stage="tree", source=f"import:{path.name}", extra={
-            "line": lineno, "declared_leaf_count": row.get("leaf_count")}),
+        id=make_id("cfg", "xcoder", idx, features),
+        idx=idx,
+        features=features,
+        leaf_count=leaf_count(features),
+        mandatory_features=mandatory,
+        shape=row.get("shape") if isinstance(row.get("shape"), list) else None,
+        provenance=Provenance(
+            stage="tree",
+            source=f"import:{path.name}",
+            extra={"line": lineno, "declared_leaf_count": row.get("leaf_count")},
+        ),
     )
 
 

@@ -25,8 +25,8 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
 
 from data_gen.records import Provenance, Solution, Task, TaskTestInputs, TestInput, VerifiedTask, VotedTest
 from data_gen.stage import Drop, ItemResult, Stage, WorkItem
@@ -48,8 +48,9 @@ class Vote:
         return self.votes / self.runs if self.runs else 0.0
 
 
-def output_comparator(functional: bool, mode: str = "lcb", abs_tol: float = 1e-6, rel_tol: float = 1e-6
-                      ) -> Callable[[str, str], bool]:
+def output_comparator(
+    functional: bool, mode: str = "lcb", abs_tol: float = 1e-6, rel_tol: float = 1e-6
+) -> Callable[[str, str], bool]:
     """Whether two outputs count as the same answer, by the judge's rules."""
     if not functional:
         return stdout_comparator(mode, abs_tol, rel_tol)
@@ -63,8 +64,13 @@ def output_comparator(functional: bool, mode: str = "lcb", abs_tol: float = 1e-6
     return same
 
 
-def vote(outputs: Sequence[str | None], same: Callable[[str, str], bool], min_votes: int, min_agreement: float,
-         ties: str = "drop") -> Vote:
+def vote(
+    outputs: Sequence[str | None],
+    same: Callable[[str, str], bool],
+    min_votes: int,
+    min_agreement: float,
+    ties: str = "drop",
+) -> Vote:
     """Majority vote over one input's outputs (None = that candidate's run failed)."""
     groups: list[tuple[str, list[int]]] = []
     runs = 0
@@ -121,7 +127,9 @@ class VerifyStage(Stage):
         solutions: dict[str, list[Solution]] = defaultdict(list)
         for s in self.ctx.read("solutions", Solution, keep=lambda row: row.get("task_id") in wanted):
             solutions[s.task_id].append(s)
-        tests = {t.task_id: t for t in self.ctx.read("tests", TaskTestInputs, keep=lambda row: row.get("task_id") in wanted)}
+        tests = {
+            t.task_id: t for t in self.ctx.read("tests", TaskTestInputs, keep=lambda row: row.get("task_id") in wanted)
+        }
         for task in tasks:
             cands = sorted(solutions.get(task.id, []), key=lambda s: (s.index, s.id))
             if task.id not in wanted:
@@ -139,8 +147,9 @@ class VerifyStage(Stage):
         judge = self.ctx.judge
         inputs: list[TestInput] = test_inputs.inputs
         texts = [t.input for t in inputs]
-        runs = await asyncio.gather(*(asyncio.to_thread(judge.run_outputs, c.code, texts, task.fn_name)
-                                      for c in candidates))
+        runs = await asyncio.gather(
+            *(asyncio.to_thread(judge.run_outputs, c.code, texts, task.fn_name) for c in candidates)
+        )
         jcfg = judge.config
         same = output_comparator(task.is_functional, jcfg.compare, jcfg.abs_tol, jcfg.rel_tol)
 
@@ -155,8 +164,18 @@ class VerifyStage(Stage):
             if result.output is None:
                 dropped_tests[result.reason] += 1
                 continue
-            voted.append(VotedTest(test.input, result.output, test.kind, test.scale, float(cfg.weights.get(test.scale, 1.0)),
-                                   round(result.share, 4), result.votes, result.runs))
+            voted.append(
+                VotedTest(
+                    test.input,
+                    result.output,
+                    test.kind,
+                    test.scale,
+                    float(cfg.weights.get(test.scale, 1.0)),
+                    round(result.share, 4),
+                    result.votes,
+                    result.runs,
+                )
+            )
             winners = set(result.winners)
             passes.append([k in winners for k in range(len(candidates))])
         if errors and errors == sum(len(r) for r in runs):
@@ -184,14 +203,20 @@ class VerifyStage(Stage):
         sample_agreement = sum(checks) / len(checks) if checks else None
 
         verified = VerifiedTask(
-            id=make_id("verified", task.id), task=task, golden=golden, tests=voted,
+            id=make_id("verified", task.id),
+            task=task,
+            golden=golden,
+            tests=voted,
             golden_score=round(scores[golden_k], 4),
             candidate_scores={c.id: round(s, 4) for c, s in zip(candidates, scores)},
             pass_rate=round(sum(all(p[k] for p in passes) for k in range(len(candidates))) / len(candidates), 4),
             sample_agreement=None if sample_agreement is None else round(sample_agreement, 4),
-            provenance=Provenance(stage=self.name, source="derived", parents=[task.id, test_inputs.id] + [c.id for c in candidates],
-                                  extra={"dropped_tests": dict(dropped_tests), "inputs": len(inputs),
-                                         "candidates": len(candidates)}),
+            provenance=Provenance(
+                stage=self.name,
+                source="derived",
+                parents=[task.id, test_inputs.id] + [c.id for c in candidates],
+                extra={"dropped_tests": dict(dropped_tests), "inputs": len(inputs), "candidates": len(candidates)},
+            ),
         )
         if cfg.final_check:
             res = await asyncio.to_thread(judge.judge, verified.to_problem(), golden.code)

@@ -68,24 +68,47 @@ def need(row: Any, where: str, *names: str) -> None:
         raise ProblemFormatError(f"{where}: missing field(s) {', '.join(missing)}")
 
 
-def unit_test_problem(question_id: str, test_file: str, *, benchmark: str, entry_point: str | None,
-                      code_prompt: str, user_prompt: str, assistant_prefix: str = "",
-                      question_content: str = "", **metadata: Any) -> Problem:
+def unit_test_problem(
+    question_id: str,
+    test_file: str,
+    *,
+    benchmark: str,
+    entry_point: str | None,
+    code_prompt: str,
+    user_prompt: str,
+    assistant_prefix: str = "",
+    question_content: str = "",
+    **metadata: Any,
+) -> Problem:
     """A ``unittest``-kind problem: the judge saves the program as ``solution.py`` and runs
     ``test_file`` beside it with pytest (``from solution import *`` in front)."""
     try:
         ast.parse(test_file)
     except SyntaxError as exc:
         raise ProblemFormatError(f"{question_id}: the generated test file does not parse ({exc})") from None
-    meta = {"benchmark": benchmark, "entry_point": entry_point, "code_prompt": code_prompt,
-            "user_prompt": user_prompt, "assistant_prefix": assistant_prefix, **metadata}
+    meta = {
+        "benchmark": benchmark,
+        "entry_point": entry_point,
+        "code_prompt": code_prompt,
+        "user_prompt": user_prompt,
+        "assistant_prefix": assistant_prefix,
+        **metadata,
+    }
     kwargs: dict[str, Any] = {}
     if "test_file" in Problem.__dataclass_fields__:
         kwargs["test_file"] = test_file
     else:  # a core without the unittest kind: keep the file where the runner can still find it
         meta["test_file"] = test_file
-    return Problem(question_id=question_id, tests=[], question_content=question_content or user_prompt,
-                   question_title=question_id, platform=benchmark, difficulty="", metadata=meta, **kwargs)
+    return Problem(
+        question_id=question_id,
+        tests=[],
+        question_content=question_content or user_prompt,
+        question_title=question_id,
+        platform=benchmark,
+        difficulty="",
+        metadata=meta,
+        **kwargs,
+    )
 
 
 def unit_test_file(problem: Problem) -> str | None:
@@ -113,8 +136,10 @@ def defines(code: str, name: str | None) -> bool:
         tree = ast.parse(code)
     except (SyntaxError, ValueError):
         return False
-    return any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name
-               for node in tree.body)
+    return any(
+        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name
+        for node in tree.body
+    )
 
 
 def cut_continuation(text: str) -> str:

@@ -125,9 +125,17 @@ def test_plus(i):
 
 def make_test_file(task_id: str, reference: str, entry: str, base: list, plus: list, atol: float) -> str:
     oracle = "find_zero" if task_id == FIND_ZERO_TASK else None
-    return _TEMPLATE.format(task_id=task_id, reference=reference, entry=entry, atol=float(atol), oracle=oracle,
-                            min_limit=MIN_TIME_LIMIT, factor=TIME_LIMIT_FACTOR, base=json.dumps(base),
-                            plus=json.dumps(plus))
+    return _TEMPLATE.format(
+        task_id=task_id,
+        reference=reference,
+        entry=entry,
+        atol=float(atol),
+        oracle=oracle,
+        min_limit=MIN_TIME_LIMIT,
+        factor=TIME_LIMIT_FACTOR,
+        base=json.dumps(base),
+        plus=json.dumps(plus),
+    )
 
 
 def problem_from_row(row: dict, where: str, benchmark: str) -> Problem:
@@ -144,9 +152,14 @@ def problem_from_row(row: dict, where: str, benchmark: str) -> Problem:
     return unit_test_problem(
         task_id,
         make_test_file(task_id, reference, entry, row["base_input"], row["plus_input"], float(row["atol"] or 0)),
-        benchmark=benchmark, entry_point=entry, code_prompt=prompt,
-        user_prompt=INSTRUCT_USER.format(prompt=prompt.strip()), assistant_prefix=INSTRUCT_PREFIX,
-        reference=reference, num_base=len(row["base_input"]), num_plus=len(row["plus_input"]),
+        benchmark=benchmark,
+        entry_point=entry,
+        code_prompt=prompt,
+        user_prompt=INSTRUCT_USER.format(prompt=prompt.strip()),
+        assistant_prefix=INSTRUCT_PREFIX,
+        reference=reference,
+        num_base=len(row["base_input"]),
+        num_plus=len(row["plus_input"]),
     )
 
 
@@ -154,4 +167,3 @@ def load(path: str | Path, benchmark: str) -> list[Problem]:
     if benchmark not in ("humaneval_plus", "mbpp_plus"):
         raise ValueError(f"not an EvalPlus benchmark: {benchmark}")
     return [problem_from_row(row, where, benchmark) for where, row in read_rows(path)]
-

@@ -37,8 +37,13 @@ def problem_from_row(row: dict, where: str, benchmark: str = "humaneval") -> Pro
     need(row, where, *FIELDS)
     prompt, entry = str(row["prompt"]), str(row["entry_point"])
     return unit_test_problem(
-        str(row["task_id"]), make_test_file(str(row["test"]), entry), benchmark=benchmark, entry_point=entry,
-        code_prompt=prompt, user_prompt=INSTRUCT_USER.format(prompt=prompt.strip()), assistant_prefix=INSTRUCT_PREFIX,
+        str(row["task_id"]),
+        make_test_file(str(row["test"]), entry),
+        benchmark=benchmark,
+        entry_point=entry,
+        code_prompt=prompt,
+        user_prompt=INSTRUCT_USER.format(prompt=prompt.strip()),
+        assistant_prefix=INSTRUCT_PREFIX,
         reference=prompt + str(row["canonical_solution"]),
     )
 

@@ -71,9 +71,14 @@ def problem_from_row(row: dict, where: str) -> Problem:
         setup = "\n".join(row["test_imports"]) + ("\n" + setup if setup else "")
     qid = question_id(row["task_id"])
     return unit_test_problem(
-        qid, make_test_file(setup, asserts), benchmark="mbpp", entry_point=entry_point(asserts), code_prompt="",
+        qid,
+        make_test_file(setup, asserts),
+        benchmark="mbpp",
+        entry_point=entry_point(asserts),
+        code_prompt="",
         user_prompt=USER_PROMPT.format(text=text.strip(), tests="\n".join(a.strip() for a in asserts)),
-        question_content=text, reference=str(row.get("code") or "").replace("\r\n", "\n"),
+        question_content=text,
+        reference=str(row.get("code") or "").replace("\r\n", "\n"),
         # MBPP runs code, setup and asserts in one namespace: the setup's names are the solution's too.
         solution_suffix=setup.strip(),
     )

@@ -17,4 +17,13 @@ from pipeline.stages.select import stage_select
 from pipeline.stages.train import stage_grpo, stage_sft
 from pipeline.stages.verify import stage_verify, vote_statistics
 
-__all__ = ["stage_data", "stage_eval", "stage_grpo", "stage_model", "stage_select", "stage_sft", "stage_verify", "vote_statistics"]
+__all__ = [
+    "stage_data",
+    "stage_eval",
+    "stage_grpo",
+    "stage_model",
+    "stage_select",
+    "stage_sft",
+    "stage_verify",
+    "vote_statistics",
+]

@@ -44,7 +44,13 @@ def stage_data(cfg: PipelineConfig, console: Console) -> dict[str, Any]:
     for s in solutions:
         roles[s.provenance.extra["role"]] = roles.get(s.provenance.extra["role"], 0) + 1
     corpus = [f"{t.question}\n{s.code}" for t, s in zip(tasks, (s for s in solutions if s.index == 0))]
-    atomic_write_text(cfg.out / "data" / "tokenizer_corpus.txt",
-                      "\n========\n".join(corpus[: cfg.data.tokenizer_corpus_tasks]))
-    return {"train_tasks": len(tasks), "candidates": roles, "holdout_problems": len(problems),
-            "families": len({i.family.name for i in train}), "test_inputs": sum(len(t.inputs) for t in tests)}
+    atomic_write_text(
+        cfg.out / "data" / "tokenizer_corpus.txt", "\n========\n".join(corpus[: cfg.data.tokenizer_corpus_tasks])
+    )
+    return {
+        "train_tasks": len(tasks),
+        "candidates": roles,
+        "holdout_problems": len(problems),
+        "families": len({i.family.name for i in train}),
+        "test_inputs": sum(len(t.inputs) for t in tests),
+    }

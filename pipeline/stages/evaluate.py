@@ -42,15 +42,25 @@ def eval_one(cfg: PipelineConfig, name: str, path: str, console: Console) -> dic
 
     e = cfg.eval
     console.rule(f"[bold]eval: {name} model ({path})")
-    res = run_eval(EvalConfig(
-        dataset=DatasetConfig(str(cfg.out / "data" / "holdout.jsonl")),
-        output_dir=str(cfg.out / "eval" / name),
-        generation=GenerationConfig(backend="transformers", model=path, system_prompt=cfg.data.system_prompt,
-                                    batch_size=e.batch_size, device="cpu"),
-        sampling=SamplingConfig(n=e.n, temperature=e.temperature, top_p=e.top_p, max_tokens=e.max_tokens, seed=e.seed),
-        judge=eval_judge(cfg),
-        name=name, overwrite=True,
-    ))
+    res = run_eval(
+        EvalConfig(
+            dataset=DatasetConfig(str(cfg.out / "data" / "holdout.jsonl")),
+            output_dir=str(cfg.out / "eval" / name),
+            generation=GenerationConfig(
+                backend="transformers",
+                model=path,
+                system_prompt=cfg.data.system_prompt,
+                batch_size=e.batch_size,
+                device="cpu",
+            ),
+            sampling=SamplingConfig(
+                n=e.n, temperature=e.temperature, top_p=e.top_p, max_tokens=e.max_tokens, seed=e.seed
+            ),
+            judge=eval_judge(cfg),
+            name=name,
+            overwrite=True,
+        )
+    )
     overall = res["overall"]
     result = {k: overall[k] for k in overall if k.startswith(("avg@", "pass@", "num_"))}
     result["verdicts"] = res["verdicts"]

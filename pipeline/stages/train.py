@@ -44,8 +44,10 @@ def run_recipe(script: Path, config_path: Path, log_path: Path, console: Console
     if threads:
         env["OMP_NUM_THREADS"] = str(threads)
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "wb") as log, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                                      env=env) as proc:
+    with (
+        open(log_path, "wb") as log,
+        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env) as proc,
+    ):
         pump = threading.Thread(target=_pump, args=(proc, log), daemon=True)
         pump.start()
         while proc.poll() is None:  # a stop request (Ctrl-C, SIGTERM) ends the recipe too
@@ -88,9 +90,16 @@ def log_history(output_dir: Path) -> list[dict[str, Any]]:
 
 def forced_args(model: Path, output_dir: Path, dataset: str) -> dict[str, Any]:
     """The keys the pipeline sets; the rest comes from the recipe's YAML and the section's args."""
-    return {"model_name_or_path": str(model.resolve()), "output_dir": str(output_dir.resolve()),
-            "dataset_name": str(Path(dataset).resolve()), "save_strategy": "steps", "save_steps": 10**9,
-            "save_only_model": True, "report_to": "none", "bf16": False}
+    return {
+        "model_name_or_path": str(model.resolve()),
+        "output_dir": str(output_dir.resolve()),
+        "dataset_name": str(Path(dataset).resolve()),
+        "save_strategy": "steps",
+        "save_steps": 10**9,
+        "save_only_model": True,
+        "report_to": "none",
+        "bf16": False,
+    }
 
 
 def clear_checkpoints(out: Path) -> None:
@@ -98,8 +107,9 @@ def clear_checkpoints(out: Path) -> None:
         shutil.rmtree(ckpt, ignore_errors=True)
 
 
-def _train(cfg: PipelineConfig, section: str, forced: dict[str, Any], out: Path,
-           console: Console) -> tuple[list[dict], dict[str, str]]:
+def _train(
+    cfg: PipelineConfig, section: str, forced: dict[str, Any], out: Path, console: Console
+) -> tuple[list[dict], dict[str, str]]:
     """Run the section's recipe; its logged history, and which script and base YAML ran."""
     train: TrainSection = getattr(cfg, section)
     clear_checkpoints(out)
@@ -113,12 +123,18 @@ def _train(cfg: PipelineConfig, section: str, forced: dict[str, Any], out: Path,
 
 def stage_sft(cfg: PipelineConfig, state: State, console: Console) -> dict[str, Any]:
     out = cfg.out / "sft"
-    forced = {**forced_args(cfg.out / "model", out, str(cfg.out / state.get("verify")["info"]["sft_file"])),
-              "build_tiny_model": False}
+    forced = {
+        **forced_args(cfg.out / "model", out, str(cfg.out / state.get("verify")["info"]["sft_file"])),
+        "build_tiny_model": False,
+    }
     history, ran = _train(cfg, "sft", forced, out, console)
     losses = [h["loss"] for h in history if "loss" in h]
-    return {**ran, "steps": max((h.get("step", 0) for h in history), default=0),
-            "first_loss": losses[0] if losses else None, "last_loss": losses[-1] if losses else None}
+    return {
+        **ran,
+        "steps": max((h.get("step", 0) for h in history), default=0),
+        "first_loss": losses[0] if losses else None,
+        "last_loss": losses[-1] if losses else None,
+    }
 
 
 def stage_grpo(cfg: PipelineConfig, state: State, console: Console) -> dict[str, Any]:
@@ -136,6 +152,11 @@ def stage_grpo(cfg: PipelineConfig, state: State, console: Console) -> dict[str,
     history, ran = _train(cfg, "grpo", forced_args(Path(model_paths(cfg)["sft"]), out, str(rl_file)), out, console)
     rewards = [h["reward"] for h in history if "reward" in h]
     rewards_mean = sum(rewards) / len(rewards) if rewards else None
-    return {**ran, "steps": max((h.get("step", 0) for h in history), default=0), "mean_reward": rewards_mean,
-            "corrupted_test_labels": corrupted,
-            "first_reward": rewards[0] if rewards else None, "last_reward": rewards[-1] if rewards else None}
+    return {
+        **ran,
+        "steps": max((h.get("step", 0) for h in history), default=0),
+        "mean_reward": rewards_mean,
+        "corrupted_test_labels": corrupted,
+        "first_reward": rewards[0] if rewards else None,
+        "last_reward": rewards[-1] if rewards else None,
+    }

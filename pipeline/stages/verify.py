@@ -43,8 +43,12 @@ def stage_verify(cfg: PipelineConfig, console: Console, fresh: bool = True) -> d
         console.print(summary.table())
         summaries[name] = {"kept": summary.kept, "dropped": dict(summary.dropped)}
     export = Path(gen.output_dir) / "export"
-    info: dict[str, Any] = {"stages": summaries, **vote_statistics(gen.output_dir),
-                            "sft_file": "synth/export/sft.jsonl", "rl_file": "synth/export/rl.jsonl"}
+    info: dict[str, Any] = {
+        "stages": summaries,
+        **vote_statistics(gen.output_dir),
+        "sft_file": "synth/export/sft.jsonl",
+        "rl_file": "synth/export/rl.jsonl",
+    }
     if cfg.data.sft_solutions_per_task > 1:
         from pipeline.variants import more_solutions
 
@@ -72,5 +76,9 @@ def vote_statistics(synth_dir: str | Path) -> dict[str, Any]:
             perfect.setdefault(roles.get(sid, "?"), []).append(score >= 1.0)
         unvoted += sum(vt.provenance.extra.get("dropped_tests", {}).values())
     rows = len((Path(synth_dir) / "export" / "sft.jsonl").read_text(encoding="utf-8").splitlines())
-    return {"golden_roles": golden, "sft_rows": rows, "test_inputs_without_majority": unvoted,
-            "candidates_passing_suite": {r: round(sum(v) / len(v), 4) for r, v in perfect.items() if v}}
+    return {
+        "golden_roles": golden,
+        "sft_rows": rows,
+        "test_inputs_without_majority": unvoted,
+        "candidates_passing_suite": {r: round(sum(v) / len(v), 4) for r, v in perfect.items() if v},
+    }

@@ -33,8 +33,10 @@ def check_out(out_path: Path, resume: bool) -> Path:
     if out_path.is_dir():
         raise UserError(f"--out {out_path} is a directory; give a file path")
     if partial.exists() and partial.stat().st_size and not resume:
-        raise UserError(f"{partial} holds the verdicts of an interrupted run: add --resume to keep them, "
-                        "or delete it to start over")
+        raise UserError(
+            f"{partial} holds the verdicts of an interrupted run: add --resume to keep them, "
+            "or delete it to start over"
+        )
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         with open(partial, "a", encoding="utf-8"):
@@ -119,8 +121,9 @@ def judge_files(
         elif not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             problem_error = f"{where} (question_id={qid}): 'code_list' must be a list of strings"
         elif str(qid) in rejected:
-            problem_error = (f"{where}: problem {qid!r} was rejected ({rejected[str(qid)]}); "
-                             f"its {n} sample(s) were not judged")
+            problem_error = (
+                f"{where}: problem {qid!r} was rejected ({rejected[str(qid)]}); its {n} sample(s) were not judged"
+            )
         elif str(qid) not in problems:
             problem_error = f"{where}: unknown question_id {qid!r} (not among the {len(problems)} loaded problems)"
         if problem_error:
@@ -153,11 +156,14 @@ def judge_files(
         else:
             todo.append(k)
     if resume and cached:
-        print(f"resuming: {len(owners) - len(todo)} of {len(owners)} sample(s) already judged in {partial}",
-              file=sys.stderr)
+        print(
+            f"resuming: {len(owners) - len(todo)} of {len(owners)} sample(s) already judged in {partial}",
+            file=sys.stderr,
+        )
 
     kept = [len(owners) - len(todo)]
     with JsonlAppender(partial) as appender:
+
         def on_result(t: int, result: JudgeResult) -> None:
             k = todo[t]
             detail = result.to_dict()
@@ -168,8 +174,9 @@ def judge_files(
 
         try:
             with Judge(config) as judge:
-                judge.judge_batch([pairs[k] for k in todo], progress=progress, description="judging",
-                                  on_result=on_result)
+                judge.judge_batch(
+                    [pairs[k] for k in todo], progress=progress, description="judging", on_result=on_result
+                )
         except Cancelled:
             raise Cancelled(f"{kept[0]} of {len(owners)} sample(s) judged and kept in {partial}") from None
     atomic_write_jsonl(out_path, rows)
@@ -204,19 +211,28 @@ def register(app: typer.Typer) -> None:
     @config_options(JudgeConfig, skip=("stop_on_first_failure",))
     def judge_command(
         config: JudgeConfig,
-        problems: Path = typer.Option(..., "--problems",
-                                      help="Problem rows (LiveCodeBench, question_id + input_output, or KodCode-V1): "
-                                      "a JSONL/JSON/Parquet file, a directory of them, or a hub dataset id (its "
-                                      "train split)."),
-        samples: Path = typer.Option(..., "--samples", exists=True, dir_okay=False,
-                                     help='JSONL of {"question_id", "code_list": [...]}.'),
-        out: Path = typer.Option(..., "--out", dir_okay=False,
-                                 help="Output JSONL: each sample row plus graded_list and details."),
-        all_tests: bool = typer.Option(False, "--all-tests",
-                                       help="Run every test instead of stopping at the first failure."),
+        problems: Path = typer.Option(
+            ...,
+            "--problems",
+            help="Problem rows (LiveCodeBench, question_id + input_output, or KodCode-V1): "
+            "a JSONL/JSON/Parquet file, a directory of them, or a hub dataset id (its "
+            "train split).",
+        ),
+        samples: Path = typer.Option(
+            ..., "--samples", exists=True, dir_okay=False, help='JSONL of {"question_id", "code_list": [...]}.'
+        ),
+        out: Path = typer.Option(
+            ..., "--out", dir_okay=False, help="Output JSONL: each sample row plus graded_list and details."
+        ),
+        all_tests: bool = typer.Option(
+            False, "--all-tests", help="Run every test instead of stopping at the first failure."
+        ),
         quiet: bool = typer.Option(False, help="No progress bar or summary."),
-        resume: bool = typer.Option(False, "--resume", help="Keep the verdicts an interrupted run left in "
-                                    "<out>.partial and judge only the rest."),
+        resume: bool = typer.Option(
+            False,
+            "--resume",
+            help="Keep the verdicts an interrupted run left in <out>.partial and judge only the rest.",
+        ),
     ) -> None:
         """Judge samples against problems' tests, as LiveCodeBench's runner does, but isolated and fast.
 

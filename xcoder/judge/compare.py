@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable
+from typing import Any
 
 COMPARE_MODES = ("lcb", "exact", "float")
 
@@ -128,14 +129,23 @@ def compare_values(got: Any, expected: Any, mode: str = "lcb", abs_tol: float = 
 
 def _close(got: Any, expected: Any, abs_tol: float, rel_tol: float) -> bool:
     if isinstance(expected, list):
-        return isinstance(got, list) and len(got) == len(expected) and all(
-            _close(g, e, abs_tol, rel_tol) for g, e in zip(got, expected)
+        return (
+            isinstance(got, list)
+            and len(got) == len(expected)
+            and all(_close(g, e, abs_tol, rel_tol) for g, e in zip(got, expected))
         )
     if isinstance(expected, dict):
-        return isinstance(got, dict) and got.keys() == expected.keys() and all(
-            _close(got[k], expected[k], abs_tol, rel_tol) for k in expected
+        return (
+            isinstance(got, dict)
+            and got.keys() == expected.keys()
+            and all(_close(got[k], expected[k], abs_tol, rel_tol) for k in expected)
         )
     numeric = (int, float)
-    if isinstance(expected, numeric) and isinstance(got, numeric) and not isinstance(got, bool) and not isinstance(expected, bool):
+    if (
+        isinstance(expected, numeric)
+        and isinstance(got, numeric)
+        and not isinstance(got, bool)
+        and not isinstance(expected, bool)
+    ):
         return abs(got - expected) <= max(abs_tol, rel_tol * abs(expected))
     return got == expected

@@ -16,19 +16,19 @@ import sys
 import threading
 import time
 import weakref
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, fields, replace
-from typing import Callable, Iterable, Literal, Sequence
+from typing import Literal
 
 from xcoder import cancel
-
 from xcoder.config import help_field
-from xcoder.judge.compare import COMPARE_MODES, compare_values, describe_mismatch, loads_json, stdout_comparator
 from xcoder.judge import lcb
+from xcoder.judge.compare import COMPARE_MODES, compare_values, describe_mismatch, loads_json, stdout_comparator
 from xcoder.judge.lcb import SEMANTICS
 from xcoder.judge.result import JudgeResult, RunOutput, TestResult, Verdict
 from xcoder.judge.sandbox import SANDBOX_KINDS, Worker, WorkerDied, WorkerError, WorkerSpec
-from xcoder.judge.unittests import TEST_FILE_NAME, TestFileError, solution_test_module, results_of_run
+from xcoder.judge.unittests import TEST_FILE_NAME, TestFileError, results_of_run, solution_test_module
 from xcoder.problem import Problem, TestCase
 
 
@@ -38,29 +38,39 @@ class JudgeConfig:
 
     timeout: float = help_field("Per-test wall-clock limit in seconds (LiveCodeBench uses 6).", default=6.0)
     total_timeout: float | None = help_field(
-        "Budget for all tests of one sample; tests past it get time_limit. None: no budget.", default=None)
+        "Budget for all tests of one sample; tests past it get time_limit. None: no budget.", default=None
+    )
     memory_mb: int = help_field("Address-space limit per program, in MiB.", default=4096)
     output_limit_mb: float = help_field("Largest stdout a program may write per test, in MiB.", default=64.0)
     stop_on_first_failure: bool = help_field(
-        "Binary scoring stops at the first failing test; False runs all (fractional scoring).", default=True)
+        "Binary scoring stops at the first failing test; False runs all (fractional scoring).", default=True
+    )
     compare: str = help_field(
-        "Output comparison: lcb (LiveCodeBench's rules), exact, or float (tolerances below).", default="lcb")
+        "Output comparison: lcb (LiveCodeBench's rules), exact, or float (tolerances below).", default="lcb"
+    )
     abs_tol: float = help_field("Absolute tolerance of float comparison.", default=1e-6)
     rel_tol: float = help_field("Relative tolerance of float comparison.", default=1e-6)
     workers: int = help_field("Parallel workers (sandboxed zygotes); 0 means one per CPU core.", default=0)
     sandbox: str = help_field(
-        "auto (bubblewrap if it works, else rlimits with a warning), bwrap (required) or none.", default="auto")
+        "auto (bubblewrap if it works, else rlimits with a warning), bwrap (required) or none.", default="auto"
+    )
     python: str = help_field(
-        "Interpreter that runs judged code (needs sortedcontainers for LeetCode parity).", default=sys.executable)
+        "Interpreter that runs judged code (needs sortedcontainers for LeetCode parity).", default=sys.executable
+    )
     max_processes: int = help_field(
-        "Processes/threads a program may have at once (enforced when a private uid is available).", default=64)
+        "Processes/threads a program may have at once (enforced when a private uid is available).", default=64
+    )
     test_file_timeout: float = help_field(
         "Wall-clock limit in seconds for a unit-test problem's whole pytest run (collection and every test; "
-        "KodCode uses 30). total_timeout, when smaller, bounds it too.", default=30.0)
+        "KodCode uses 30). total_timeout, when smaller, bounds it too.",
+        default=30.0,
+    )
     semantics: Literal["xcoder", "lcb"] = help_field(
         "Execution semantics: xcoder (as `python3 solution.py < input` runs it) or lcb (LiveCodeBench's runner "
         "verdict for verdict: mocked stdin, captured sys.stdout, function wrapping, recursion limit 50000, shared "
-        "Solution instance, == on return values, its timeouts). Unit-test problems ignore it.", default="xcoder")
+        "Solution instance, == on return values, its timeouts). Unit-test problems ignore it.",
+        default="xcoder",
+    )
 
     def __post_init__(self) -> None:
         if self.compare not in COMPARE_MODES:
@@ -79,7 +89,7 @@ class JudgeConfig:
         return self.workers if self.workers > 0 else (os.cpu_count() or 1)
 
 
-_LIVE_JUDGES: "weakref.WeakSet[Judge]" = weakref.WeakSet()
+_LIVE_JUDGES: weakref.WeakSet[Judge] = weakref.WeakSet()
 
 
 @atexit.register
@@ -93,8 +103,12 @@ class Judge:
 
     def __init__(self, config: JudgeConfig | None = None, **overrides):
         self.config = replace(config or JudgeConfig(), **overrides)
-        self._spec = WorkerSpec(sandbox=self.config.sandbox, python=self.config.python,
-                                memory_mb=self.config.memory_mb, max_processes=self.config.max_processes)
+        self._spec = WorkerSpec(
+            sandbox=self.config.sandbox,
+            python=self.config.python,
+            memory_mb=self.config.memory_mb,
+            max_processes=self.config.max_processes,
+        )
         self._reset_pool()
         _LIVE_JUDGES.add(self)
 
@@ -173,7 +187,7 @@ class Judge:
         for worker in busy:
             worker.kill()
 
-    def __enter__(self) -> "Judge":
+    def __enter__(self) -> Judge:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -203,7 +217,9 @@ class Judge:
         finally:
             self._release(worker)
 
-    def run_outputs(self, code: str, inputs: Sequence[str], fn_name: str | None = None, **overrides) -> list[RunOutput]:
+    def run_outputs(
+        self, code: str, inputs: Sequence[str], fn_name: str | None = None, **overrides
+    ) -> list[RunOutput]:
         """Run a program on inputs and return what it printed (or returned, for ``fn_name``
         programs, as JSON text), one :class:`RunOutput` per input, all inputs run.
 
@@ -224,10 +240,16 @@ class Judge:
             self._release(worker)
 
     def run_outputs_batch(
-        self, jobs: Iterable[tuple[str, Sequence[str], str | None]], progress: bool = False, description: str = "running", **overrides
+        self,
+        jobs: Iterable[tuple[str, Sequence[str], str | None]],
+        progress: bool = False,
+        description: str = "running",
+        **overrides,
     ) -> list[list[RunOutput]]:
         """``run_outputs`` for many (code, inputs, fn_name) jobs in parallel; results in input order."""
-        return self._parallel([lambda j=j: self.run_outputs(j[0], j[1], j[2], **overrides) for j in jobs], progress, description)
+        return self._parallel(
+            [lambda j=j: self.run_outputs(j[0], j[1], j[2], **overrides) for j in jobs], progress, description
+        )
 
     def _parallel(self, calls: list, progress: bool, description: str, on_result: Callable | None = None) -> list:
         """Run ``calls`` on a thread pool; results in input order, each also given to
@@ -270,13 +292,18 @@ class Judge:
         return results
 
     def judge_batch(
-        self, pairs: Iterable[tuple[Problem, str]], progress: bool = False, description: str = "judging",
-        on_result: Callable[[int, JudgeResult], None] | None = None, **overrides
+        self,
+        pairs: Iterable[tuple[Problem, str]],
+        progress: bool = False,
+        description: str = "judging",
+        on_result: Callable[[int, JudgeResult], None] | None = None,
+        **overrides,
     ) -> list[JudgeResult]:
         """Judge many (problem, code) pairs in parallel across workers; results in input order.
         ``on_result(index, result)`` sees each result as it finishes (to stream or cache it)."""
-        return self._parallel([lambda p=p, c=c: self.judge(p, c, **overrides) for p, c in pairs], progress, description,
-                              on_result)
+        return self._parallel(
+            [lambda p=p, c=c: self.judge(p, c, **overrides) for p, c in pairs], progress, description, on_result
+        )
 
     async def judge_async(self, problem: Problem, code: str, **overrides) -> JudgeResult:
         """Awaitable form for asyncio callers (e.g. TRL's async reward functions)."""
@@ -322,7 +349,9 @@ class _Session:
             if test.verdict in (Verdict.ACCEPTED, Verdict.SKIPPED, Verdict.JUDGE_ERROR):
                 continue
             empty = test.message.startswith("got 1 lines") or "got ''" in test.message
-            test.reason = lcb.lcb_reason(self.code, self.problem.is_functional, test.verdict.value, test.message, empty)
+            test.reason = lcb.lcb_reason(
+                self.code, self.problem.is_functional, test.verdict.value, test.message, empty
+            )
             if test.reason and not result.reason:
                 result.reason = test.reason
 
@@ -342,21 +371,31 @@ class _Session:
         try:
             loaded = self._call(self._load_msg("main", self.code, self.problem.fn_name), 60)
             if not loaded.get("ok"):
-                err = TestResult(Verdict.RUNTIME_ERROR, message=loaded.get("error", "compile error"), stderr=loaded.get("error", ""))
+                err = TestResult(
+                    Verdict.RUNTIME_ERROR, message=loaded.get("error", "compile error"), stderr=loaded.get("error", "")
+                )
                 rest = Verdict.SKIPPED if self.cfg.stop_on_first_failure else Verdict.RUNTIME_ERROR
                 results = [err] + [TestResult(rest) for _ in tests[1:]]
                 return self._result(results)
             if self.problem.checker:
                 checker = self._call(self._load_msg("checker", self.problem.checker, "check"), 60)
                 if not checker.get("ok"):
-                    return JudgeResult.judge_error(f"checker does not compile: {checker.get('error')}", len(tests), self.worker.isolation)
+                    return JudgeResult.judge_error(
+                        f"checker does not compile: {checker.get('error')}", len(tests), self.worker.isolation
+                    )
                 results = self._checked_tests()
             else:
                 results = self._streamed_tests()
             for i, result in enumerate(results):
                 if result.verdict is Verdict.JUDGE_ERROR:
-                    return JudgeResult(Verdict.JUDGE_ERROR, sum(r.verdict is Verdict.ACCEPTED for r in results), len(tests),
-                                       results, self.worker.isolation, f"test {i}: {result.message}")
+                    return JudgeResult(
+                        Verdict.JUDGE_ERROR,
+                        sum(r.verdict is Verdict.ACCEPTED for r in results),
+                        len(tests),
+                        results,
+                        self.worker.isolation,
+                        f"test {i}: {result.message}",
+                    )
         except WorkerDied as exc:
             # The worker is trusted code; it dies when the judged program manages to kill it.
             results.append(TestResult(Verdict.RUNTIME_ERROR, message=f"the program killed the judge worker ({exc})"))
@@ -371,19 +410,45 @@ class _Session:
         if self.cfg.total_timeout is not None:
             timeout = min(timeout, self.cfg.total_timeout)
         try:
-            loaded = self._call({**self._load_msg("main", self.code, None), "mode": "pytest",
-                                 "exitfirst": self.cfg.stop_on_first_failure}, 60)
+            loaded = self._call(
+                {
+                    **self._load_msg("main", self.code, None),
+                    "mode": "pytest",
+                    "exitfirst": self.cfg.stop_on_first_failure,
+                },
+                60,
+            )
             if not loaded.get("ok"):
                 # pytest would fail collecting: importing solution raises the same error.
                 error = loaded.get("error", "compile error")
-                return self._result_of([TestResult(Verdict.RUNTIME_ERROR, 0.0, error, f"collecting the tests failed: "
-                                                   f"solution.py: {error}", TEST_FILE_NAME)])
+                return self._result_of(
+                    [
+                        TestResult(
+                            Verdict.RUNTIME_ERROR,
+                            0.0,
+                            error,
+                            f"collecting the tests failed: solution.py: {error}",
+                            TEST_FILE_NAME,
+                        )
+                    ]
+                )
             replies: list[dict] = []
-            self._stream([solution_test_module(self.problem.test_file)], lambda r: bool(replies.append(r)) or True,
-                         stop_on_failure=False, timeout=timeout)
+            self._stream(
+                [solution_test_module(self.problem.test_file)],
+                lambda r: bool(replies.append(r)) or True,
+                stop_on_failure=False,
+                timeout=timeout,
+            )
         except WorkerDied as exc:
-            return self._result_of([TestResult(Verdict.RUNTIME_ERROR, name=TEST_FILE_NAME,
-                                               message=f"the program killed the judge worker ({exc})")])
+            return self._result_of(
+                [
+                    TestResult(
+                        Verdict.RUNTIME_ERROR,
+                        name=TEST_FILE_NAME,
+                        message=f"the program killed the judge worker ({exc})",
+                    )
+                ]
+            )
         except WorkerError as exc:
             return JudgeResult.judge_error(str(exc), 1, isolation)
         reply = replies[0] if replies else {"status": "lost"}
@@ -433,7 +498,9 @@ class _Session:
             result = self._to_result(reply)
             if reply.get("status") == "ok":
                 ok, message = self._run_checker(test, self._output_of(reply))
-                result = TestResult(Verdict.ACCEPTED if ok else Verdict.WRONG_ANSWER, result.time, result.stderr, message)
+                result = TestResult(
+                    Verdict.ACCEPTED if ok else Verdict.WRONG_ANSWER, result.time, result.stderr, message
+                )
             results.append(result)
             if result.verdict is not Verdict.ACCEPTED and self.cfg.stop_on_first_failure:
                 break
@@ -450,8 +517,14 @@ class _Session:
             budget = lcb.sample_timeout(self.cfg.timeout, len(inputs)) if budget is None else budget
             timeout = max(timeout, budget)
         msg = {
-            "op": "tests", "slot": "main", "inputs": inputs, "stop_on_first_failure": stop_on_failure,
-            "total_timeout": budget, "timeout": timeout, **self._limits(), **self._alarm(),
+            "op": "tests",
+            "slot": "main",
+            "inputs": inputs,
+            "stop_on_first_failure": stop_on_failure,
+            "total_timeout": budget,
+            "timeout": timeout,
+            **self._limits(),
+            **self._alarm(),
             "end": not self.problem.checker,  # nothing else runs in this sample afterwards
         }
         self.worker.send(msg)
@@ -473,11 +546,20 @@ class _Session:
 
     def _load_msg(self, slot: str, code: str, func_name: str | None) -> dict:
         # With the limits, the worker starts the program's process as soon as it has answered.
-        msg = {"op": "load", "slot": slot, "code": code, "mode": "call" if func_name else "stdin",
-               "func_name": func_name, **self._limits()}
+        msg = {
+            "op": "load",
+            "slot": slot,
+            "code": code,
+            "mode": "call" if func_name else "stdin",
+            "func_name": func_name,
+            **self._limits(),
+        }
         if self.lcb and slot == "main":
-            msg.update(code=lcb.call_program(code) if func_name else lcb.stdin_program(code), semantics="lcb",
-                       solution_class=lcb.has_solution_class(code))
+            msg.update(
+                code=lcb.call_program(code) if func_name else lcb.stdin_program(code),
+                semantics="lcb",
+                solution_class=lcb.has_solution_class(code),
+            )
         return msg
 
     def _alarm(self) -> dict:
@@ -492,11 +574,21 @@ class _Session:
         return reply.get("result", "null") if self.problem.is_functional else reply.get("stdout", "")
 
     def _limits(self) -> dict:
-        return {"memory_mb": self.cfg.memory_mb, "output_limit": self.output_limit, "max_processes": self.cfg.max_processes}
+        return {
+            "memory_mb": self.cfg.memory_mb,
+            "output_limit": self.output_limit,
+            "max_processes": self.cfg.max_processes,
+        }
 
     def _run_msg(self, slot: str, text: str) -> dict:
-        return {"op": "run", "slot": slot, "input": text, "timeout": self.cfg.timeout, **self._limits(),
-                **(self._alarm() if slot == "main" else {})}
+        return {
+            "op": "run",
+            "slot": slot,
+            "input": text,
+            "timeout": self.cfg.timeout,
+            **self._limits(),
+            **(self._alarm() if slot == "main" else {}),
+        }
 
     def _to_result(self, reply: dict) -> TestResult:
         """The verdict of one test from the worker's reply."""
@@ -509,7 +601,9 @@ class _Session:
         if failure is None:
             return TestResult(Verdict.JUDGE_ERROR, t, stderr, f"unexpected worker status {status!r}")
         message = BUDGET_MESSAGE if status == "budget" else (reply.get("error") or status)
-        if "MemoryError" in message or (failure is Verdict.RUNTIME_ERROR and reply.get("signal") == 9 and "MemoryError" in stderr):
+        if "MemoryError" in message or (
+            failure is Verdict.RUNTIME_ERROR and reply.get("signal") == 9 and "MemoryError" in stderr
+        ):
             failure = Verdict.MEMORY_LIMIT
         return TestResult(failure, t, stderr, message)
 
@@ -521,6 +615,7 @@ class _Session:
             if not loaded.get("ok"):
                 error = loaded.get("error", "compile error")
                 return [RunOutput(Verdict.RUNTIME_ERROR, None, error, 0.0, error) for _ in inputs]
+
             def take(reply: dict) -> bool:
                 result = self._to_result(reply)
                 if result.verdict is Verdict.ACCEPTED:
@@ -532,9 +627,12 @@ class _Session:
 
             self._stream(list(inputs), take, stop_on_failure=False)
         except WorkerDied as exc:
-            runs += [RunOutput(Verdict.RUNTIME_ERROR, None, "", 0.0, f"the program killed the judge worker ({exc})") for _ in inputs[len(runs):]]
+            runs += [
+                RunOutput(Verdict.RUNTIME_ERROR, None, "", 0.0, f"the program killed the judge worker ({exc})")
+                for _ in inputs[len(runs) :]
+            ]
         except WorkerError as exc:
-            runs += [RunOutput(Verdict.JUDGE_ERROR, None, "", 0.0, str(exc)) for _ in inputs[len(runs):]]
+            runs += [RunOutput(Verdict.JUDGE_ERROR, None, "", 0.0, str(exc)) for _ in inputs[len(runs) :]]
         finally:
             self._end()
         return runs
@@ -547,7 +645,9 @@ class _Session:
             try:
                 expected = loads_json(test.output)
             except ValueError:
-                return TestResult(Verdict.JUDGE_ERROR, ran.time, ran.stderr, f"expected output is not JSON: {test.output[:100]!r}")
+                return TestResult(
+                    Verdict.JUDGE_ERROR, ran.time, ran.stderr, f"expected output is not JSON: {test.output[:100]!r}"
+                )
             output = reply.get("result", "null")
             try:
                 ok = compare_values(loads_json(output), expected, self.cfg.compare, self.cfg.abs_tol, self.cfg.rel_tol)
@@ -566,12 +666,16 @@ class _Session:
             try:
                 ok, got = lcb.compare_call(reply.get("typed_result"), test.output)
             except ValueError:
-                return TestResult(Verdict.JUDGE_ERROR, ran.time, ran.stderr,
-                                  f"expected output is not JSON: {test.output[:100]!r}")
+                return TestResult(
+                    Verdict.JUDGE_ERROR, ran.time, ran.stderr, f"expected output is not JSON: {test.output[:100]!r}"
+                )
             if ok is None:
                 return TestResult(Verdict.RUNTIME_ERROR, ran.time, ran.stderr, got)
-            return ran if ok else TestResult(Verdict.WRONG_ANSWER, ran.time, ran.stderr,
-                                             f"got {got}, expected {test.output[:200]}")
+            return (
+                ran
+                if ok
+                else TestResult(Verdict.WRONG_ANSWER, ran.time, ran.stderr, f"got {got}, expected {test.output[:200]}")
+            )
         output = reply.get("captured", "")
         if lcb.compare_stdout(output, test.output):
             return ran
@@ -594,9 +698,13 @@ class _Session:
         """Tests that did not run are skipped, or out of time when the sample's budget ran out."""
         missing = len(self.problem.tests) - len(tests)
         if missing > 0:
-            budget_hit = bool(tests) and tests[-1].verdict is Verdict.TIME_LIMIT and tests[-1].message == BUDGET_MESSAGE
-            tests = tests + [TestResult(Verdict.TIME_LIMIT, message=BUDGET_MESSAGE) if budget_hit else TestResult(Verdict.SKIPPED)
-                             for _ in range(missing)]
+            budget_hit = (
+                bool(tests) and tests[-1].verdict is Verdict.TIME_LIMIT and tests[-1].message == BUDGET_MESSAGE
+            )
+            tests = tests + [
+                TestResult(Verdict.TIME_LIMIT, message=BUDGET_MESSAGE) if budget_hit else TestResult(Verdict.SKIPPED)
+                for _ in range(missing)
+            ]
         passed = sum(t.verdict is Verdict.ACCEPTED for t in tests)
         failing = next((t.verdict for t in tests if t.verdict not in (Verdict.ACCEPTED, Verdict.SKIPPED)), None)
         return JudgeResult(failing or Verdict.ACCEPTED, passed, len(tests), tests, self.worker.isolation)

@@ -63,7 +63,7 @@ class JudgeResult:
         return d
 
     @classmethod
-    def judge_error(cls, message: str, total: int = 0, isolation: str = "") -> "JudgeResult":
+    def judge_error(cls, message: str, total: int = 0, isolation: str = "") -> JudgeResult:
         return cls(Verdict.JUDGE_ERROR, 0, total, [], isolation, message)
 
 

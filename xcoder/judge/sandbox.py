@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from xcoder.judge.cgroup import WorkerCgroup
@@ -85,14 +85,16 @@ def _is_root() -> bool:
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/sys")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _needed_paths(python: str) -> tuple[str, ...]:
     """What the worker's interpreter must read: its installation and venv (asked of the
     interpreter itself, which may not be ours), and the worker package. A checkout or venv may
     well live under /tmp or $HOME; project paths that only an editable install adds are left out."""
     probe = "import json, sys; print(json.dumps([sys.prefix, sys.base_prefix, sys.exec_prefix, sys.executable]))"
     try:
-        out = subprocess.run([python, "-E", "-s", "-c", probe], capture_output=True, text=True, timeout=60, check=True).stdout
+        out = subprocess.run(
+            [python, "-E", "-s", "-c", probe], capture_output=True, text=True, timeout=60, check=True
+        ).stdout
         prefixes = json.loads(out)
     except (OSError, subprocess.SubprocessError, ValueError):
         prefixes = [sys.prefix, sys.base_prefix, sys.exec_prefix]
@@ -106,9 +108,25 @@ def _under(path: str, root: str) -> bool:
 
 def _bwrap_args(python: str) -> list[str]:
     args = [
-        "bwrap", "--die-with-parent", "--new-session",
-        "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
-        "--dev", "/dev", "--mqueue", "/dev/mqueue", "--proc", "/proc", "--tmpfs", "/tmp", "--clearenv", "--chdir", "/tmp",
+        "bwrap",
+        "--die-with-parent",
+        "--new-session",
+        "--unshare-ipc",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--dev",
+        "/dev",
+        "--mqueue",
+        "/dev/mqueue",
+        "--proc",
+        "/proc",
+        "--tmpfs",
+        "/tmp",
+        "--clearenv",
+        "--chdir",
+        "/tmp",
     ]
     system = []
     for directory in SYSTEM_DIRS:
@@ -194,16 +212,22 @@ def _run_bwrap(python: str, argv: list[str], seccomp: bool, wrap=lambda cmd: cmd
             os.close(fd)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _bwrap_mode(python: str) -> str | None:
-    """"seccomp" if bubblewrap works here with our syscall filter, "plain" if only without it,
+    """ "seccomp" if bubblewrap works here with our syscall filter, "plain" if only without it,
     None if not at all."""
     if not shutil.which("bwrap"):
         return None
     for mode in ("seccomp", "plain"):
         try:
-            proc = _run_bwrap(python, [python, "-E", "-s", "-c", "pass"], mode == "seccomp",
-                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            proc = _run_bwrap(
+                python,
+                [python, "-E", "-s", "-c", "pass"],
+                mode == "seccomp",
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
             _, err = proc.communicate(timeout=30)
         except (OSError, subprocess.TimeoutExpired):
             return None
@@ -322,10 +346,19 @@ class Worker:
         self._stderr = tempfile.TemporaryFile()
         self._cgroup = WorkerCgroup((spec.memory_mb + CGROUP_HEADROOM_MB) << 20, spec.max_processes + 16)
         try:
-            popen = dict(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-                         env=env, cwd=self._tmpdir or "/", close_fds=True, start_new_session=True)
+            popen = dict(
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                env=env,
+                cwd=self._tmpdir or "/",
+                close_fds=True,
+                start_new_session=True,
+            )
             if self.kind == "bwrap":
-                self.proc = _run_bwrap(spec.python, cmd, _bwrap_mode(spec.python) == "seccomp", self._cgroup.wrap, **popen)
+                self.proc = _run_bwrap(
+                    spec.python, cmd, _bwrap_mode(spec.python) == "seccomp", self._cgroup.wrap, **popen
+                )
             else:
                 self.proc = subprocess.Popen(self._cgroup.wrap(cmd), **popen)
             hello = read_message(self.proc.stdout.fileno(), time.monotonic() + spec.start_timeout)
@@ -338,8 +371,11 @@ class Worker:
         self.uid = hello.get("uid")
         if self._lease and self.uid is None:
             self._lease.release()
-        self.isolation = (("namespaces" if self.kind == "bwrap" else "rlimits") + ("+cgroup" if self._cgroup.active else "")
-                          + ("+uid" if self.uid is not None else ""))
+        self.isolation = (
+            ("namespaces" if self.kind == "bwrap" else "rlimits")
+            + ("+cgroup" if self._cgroup.active else "")
+            + ("+uid" if self.uid is not None else "")
+        )
 
     def call(self, msg: dict, timeout: float) -> dict:
         """Send one request and wait for its answer; a stuck or dead worker raises."""
@@ -369,7 +405,9 @@ class Worker:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.close()
-        raise WorkerDied(f"judge worker died ({exc}; exit {self.proc.returncode}); stderr: {self.stderr_tail()}") from None
+        raise WorkerDied(
+            f"judge worker died ({exc}; exit {self.proc.returncode}); stderr: {self.stderr_tail()}"
+        ) from None
 
     @property
     def alive(self) -> bool:
@@ -434,4 +472,3 @@ def _kill_uid(uid: int) -> None:
         finally:
             os._exit(0)
     os.waitpid(pid, 0)
-

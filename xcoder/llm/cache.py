@@ -26,8 +26,9 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 KEY_VERSION = 1
 
@@ -60,9 +61,7 @@ class ResponseCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         # isolation_level=None: autocommit; each put is its own transaction, committed at once.
-        self._conn = sqlite3.connect(
-            str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
-        )
+        self._conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False)
         try:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
@@ -88,8 +87,7 @@ class ResponseCache:
         req = json.dumps(request, ensure_ascii=False, sort_keys=True)
         with self._lock:
             cur = self._conn.execute(
-                "INSERT OR IGNORE INTO responses (key, model, request, response, created)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO responses (key, model, request, response, created) VALUES (?, ?, ?, ?, ?)",
                 (key, model, req, blob, time.time()),
             )
         return cur.rowcount == 1

@@ -48,14 +48,22 @@ import os
 import random
 import re
 import time
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import httpx
 
 from xcoder.llm.cache import ResponseCache, cache_key
-from xcoder.llm.config import (LLMConfig, LLMConfigError, LLMError, LLMHTTPError, LLMRetriesExhausted,
-                               LLMUnavailable, body_excerpt)
+from xcoder.llm.config import (
+    LLMConfig,
+    LLMConfigError,
+    LLMError,
+    LLMHTTPError,
+    LLMRetriesExhausted,
+    LLMUnavailable,
+    body_excerpt,
+)
 from xcoder.llm.json_extract import extract_json
 from xcoder.llm.stats import LLMStats
 
@@ -109,18 +117,25 @@ class ChatResult:
 
     def to_cache(self) -> dict[str, Any]:
         return {
-            "texts": self.texts, "finish_reasons": self.finish_reasons, "reasoning": self.reasoning,
-            "model": self.model, "prompt_tokens": self.prompt_tokens,
+            "texts": self.texts,
+            "finish_reasons": self.finish_reasons,
+            "reasoning": self.reasoning,
+            "model": self.model,
+            "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
         }
 
     @classmethod
     def from_cache(cls, data: Mapping[str, Any], key: str) -> ChatResult:
         return cls(
-            texts=list(data["texts"]), finish_reasons=list(data["finish_reasons"]),
-            reasoning=list(data["reasoning"]), model=data["model"],
-            prompt_tokens=data.get("prompt_tokens", 0), completion_tokens=data.get("completion_tokens", 0),
-            cached=True, key=key,
+            texts=list(data["texts"]),
+            finish_reasons=list(data["finish_reasons"]),
+            reasoning=list(data["reasoning"]),
+            model=data["model"],
+            prompt_tokens=data.get("prompt_tokens", 0),
+            completion_tokens=data.get("completion_tokens", 0),
+            cached=True,
+            key=key,
         )
 
 
@@ -228,8 +243,7 @@ class LLMClient:
                 headers=headers,
                 verify=ssl_context,
                 timeout=httpx.Timeout(config.timeout, connect=min(config.connect_timeout, config.timeout)),
-                limits=httpx.Limits(max_connections=None,
-                                    max_keepalive_connections=LANE_SIZE * len(self._endpoints)),
+                limits=httpx.Limits(max_connections=None, max_keepalive_connections=LANE_SIZE * len(self._endpoints)),
             )
             for _ in range(n_lanes)
         ]
@@ -328,8 +342,14 @@ class LLMClient:
         try:
             result = await self._sample(ask, n)
             result.key = key
-            request_record = {"model": model, "messages": msgs, "n": n, **sampling,
-                              "extra_body": extra_body, "structured": structured}
+            request_record = {
+                "model": model,
+                "messages": msgs,
+                "n": n,
+                **sampling,
+                "extra_body": extra_body,
+                "structured": structured,
+            }
             written = await asyncio.to_thread(
                 self.cache.put, key, result.to_cache(), model=model, request=request_record
             )
@@ -369,8 +389,12 @@ class LLMClient:
                 for index, req in iterator:
                     try:
                         res: ChatResult | LLMError = await self.chat(
-                            req.messages, n=req.n, json_schema=req.json_schema, json=req.json,
-                            model=req.model, **req.params,
+                            req.messages,
+                            n=req.n,
+                            json_schema=req.json_schema,
+                            json=req.json,
+                            model=req.model,
+                            **req.params,
                         )
                     except LLMError as err:
                         res = err
@@ -439,30 +463,38 @@ class LLMClient:
         ``preflight_timeout``: an endpoint that refuses connections, never answers, rejects the key
         or fails raises :class:`LLMUnavailable` naming it, instead of hours of retries. A server
         without the route (404/405) passes; a model it does not list is a warning."""
-        timeout = httpx.Timeout(self.config.preflight_timeout,
-                                connect=min(self.config.connect_timeout, self.config.preflight_timeout))
+        timeout = httpx.Timeout(
+            self.config.preflight_timeout, connect=min(self.config.connect_timeout, self.config.preflight_timeout)
+        )
         for endpoint in self._endpoints:
             url = endpoint.url + "/models"
             try:
                 response = await _get_within(self._lanes[0], url, timeout, self.config.preflight_timeout)
-            except (asyncio.TimeoutError, httpx.TimeoutException) as err:
-                raise LLMUnavailable(endpoint.url, f"no answer to GET /models within {self.config.preflight_timeout:g}s "
-                                     f"({type(err).__name__})") from None
+            except (TimeoutError, httpx.TimeoutException) as err:
+                raise LLMUnavailable(
+                    endpoint.url,
+                    f"no answer to GET /models within {self.config.preflight_timeout:g}s ({type(err).__name__})",
+                ) from None
             except httpx.TransportError as err:
                 raise LLMUnavailable(endpoint.url, f"connection error: {_transport_error(err)}") from None
             status = response.status_code
             if status in (404, 405):
                 continue
             if status != 200:
-                raise LLMUnavailable(endpoint.url, f"GET /models answered HTTP {status}: "
-                                     f"{body_excerpt(response.text, 200)}")
+                raise LLMUnavailable(
+                    endpoint.url, f"GET /models answered HTTP {status}: {body_excerpt(response.text, 200)}"
+                )
             try:
                 served = [m.get("id") for m in response.json().get("data", []) if isinstance(m, dict)]
             except (ValueError, AttributeError):
                 continue
             if served and self.config.model not in served:
-                log.warning("%s does not list model %r (it serves %s)", endpoint.url, self.config.model,
-                            ", ".join(map(str, served[:5])))
+                log.warning(
+                    "%s does not list model %r (it serves %s)",
+                    endpoint.url,
+                    self.config.model,
+                    ", ".join(map(str, served[:5])),
+                )
 
     async def _watch_hangs(self) -> None:
         """Warn while requests get no answer at all (a server that accepts but never replies)."""
@@ -476,8 +508,14 @@ class LLMClient:
                 silent = now - max(e.busy_since, e.last_answer)
                 if silent >= every and now - e.last_warned >= every:
                     e.last_warned = now
-                    log.warning("no answer from %s for %.0fs (%d request(s) waiting; each may take up to %gs, "
-                                "then is retried)", e.url, silent, e.in_flight, self.config.timeout)
+                    log.warning(
+                        "no answer from %s for %.0fs (%d request(s) waiting; each may take up to %gs, "
+                        "then is retried)",
+                        e.url,
+                        silent,
+                        e.in_flight,
+                        self.config.timeout,
+                    )
 
     def _note_failure(self, url: str, err: Exception) -> None:
         """Count a failed attempt; open the breaker when every attempt failed for long enough."""
@@ -486,9 +524,14 @@ class LLMClient:
             self._streak_since = now
         self._streak += 1
         cfg = self.config
-        if cfg.breaker_failures and self._streak >= cfg.breaker_failures and now - self._streak_since >= cfg.breaker_seconds:
+        if (
+            cfg.breaker_failures
+            and self._streak >= cfg.breaker_failures
+            and now - self._streak_since >= cfg.breaker_seconds
+        ):
             self._broken = self._broken or LLMUnavailable(
-                url, f"the last {self._streak} attempts failed over {now - self._streak_since:.0f}s; last error: {err}")
+                url, f"the last {self._streak} attempts failed over {now - self._streak_since:.0f}s; last error: {err}"
+            )
 
     # -- sampling with n fallback ----------------------------------------------------------
 
@@ -539,8 +582,7 @@ class LLMClient:
             if mode == "none":
                 return None
         if mode == "json_schema" and structured["schema"] is not None:
-            return {"type": "json_schema",
-                    "json_schema": {"name": "response", "schema": structured["schema"]}}
+            return {"type": "json_schema", "json_schema": {"name": "response", "schema": structured["schema"]}}
         return {"type": "json_object"}
 
     async def _request_with_fallbacks(self, ask: _Ask, offset: int, size: int) -> dict[str, Any]:
@@ -562,11 +604,16 @@ class LLMClient:
                 return await self._post(body, ask.model)
             except _Rejected as rejected:
                 err = rejected.error
-                if (response_format is not None and self.config.structured_output == "auto"
-                        and self._structured_level < 2 and _RESPONSE_FORMAT_REJECTION.search(err.body)):
+                if (
+                    response_format is not None
+                    and self.config.structured_output == "auto"
+                    and self._structured_level < 2
+                    and _RESPONSE_FORMAT_REJECTION.search(err.body)
+                ):
                     self._structured_level += 1
-                    log.warning("server rejected response_format %s; degrading structured output",
-                                response_format["type"])
+                    log.warning(
+                        "server rejected response_format %s; degrading structured output", response_format["type"]
+                    )
                     continue
                 if size > 1 and self.config.n_mode == "auto" and _N_REJECTION.search(err.body):
                     log.warning("server rejected n=%d; sending one request per sample", size)
@@ -662,7 +709,7 @@ class LLMClient:
     async def _attempt(self, http: httpx.AsyncClient, url: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
             response = await _post_within(http, url, body, self.config.timeout)
-        except (asyncio.TimeoutError, httpx.TimeoutException) as err:
+        except (TimeoutError, httpx.TimeoutException) as err:
             raise _Retryable(f"timeout after {self.config.timeout}s ({type(err).__name__})") from None
         except httpx.TransportError as err:
             raise _Retryable(f"connection error: {_transport_error(err)}") from None
@@ -732,6 +779,15 @@ def chat_sync(config: LLMConfig, messages: Sequence[Message], **kwargs: Any) -> 
 
 
 __all__ = [
-    "ChatRequest", "ChatResult", "LLMClient", "LLMConfig", "LLMConfigError", "LLMError", "LLMHTTPError",
-    "LLMRetriesExhausted", "LLMUnavailable", "chat_many_sync", "chat_sync",
+    "ChatRequest",
+    "ChatResult",
+    "LLMClient",
+    "LLMConfig",
+    "LLMConfigError",
+    "LLMError",
+    "LLMHTTPError",
+    "LLMRetriesExhausted",
+    "LLMUnavailable",
+    "chat_many_sync",
+    "chat_sync",
 ]

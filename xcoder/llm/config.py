@@ -22,25 +22,29 @@ class LLMConfig:
     )
     model: str = help_field("Model name as the server knows it.", default="")
     api_key_env: str | None = help_field(
-        "Name of the environment variable holding the API key (None: no auth header).", default=None,
+        "Name of the environment variable holding the API key (None: no auth header).",
+        default=None,
     )
     max_concurrency: int = help_field("Max HTTP requests in flight, over all endpoints.", default=64)
     timeout: float = help_field("Seconds one HTTP request may take in total.", default=600.0)
     connect_timeout: float = help_field("Seconds to establish a connection (apart from timeout).", default=10.0)
     preflight_timeout: float = help_field(
-        "Seconds the first request to each endpoint (GET /models, before any work) may take.", default=30.0)
+        "Seconds the first request to each endpoint (GET /models, before any work) may take.", default=30.0
+    )
     breaker_failures: int = help_field(
-        "Stop (LLMUnavailable) once this many attempts in a row failed for breaker_seconds; 0: never.", default=16)
-    breaker_seconds: float = help_field("How long every attempt must have failed before the breaker opens.",
-                                        default=30.0)
-    hang_warning: float = help_field("Warn when requests in flight got no answer for this many seconds.",
-                                     default=60.0)
+        "Stop (LLMUnavailable) once this many attempts in a row failed for breaker_seconds; 0: never.", default=16
+    )
+    breaker_seconds: float = help_field(
+        "How long every attempt must have failed before the breaker opens.", default=30.0
+    )
+    hang_warning: float = help_field("Warn when requests in flight got no answer for this many seconds.", default=60.0)
     max_retries: int = help_field("Retries per request after the first attempt.", default=6)
     backoff_base: float = help_field("First backoff delay (s); doubles per retry.", default=1.0)
     backoff_max: float = help_field("Cap on one backoff delay (s).", default=60.0)
     max_retry_after: float = help_field("Cap on a server's Retry-After (s).", default=300.0)
     endpoint_cooldown: float = help_field(
-        "Seconds a failing endpoint is avoided; doubles per consecutive failure (up to 64x).", default=5.0,
+        "Seconds a failing endpoint is avoided; doubles per consecutive failure (up to 64x).",
+        default=5.0,
     )
     temperature: float | None = help_field("Sampling temperature (None: server default).", default=0.7)
     top_p: float | None = help_field("Nucleus sampling (None: server default).", default=None)
@@ -48,13 +52,16 @@ class LLMConfig:
     seed: int | None = help_field("Sampling seed, where the server honours it.", default=None)
     stop: list[str] | None = help_field("Stop sequences.", default=None)
     n_mode: str = help_field(
-        "auto: send n, fetch missing samples separately; native: trust n; separate: n requests.", default="auto",
+        "auto: send n, fetch missing samples separately; native: trust n; separate: n requests.",
+        default="auto",
     )
     structured_output: str = help_field(
-        "auto (json_schema, degrading on rejection) | json_schema | json_object | none.", default="auto",
+        "auto (json_schema, degrading on rejection) | json_schema | json_object | none.",
+        default="auto",
     )
     extra_body: dict[str, Any] = help_field(
-        "Extra request fields, e.g. {'top_k': 20} or chat_template_kwargs for vLLM.", default_factory=dict,
+        "Extra request fields, e.g. {'top_k': 20} or chat_template_kwargs for vLLM.",
+        default_factory=dict,
     )
     cache_path: str | None = help_field("SQLite response cache file (None: no cache).", default=None)
     cache_durable: bool = help_field("fsync every cache entry (survives power loss).", default=False)

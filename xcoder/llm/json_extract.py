@@ -61,7 +61,9 @@ def extract_json(text: str, expect: type | tuple[type, ...] | None = (dict, list
         if _matches(value, expect):
             return value
     excerpt = body[:200].replace("\n", "\\n")
-    kind = "JSON" if expect is None else "JSON " + "/".join(
-        t.__name__ for t in (expect if isinstance(expect, tuple) else (expect,))
+    kind = (
+        "JSON"
+        if expect is None
+        else "JSON " + "/".join(t.__name__ for t in (expect if isinstance(expect, tuple) else (expect,)))
     )
     raise JSONExtractionError(f"no {kind} found in answer ({len(body)} chars): {excerpt!r}")

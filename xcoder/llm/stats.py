@@ -63,15 +63,37 @@ class LLMStats:
         from rich.table import Table
 
         table = Table(title=title)
-        columns = ["model", "requests", "cache hits", "cache misses", "HTTP requests", "retries",
-                   "failures", "prompt tokens", "completion tokens"]
+        columns = [
+            "model",
+            "requests",
+            "cache hits",
+            "cache misses",
+            "HTTP requests",
+            "retries",
+            "failures",
+            "prompt tokens",
+            "completion tokens",
+        ]
         for i, col in enumerate(columns):
             table.add_column(col, justify="left" if i == 0 else "right")
         rows = list(self.models.items())
         if len(rows) > 1:
             rows.append(("total", self.total()))
         for name, s in rows:
-            table.add_row(name, *(f"{v:,}" for v in (
-                s.requests, s.cache_hits, s.cache_misses, s.http_requests, s.retries, s.failures,
-                s.prompt_tokens, s.completion_tokens)))
+            table.add_row(
+                name,
+                *(
+                    f"{v:,}"
+                    for v in (
+                        s.requests,
+                        s.cache_hits,
+                        s.cache_misses,
+                        s.http_requests,
+                        s.retries,
+                        s.failures,
+                        s.prompt_tokens,
+                        s.completion_tokens,
+                    )
+                ),
+            )
         return table

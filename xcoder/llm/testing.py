@@ -28,9 +28,10 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Iterable
+from typing import Any
 
 # ----------------------------------------------------------------------------------------------
 # Scripting vocabulary
@@ -225,12 +226,21 @@ class _Handler(BaseHTTPRequestHandler):
             choices.append({"index": i, "message": message, "finish_reason": reply.finish_reason})
             completion_tokens += _count_tokens(reply.text) + _count_tokens(reply.reasoning or "")
         prompt_tokens = sum(_count_tokens(str(m.get("content", ""))) for m in body["messages"])
-        return self._send_json(200, {
-            "id": f"chatcmpl-{entry.number}", "object": "chat.completion", "created": int(time.time()),
-            "model": body.get("model", fake.model), "choices": choices,
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                      "total_tokens": prompt_tokens + completion_tokens},
-        })
+        return self._send_json(
+            200,
+            {
+                "id": f"chatcmpl-{entry.number}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", fake.model),
+                "choices": choices,
+                "usage": {
+                    "prompt_tokens": prompt_tokens,
+                    "completion_tokens": completion_tokens,
+                    "total_tokens": prompt_tokens + completion_tokens,
+                },
+            },
+        )
 
     def _inject(self, fake: FakeChatServer, err: InjectedError) -> int:
         if isinstance(err, HTTPError):
@@ -332,8 +342,11 @@ class FakeChatServer:
     def chat_bodies(self) -> list[dict[str, Any]]:
         """Parsed bodies of the chat requests received (a client killed mid-send leaves none)."""
         with self._lock:
-            return [r.body for r in self.requests
-                    if r.path.rstrip("/").endswith("/chat/completions") and isinstance(r.body, dict)]
+            return [
+                r.body
+                for r in self.requests
+                if r.path.rstrip("/").endswith("/chat/completions") and isinstance(r.body, dict)
+            ]
 
     def inject(self, *errors: InjectedError | None) -> None:
         """Queue more failures for the next requests."""
@@ -347,8 +360,9 @@ class FakeChatServer:
             self.max_in_flight = self.in_flight
 
     def start(self) -> FakeChatServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="FakeChatServer", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="FakeChatServer", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -413,8 +427,14 @@ def _serve(args: argparse.Namespace) -> None:
 def _batch(args: argparse.Namespace) -> None:
     from xcoder.llm.client import LLMConfig, chat_many_sync
 
-    config = LLMConfig(base_url=args.base_url, model="fake-model", max_concurrency=args.concurrency,
-                       cache_path=args.cache, max_retries=2, backoff_base=0.05)
+    config = LLMConfig(
+        base_url=args.base_url,
+        model="fake-model",
+        max_concurrency=args.concurrency,
+        cache_path=args.cache,
+        max_retries=2,
+        backoff_base=0.05,
+    )
     results, stats = chat_many_sync(config, numbered_requests(args.count, n=args.n), progress=False)
     errors = [r for r in results if not hasattr(r, "texts")]
     print(json.dumps({"errors": len(errors), **stats.total().__dict__}), flush=True)

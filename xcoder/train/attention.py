@@ -88,8 +88,9 @@ def choose_attention(requested: str | None, padding_free: bool, on_gpu: bool, fl
     return "sdpa", f"{why}; pip install flash-attn for the varlen kernel"
 
 
-def choose_kernels(requested_attn: str | None, padding_free: bool, on_gpu: bool, use_liger: bool,
-                   auto_liger: bool) -> KernelChoice:
+def choose_kernels(
+    requested_attn: str | None, padding_free: bool, on_gpu: bool, use_liger: bool, auto_liger: bool
+) -> KernelChoice:
     """Attention as :func:`choose_attention`; Liger on when asked, or when ``auto_liger`` on a GPU
     with liger-kernel installed."""
     attn, reason = choose_attention(requested_attn, padding_free, on_gpu, on_gpu and flash_attn_usable())
@@ -106,8 +107,8 @@ def apply_kernel_choice(script_args, training_args, model_args, *, liger: bool) 
     from xcoder.train.precision import cpu_only
 
     padding_free = bool(getattr(training_args, "padding_free", False)) or (
-        bool(getattr(training_args, "packing", False)) and getattr(training_args, "packing_strategy", "") in
-        ("bfd", "bfd_split", "bfd-requeue")
+        bool(getattr(training_args, "packing", False))
+        and getattr(training_args, "packing_strategy", "") in ("bfd", "bfd_split", "bfd-requeue")
     )
     on_gpu = not cpu_only(getattr(training_args, "use_cpu", False))
     requested = model_args.attn_implementation
@@ -162,7 +163,7 @@ def packed_loss_gap(model, docs: list[list[int]], restart: bool = True) -> float
         for doc in docs:
             one = torch.tensor([doc], device=device)
             alone = token_losses(model(input_ids=one, use_cache=False).logits[0], one[0])
-            packed = token_losses(packed_logits[start:start + len(doc)], one[0])
+            packed = token_losses(packed_logits[start : start + len(doc)], one[0])
             gap = max(gap, float((packed - alone).abs().max()))
             start += len(doc)
     return gap

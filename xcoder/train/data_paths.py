@@ -5,8 +5,9 @@ YAML key (TRL's parser raises ``ValueError``) and a local data path that does no
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 

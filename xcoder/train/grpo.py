@@ -65,36 +65,48 @@ class GroupSamplingOptions:
 
     dynamic_sampling: bool = field(
         default=False,
-        metadata={"help": "Drop groups whose rewards are all equal and refill the generation batch with groups of "
-                  "fresh prompts, up to dynamic_sampling_max_rounds extra generation rounds; past that budget the "
-                  "batch is padded with zero-std groups (zero advantage). Logs groups/all_pass, groups/all_fail, "
-                  "groups/mixed and dynamic_sampling/rounds."},
+        metadata={
+            "help": "Drop groups whose rewards are all equal and refill the generation batch with groups of "
+            "fresh prompts, up to dynamic_sampling_max_rounds extra generation rounds; past that budget the "
+            "batch is padded with zero-std groups (zero advantage). Logs groups/all_pass, groups/all_fail, "
+            "groups/mixed and dynamic_sampling/rounds."
+        },
     )
     dynamic_sampling_max_rounds: int = field(
         default=3, metadata={"help": "Extra generation rounds per generation batch that dynamic sampling may spend."}
     )
     curriculum: str = field(
         default="none",
-        metadata={"help": "'online': sample tasks with weight p(1-p) + curriculum_min_weight from a running pass "
-                  "rate p per task (question_id), updated from the rewards; 'none': TRL's shuffled order.",
-                  "choices": list(CURRICULA)},
+        metadata={
+            "help": "'online': sample tasks with weight p(1-p) + curriculum_min_weight from a running pass "
+            "rate p per task (question_id), updated from the rewards; 'none': TRL's shuffled order.",
+            "choices": list(CURRICULA),
+        },
     )
     curriculum_ema: float = field(
         default=0.5, metadata={"help": "Weight of a task's newest group pass rate in its running pass rate (EMA)."}
     )
     curriculum_prior: float = field(
-        default=0.5, metadata={"help": "Pass rate assumed for a task not seen yet (0.5: the highest weight, so "
-                               "unseen tasks are tried early)."}
+        default=0.5,
+        metadata={
+            "help": "Pass rate assumed for a task not seen yet (0.5: the highest weight, so "
+            "unseen tasks are tried early)."
+        },
     )
     curriculum_min_weight: float = field(
-        default=0.02, metadata={"help": "Added to every task's weight, so all-pass and all-fail tasks are still "
-                                "drawn now and then (their pass rate may have moved)."}
+        default=0.02,
+        metadata={
+            "help": "Added to every task's weight, so all-pass and all-fail tasks are still "
+            "drawn now and then (their pass rate may have moved)."
+        },
     )
     pass_reward_threshold: float = field(
         default=1.0,
-        metadata={"help": "A completion whose total (weighted) reward reaches this counts as a pass, for the "
-                  "running pass rates and the all-pass/all-fail group counts (1.0 for binary/pass_rate; 5.0 "
-                  "for xcoder_graded)."},
+        metadata={
+            "help": "A completion whose total (weighted) reward reaches this counts as a pass, for the "
+            "running pass rates and the all-pass/all-fail group counts (1.0 for binary/pass_rate; 5.0 "
+            "for xcoder_graded)."
+        },
     )
 
     def check_group_sampling(self) -> None:
@@ -124,15 +136,19 @@ class GRPOScriptArguments(GroupSamplingOptions, ScriptArguments):
 
     dataset_files: list[str] | None = field(
         default=None,
-        metadata={"help": "Local data files (JSONL/JSON/Parquet, globs allowed), used in this order instead of "
-                  "dataset_name, e.g. X-Coder's rl_tasks_easy.parquet then part_0000..0003.parquet."},
+        metadata={
+            "help": "Local data files (JSONL/JSON/Parquet, globs allowed), used in this order instead of "
+            "dataset_name, e.g. X-Coder's rl_tasks_easy.parquet then part_0000..0003.parquet."
+        },
     )
     dataset_format: str = field(
         default="auto",
-        metadata={"help": "Row layout: 'rl' (prompt + input_output or test_file, our export), 'xcoder' (X-Coder's "
-                  "verl parquet), 'lcb' (LiveCodeBench rows), 'problems' (input_output rows without a prompt), "
-                  "'kodcode' (KodCode-V1 rows: question, solution, pytest file), or 'auto' (from the columns).",
-                  "choices": list(RL_LAYOUTS)},
+        metadata={
+            "help": "Row layout: 'rl' (prompt + input_output or test_file, our export), 'xcoder' (X-Coder's "
+            "verl parquet), 'lcb' (LiveCodeBench rows), 'problems' (input_output rows without a prompt), "
+            "'kodcode' (KodCode-V1 rows: question, solution, pytest file), or 'auto' (from the columns).",
+            "choices": list(RL_LAYOUTS),
+        },
     )
     system_prompt: str | None = field(
         default=DEFAULT_SYSTEM_PROMPT,
@@ -144,8 +160,10 @@ class GRPOScriptArguments(GroupSamplingOptions, ScriptArguments):
     )
     reward_options: dict[str, Any] | str | None = field(
         default=None,
-        metadata={"help": "Options of the rewards: shared keys (max_tests, timeout, ...), per-reward mappings under "
-                  "a reward's name, and `judge` (JudgeConfig fields). See docs/rewards.md."},
+        metadata={
+            "help": "Options of the rewards: shared keys (max_tests, timeout, ...), per-reward mappings under "
+            "a reward's name, and `judge` (JudgeConfig fields). See docs/rewards.md."
+        },
     )
     async_rewards: bool = field(
         default=False, metadata={"help": "Use the async form of the built-in rewards (TRL awaits them concurrently)."}
@@ -165,21 +183,27 @@ class GRPOScriptArguments(GroupSamplingOptions, ScriptArguments):
     )
     skip_invalid_rows: bool = field(
         default=False,
-        metadata={"help": "Drop rows that cannot be converted (logged with a count) instead of stopping at the first."},
+        metadata={
+            "help": "Drop rows that cannot be converted (logged with a count) instead of stopping at the first."
+        },
     )
     dataset_num_proc: int | None = field(
         default=None, metadata={"help": "Processes for converting and filtering the data (None: one)."}
     )
     build_tiny_model: bool = field(
         default=False,
-        metadata={"help": "Build the tiny local model at model_name_or_path if missing (plumbing tests only: an "
-                  "untrained model earns no reward; point at an SFT output instead)."},
+        metadata={
+            "help": "Build the tiny local model at model_name_or_path if missing (plumbing tests only: an "
+            "untrained model earns no reward; point at an SFT output instead)."
+        },
     )
     auto_kernels: bool = field(
         default=True,
-        metadata={"help": "With attn_implementation unset or 'auto', pick the fastest correct attention "
-                  "(flash_attention_2 if installed on a GPU, else sdpa; printed). Liger is never switched on "
-                  "here: set use_liger_kernel. false: use the config as written."},
+        metadata={
+            "help": "With attn_implementation unset or 'auto', pick the fastest correct attention "
+            "(flash_attention_2 if installed on a GPU, else sdpa; printed). Liger is never switched on "
+            "here: set use_liger_kernel. false: use the config as written."
+        },
     )
 
 
@@ -264,7 +288,9 @@ def check_prompt(prompt: Any, where: str) -> Any:
     clean = []
     for i, turn in enumerate(prompt):
         if not isinstance(turn, dict) or turn.get("role") not in ROLES or not isinstance(turn.get("content"), str):
-            raise ValueError(f"{where}: prompt message {i} must be {{'role': one of {ROLES}, 'content': text}}, got {turn!r:.120}")
+            raise ValueError(
+                f"{where}: prompt message {i} must be {{'role': one of {ROLES}, 'content': text}}, got {turn!r:.120}"
+            )
         clean.append({"role": turn["role"], "content": turn["content"]})
     if clean[-1]["role"] != "user":
         raise ValueError(f"{where}: the prompt's last message is a {clean[-1]['role']} turn; it must be the user's")
@@ -303,7 +329,9 @@ def to_rl_row(row: dict, layout: str, where: str, system_prompt: str | None = DE
     if layout in ("lcb", "problems"):
         problem = problem_from_row(row, where=where)
         if not problem.question_content.strip():
-            raise ValueError(f"{where} (question_id={problem.question_id}): no problem statement to build a prompt from")
+            raise ValueError(
+                f"{where} (question_id={problem.question_id}): no problem statement to build a prompt from"
+            )
         out = {k: row[k] for k in KEPT_COLUMNS if k in row}
         out.update(
             prompt=build_messages(problem, system_prompt),
@@ -314,8 +342,9 @@ def to_rl_row(row: dict, layout: str, where: str, system_prompt: str | None = DE
     raise ValueError(f"unknown RL row layout {layout!r}; expected one of {', '.join(RL_LAYOUTS[1:])}")
 
 
-def to_rl_dataset(ds, layout: str, source: str, system_prompt: str | None, skip_invalid: bool = False,
-                  num_proc: int | None = None):
+def to_rl_dataset(
+    ds, layout: str, source: str, system_prompt: str | None, skip_invalid: bool = False, num_proc: int | None = None
+):
     """Convert a ``datasets.Dataset``; returns ``(dataset, layout, n_dropped)``."""
     columns = list(ds.column_names)
     if layout == "auto":
@@ -335,8 +364,9 @@ def to_rl_dataset(ds, layout: str, source: str, system_prompt: str | None, skip_
         return out
 
     remove = [] if layout == "rl" else columns
-    converted = ds.map(convert, with_indices=True, remove_columns=remove, num_proc=num_proc,
-                       desc=f"converting {source}")
+    converted = ds.map(
+        convert, with_indices=True, remove_columns=remove, num_proc=num_proc, desc=f"converting {source}"
+    )
     n = len(converted)
     converted = converted.filter(lambda r: not r["_invalid"]).remove_columns("_invalid")
     return converted, layout, n - len(converted)
@@ -378,8 +408,11 @@ def _load_rl_dataset(script_args: GRPOScriptArguments, training_args, tokenizer)
     if script_args.dataset_streaming:
         raise ValueError("dataset_streaming is not supported for GRPO (the rows are converted and ordered up front)")
     num_proc = script_args.dataset_num_proc
-    convert = {"system_prompt": script_args.system_prompt, "skip_invalid": script_args.skip_invalid_rows,
-               "num_proc": num_proc}
+    convert = {
+        "system_prompt": script_args.system_prompt,
+        "skip_invalid": script_args.skip_invalid_rows,
+        "num_proc": num_proc,
+    }
     report: list[tuple[str, ...]] = []
     splits: dict[str, Any] = {}
     if script_args.dataset_files:
@@ -387,19 +420,25 @@ def _load_rl_dataset(script_args: GRPOScriptArguments, training_args, tokenizer)
             logger.warning("both dataset_files and dataset_name are set; using dataset_files")
         parts = []
         for path in script_args.dataset_files:
-            ds, layout, dropped = to_rl_dataset(load_source(path, split="train"), script_args.dataset_format, path, **convert)
+            ds, layout, dropped = to_rl_dataset(
+                load_source(path, split="train"), script_args.dataset_format, path, **convert
+            )
             parts.append(ds)
             report.append((path, layout, f"{len(ds):,}", f"{dropped:,}"))
         splits["train"] = datasets.concatenate_datasets(align_columns(parts)) if len(parts) > 1 else parts[0]
     elif script_args.dataset_name:
         loaded = load_source(script_args.dataset_name, name=script_args.dataset_config)
         if script_args.dataset_train_split not in loaded:
-            raise ValueError(f"dataset {script_args.dataset_name} has no split {script_args.dataset_train_split!r} "
-                             f"(it has {sorted(loaded)}); set dataset_train_split")
+            raise ValueError(
+                f"dataset {script_args.dataset_name} has no split {script_args.dataset_train_split!r} "
+                f"(it has {sorted(loaded)}); set dataset_train_split"
+            )
         for key, split in (("train", script_args.dataset_train_split), ("test", script_args.dataset_test_split)):
             if split in loaded:
                 source = f"{script_args.dataset_name}[{split}]"
-                splits[key], layout, dropped = to_rl_dataset(loaded[split], script_args.dataset_format, source, **convert)
+                splits[key], layout, dropped = to_rl_dataset(
+                    loaded[split], script_args.dataset_format, source, **convert
+                )
                 report.append((source, layout, f"{len(splits[key]):,}", f"{dropped:,}"))
     else:
         raise ValueError("no training data: set dataset_name or dataset_files in the config")
@@ -410,7 +449,9 @@ def _load_rl_dataset(script_args: GRPOScriptArguments, training_args, tokenizer)
         for key in list(splits):
             before = len(splits[key])
             splits[key] = filter_long_prompts(splits[key], tokenizer, script_args.max_prompt_tokens, num_proc)
-            report.append((f"prompts > {script_args.max_prompt_tokens} tokens ({key})", "", "", f"{before - len(splits[key]):,}"))
+            report.append(
+                (f"prompts > {script_args.max_prompt_tokens} tokens ({key})", "", "", f"{before - len(splits[key]):,}")
+            )
 
     train = splits["train"]
     if script_args.curriculum_column:
@@ -463,8 +504,11 @@ def prompt_length(prompt: Any, tokenizer) -> int:
 
 
 def filter_long_prompts(ds, tokenizer, max_tokens: int, num_proc: int | None = None):
-    return ds.filter(lambda r: prompt_length(r["prompt"], tokenizer) <= max_tokens, num_proc=num_proc,
-                     desc=f"dropping prompts over {max_tokens} tokens")
+    return ds.filter(
+        lambda r: prompt_length(r["prompt"], tokenizer) <= max_tokens,
+        num_proc=num_proc,
+        desc=f"dropping prompts over {max_tokens} tokens",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -494,8 +538,10 @@ def check_options(script_args: GRPOScriptArguments, training_args) -> None:
     """Fail early on settings that would otherwise fail deep inside training."""
     weights = training_args.reward_weights
     if weights is not None and len(weights) != len(script_args.reward_funcs):
-        raise ValueError(f"reward_weights has {len(weights)} values for {len(script_args.reward_funcs)} reward_funcs "
-                         f"({script_args.reward_funcs})")
+        raise ValueError(
+            f"reward_weights has {len(weights)} values for {len(script_args.reward_funcs)} reward_funcs "
+            f"({script_args.reward_funcs})"
+        )
     if training_args.use_vllm:
         if cpu_only(getattr(training_args, "use_cpu", False)):
             raise ValueError("use_vllm: true needs a GPU; on a CPU set use_vllm: false")
@@ -519,12 +565,18 @@ def prepare_model(script_args: GRPOScriptArguments, training_args, model_args) -
         raise ValueError("model_name_or_path is required (normally the output_dir of an SFT run)")
     path = Path(name)
     # Hub ids are exactly ``org/name``; anything else (or an existing first directory) is a path.
-    looks_local = (path.is_absolute() or name.startswith(".") or len(path.parts) > 2
-                   or (len(path.parts) == 2 and Path(path.parts[0]).is_dir()))
+    looks_local = (
+        path.is_absolute()
+        or name.startswith(".")
+        or len(path.parts) > 2
+        or (len(path.parts) == 2 and Path(path.parts[0]).is_dir())
+    )
     if looks_local and not script_args.build_tiny_model and not holds_model(path):
         hint = ""
         if "tiny" in name:
-            hint = (" (make it first: accelerate launch --num_processes 1 --cpu recipes/sft.py --config "
-                    "recipes/tiny/sft_warmup.yaml)")
+            hint = (
+                " (make it first: accelerate launch --num_processes 1 --cpu recipes/sft.py --config "
+                "recipes/tiny/sft_warmup.yaml)"
+            )
         raise FileNotFoundError(f"model_name_or_path {name} holds no model{hint}")
     return prepare_sft_model(script_args, training_args, model_args, liger=False)

@@ -50,8 +50,15 @@ logger = logging.getLogger(__name__)
 
 # Keys of TRL's generation-batch dict that dynamic sampling knows how to merge, and their padding.
 LEFT_PADDED = ("prompt_ids", "prompt_mask")
-RIGHT_PADDED = ("completion_ids", "completion_mask", "old_per_token_logps", "ref_per_token_logps",
-                "sampling_per_token_logps", "importance_sampling_ratio", "tool_mask")
+RIGHT_PADDED = (
+    "completion_ids",
+    "completion_mask",
+    "old_per_token_logps",
+    "ref_per_token_logps",
+    "sampling_per_token_logps",
+    "importance_sampling_ratio",
+    "tool_mask",
+)
 PER_ROW = ("advantages",)
 
 
@@ -94,8 +101,9 @@ class GroupStats:
         return ~self.mixed & ~(self.pass_rate >= 1.0)
 
 
-def group_stats(rewards_per_func: torch.Tensor, weights: torch.Tensor, num_generations: int,
-                threshold: float) -> GroupStats:
+def group_stats(
+    rewards_per_func: torch.Tensor, weights: torch.Tensor, num_generations: int, threshold: float
+) -> GroupStats:
     """Groups of ``num_generations`` consecutive rows. A completion's reward is the weighted sum of
     its rewards (NaN when every reward function said None, as in TRL); a group is mixed when two of
     its scored completions differ; a completion passes when its reward reaches ``threshold``."""
@@ -120,8 +128,17 @@ class OnlineCurriculumSampler(Sampler[int]):
     """TRL's ``RepeatSampler`` layout, with each generation batch's prompts drawn (without
     replacement) with weight ``p(1-p) + min_weight`` from a running pass rate ``p`` per task."""
 
-    def __init__(self, keys: Sequence[str], mini_repeat_count: int, batch_size: int = 1, repeat_count: int = 1,
-                 seed: int = 0, ema: float = 0.5, prior: float = 0.5, min_weight: float = 0.02):
+    def __init__(
+        self,
+        keys: Sequence[str],
+        mini_repeat_count: int,
+        batch_size: int = 1,
+        repeat_count: int = 1,
+        seed: int = 0,
+        ema: float = 0.5,
+        prior: float = 0.5,
+        min_weight: float = 0.02,
+    ):
         self.keys = list(keys)
         self.mini_repeat_count, self.batch_size, self.repeat_count = mini_repeat_count, batch_size, repeat_count
         self.ema, self.prior, self.min_weight = ema, prior, min_weight
@@ -187,7 +204,8 @@ class GroupSamplingGRPOTrainer(GRPOTrainer):
             raise ValueError(
                 f"dynamic_sampling with {self.accelerator.num_processes} processes needs whole groups on each: "
                 f"per_device_train_batch_size x steps_per_generation ({local_rows}) must be a multiple of "
-                f"num_generations ({self.num_generations})")
+                f"num_generations ({self.num_generations})"
+            )
         seed = args_.seed + 1 + self.accelerator.process_index  # refill draws differ between processes
         self._refill_generator = torch.Generator().manual_seed(seed)
 
@@ -203,8 +221,11 @@ class GroupSamplingGRPOTrainer(GRPOTrainer):
                 mini_repeat_count=self.num_generations,
                 batch_size=self.args.generation_batch_size // self.num_generations,
                 repeat_count=self.num_iterations * self.args.steps_per_generation,
-                seed=self.args.seed, ema=opts.curriculum_ema, prior=opts.curriculum_prior,
-                min_weight=opts.curriculum_min_weight)
+                seed=self.args.seed,
+                ema=opts.curriculum_ema,
+                prior=opts.curriculum_prior,
+                min_weight=opts.curriculum_min_weight,
+            )
         return self._curriculum
 
     # -- rewards -----------------------------------------------------------------------------
@@ -219,8 +240,9 @@ class GroupSamplingGRPOTrainer(GRPOTrainer):
         from accelerate.utils import gather_object
 
         assert self._last_rewards is not None
-        stats = group_stats(self._last_rewards, self.reward_weights, self.num_generations,
-                            self.group_sampling.pass_reward_threshold)
+        stats = group_stats(
+            self._last_rewards, self.reward_weights, self.num_generations, self.group_sampling.pass_reward_threshold
+        )
         if self._curriculum is not None:
             keys = gather_object([task_key(row) for row in inputs])[:: self.num_generations]
             self._curriculum.update(keys, stats.pass_rate.tolist())
@@ -300,8 +322,10 @@ class GroupSamplingGRPOTrainer(GRPOTrainer):
                 continue
             values = [out[key] for out, _ in pieces]
             if not all(isinstance(v, torch.Tensor) for v in values):
-                raise ValueError(f"dynamic_sampling cannot merge the generation batch field {key!r} "
-                                 "(multimodal inputs are not supported)")
+                raise ValueError(
+                    f"dynamic_sampling cannot merge the generation batch field {key!r} "
+                    "(multimodal inputs are not supported)"
+                )
             parts = [v[idx] for v, (_, idx) in zip(values, pieces)]
             if key in PER_ROW or parts[0].ndim == 1:
                 merged[key] = torch.cat(parts)

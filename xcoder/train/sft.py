@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import os
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,8 +172,9 @@ def _as_turns(value: Any, role: str) -> list[dict]:
     return list(value or [])
 
 
-def row_to_messages(row: dict, layout: str, *, kodcode_response: str = "auto", kodcode_keep_think: bool = True,
-                    where: str = "row") -> list[dict]:
+def row_to_messages(
+    row: dict, layout: str, *, kodcode_response: str = "auto", kodcode_keep_think: bool = True, where: str = "row"
+) -> list[dict]:
     """One row in any supported layout -> a list of ``{"role", "content"}`` turns (unchecked).
     KodCode rows get xcoder's KodCode prompt (:func:`xcoder.prompts.build_kodcode_messages`, the one
     eval uses) and the answer chosen by ``kodcode_response`` (see :func:`xcoder.kodcode.sft_messages`)."""
@@ -182,8 +182,13 @@ def row_to_messages(row: dict, layout: str, *, kodcode_response: str = "auto", k
         from xcoder.kodcode import sft_messages
         from xcoder.prompts import DEFAULT_SYSTEM_PROMPT
 
-        return sft_messages(row, response=kodcode_response, keep_think=kodcode_keep_think,
-                            system_prompt=DEFAULT_SYSTEM_PROMPT, where=where)
+        return sft_messages(
+            row,
+            response=kodcode_response,
+            keep_think=kodcode_keep_think,
+            system_prompt=DEFAULT_SYSTEM_PROMPT,
+            where=where,
+        )
     if layout == "messages":
         return list(row["messages"] or [])
     if layout == "query_response":
@@ -225,8 +230,15 @@ def _features(dataset_format: str):
     return Features({"prompt": turns, "completion": turns})
 
 
-def to_sft_format(ds, dataset_format: str, source: str, num_proc: int | None = None, *,
-                  kodcode_response: str = "auto", kodcode_keep_think: bool = True):
+def to_sft_format(
+    ds,
+    dataset_format: str,
+    source: str,
+    num_proc: int | None = None,
+    *,
+    kodcode_response: str = "auto",
+    kodcode_keep_think: bool = True,
+):
     """Convert a dataset of any supported layout to ``dataset_format`` with only its columns.
 
     A bad row raises ``ValueError`` naming the source and row index."""
@@ -237,8 +249,12 @@ def to_sft_format(ds, dataset_format: str, source: str, num_proc: int | None = N
 
     def convert(row: dict, index: int) -> dict:
         where = f"{source} row {index}"
-        messages = check_messages(row_to_messages(row, layout, kodcode_response=kodcode_response,
-                                                  kodcode_keep_think=kodcode_keep_think, where=where), where)
+        messages = check_messages(
+            row_to_messages(
+                row, layout, kodcode_response=kodcode_response, kodcode_keep_think=kodcode_keep_think, where=where
+            ),
+            where,
+        )
         if dataset_format == "messages":
             return {"messages": messages}
         last = max(i for i, t in enumerate(messages) if t["role"] == "assistant")
@@ -276,9 +292,7 @@ def mix(parts: list, fractions: list[float | None], sources: list[str], seed: in
             raise ValueError("dataset fractions are not supported with streaming datasets")
         weights = [f / sum(fractions) for f in fractions]
         total = min(len(p) / w for p, w in zip(parts, weights) if w > 0)
-        parts = [
-            p.shuffle(seed=seed).select(range(min(len(p), round(w * total)))) for p, w in zip(parts, weights)
-        ]
+        parts = [p.shuffle(seed=seed).select(range(min(len(p), round(w * total)))) for p, w in zip(parts, weights)]
     sizes = [len(p) if isinstance(p, datasets.Dataset) else None for p in parts]
     return (datasets.concatenate_datasets(parts) if len(parts) > 1 else parts[0]), sizes
 
@@ -405,8 +419,14 @@ def make_trainer(model, training_args, train_dataset, eval_dataset=None, model_a
     kwargs: dict[str, Any] = {}
     if model_args is not None:
         kwargs.update(quantization_config=get_quantization_config(model_args), peft_config=get_peft_config(model_args))
-    return SFTTrainer(model=model, args=training_args, train_dataset=train_dataset, eval_dataset=eval_dataset,
-                      processing_class=processing_class, **kwargs)
+    return SFTTrainer(
+        model=model,
+        args=training_args,
+        train_dataset=train_dataset,
+        eval_dataset=eval_dataset,
+        processing_class=processing_class,
+        **kwargs,
+    )
 
 
 def prepare_model(script_args: SFTScriptArguments, training_args, model_args, liger: bool = True) -> str:

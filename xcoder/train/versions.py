@@ -55,27 +55,67 @@ class Introduced:
 
 _WHEEL = "dataclass fields of the released wheels (pip download --no-deps), read with ast"
 INTRODUCED: tuple[Introduced, ...] = (
-    Introduced("transformers", "TrainingArguments", "activation_checkpointing", "5.23.0",
-               f"absent in 5.22.2, present in 5.23.0 ({_WHEEL}); 5.17.0 rejects it at parsing (measured)"),
-    Introduced("transformers", "TrainingArguments", "activation_checkpointing_kwargs", "5.23.0",
-               f"absent in 5.22.2, present in 5.23.0 ({_WHEEL})"),
-    Introduced("trl", "SFTConfig", "trust_remote_code", "1.7.0",
-               f"read by xcoder.train.sft.prepare_model; absent in 1.6.0, present in 1.7.0 ({_WHEEL})"),
+    Introduced(
+        "transformers",
+        "TrainingArguments",
+        "activation_checkpointing",
+        "5.23.0",
+        f"absent in 5.22.2, present in 5.23.0 ({_WHEEL}); 5.17.0 rejects it at parsing (measured)",
+    ),
+    Introduced(
+        "transformers",
+        "TrainingArguments",
+        "activation_checkpointing_kwargs",
+        "5.23.0",
+        f"absent in 5.22.2, present in 5.23.0 ({_WHEEL})",
+    ),
+    Introduced(
+        "trl",
+        "SFTConfig",
+        "trust_remote_code",
+        "1.7.0",
+        f"read by xcoder.train.sft.prepare_model; absent in 1.6.0, present in 1.7.0 ({_WHEEL})",
+    ),
     Introduced("trl", "GRPOConfig", "entropy_coef", "1.8.0", f"absent in 1.7.0, present in 1.8.0 ({_WHEEL})"),
-    Introduced("trl", "DatasetConfig", "fraction", "1.8.0",
-               f"the weight of a `datasets:` mixture entry; absent in 1.7.0, present in 1.8.0 ({_WHEEL})"),
-    Introduced("accelerate", "launch", "fsdp_version", "1.6.0",
-               "`accelerate launch --fsdp_version` (FSDP2, recipes/accelerate/fsdp.yaml): absent in 1.5.2, "
-               "present in 1.6.0 (commands/launch.py of the wheels)"),
-    Introduced("accelerate", "launch", "fsdp_reshard_after_forward", "1.6.0",
-               "absent in 1.5.2, present in 1.6.0 (commands/launch.py of the wheels)"),
-    Introduced("datasets", "api", "datasets.List", "4.0.0",
-               "xcoder.train.sft builds Features with datasets.List (new in 4.0); TRL >= 1.0 itself requires "
-               "datasets>=4.7.0 (its wheel's Requires-Dist), which sets the floor"),
-    Introduced("peft", "LoraConfig", "target_parameters", "0.17.0",
-               "TRL's get_peft_config (use_peft: true) passes LoraConfig(target_parameters=...): peft 0.16.0 and "
-               "0.15.2 fail with TypeError, 0.17.0 trains the LoRA test (tests/test_sft_recipe.py) with the other "
-               "floors (measured in a venv of the floor versions)"),
+    Introduced(
+        "trl",
+        "DatasetConfig",
+        "fraction",
+        "1.8.0",
+        f"the weight of a `datasets:` mixture entry; absent in 1.7.0, present in 1.8.0 ({_WHEEL})",
+    ),
+    Introduced(
+        "accelerate",
+        "launch",
+        "fsdp_version",
+        "1.6.0",
+        "`accelerate launch --fsdp_version` (FSDP2, recipes/accelerate/fsdp.yaml): absent in 1.5.2, "
+        "present in 1.6.0 (commands/launch.py of the wheels)",
+    ),
+    Introduced(
+        "accelerate",
+        "launch",
+        "fsdp_reshard_after_forward",
+        "1.6.0",
+        "absent in 1.5.2, present in 1.6.0 (commands/launch.py of the wheels)",
+    ),
+    Introduced(
+        "datasets",
+        "api",
+        "datasets.List",
+        "4.0.0",
+        "xcoder.train.sft builds Features with datasets.List (new in 4.0); TRL >= 1.0 itself requires "
+        "datasets>=4.7.0 (its wheel's Requires-Dist), which sets the floor",
+    ),
+    Introduced(
+        "peft",
+        "LoraConfig",
+        "target_parameters",
+        "0.17.0",
+        "TRL's get_peft_config (use_peft: true) passes LoraConfig(target_parameters=...): peft 0.16.0 and "
+        "0.15.2 fail with TypeError, 0.17.0 trains the LoRA test (tests/test_sft_recipe.py) with the other "
+        "floors (measured in a venv of the floor versions)",
+    ),
 )
 
 
@@ -99,11 +139,15 @@ def version_problems(floors: dict[str, str] | None = None) -> list[str]:
         have = installed(package)
         if have is None:
             if package not in OPTIONAL:
-                problems.append(f"{package} is not installed; the training recipes need {package}>={floor} "
-                                "(pip install 'xcoder[train]')")
+                problems.append(
+                    f"{package} is not installed; the training recipes need {package}>={floor} "
+                    "(pip install 'xcoder[train]')"
+                )
         elif _version(have) < _version(floor):
-            problems.append(f"{package} {have} is installed; the training recipes need {package}>={floor} "
-                            f"(pip install -U '{package}>={floor}')")
+            problems.append(
+                f"{package} {have} is installed; the training recipes need {package}>={floor} "
+                f"(pip install -U '{package}>={floor}')"
+            )
     return problems
 
 
@@ -127,17 +171,27 @@ def floor_fields() -> dict[str, dict[str, list[str]]]:
 
 # The config dataclasses whose keys a recipe YAML of each kind may hold (besides our script arguments).
 KIND_OWNERS: dict[str, tuple[tuple[str, str], ...]] = {
-    "sft": (("transformers", "TrainingArguments"), ("trl", "SFTConfig"), ("trl", "ModelConfig"),
-            ("trl", "ScriptArguments"), ("trl", "DatasetMixtureConfig")),
-    "grpo": (("transformers", "TrainingArguments"), ("trl", "GRPOConfig"), ("trl", "ModelConfig"),
-             ("trl", "ScriptArguments")),
+    "sft": (
+        ("transformers", "TrainingArguments"),
+        ("trl", "SFTConfig"),
+        ("trl", "ModelConfig"),
+        ("trl", "ScriptArguments"),
+        ("trl", "DatasetMixtureConfig"),
+    ),
+    "grpo": (
+        ("transformers", "TrainingArguments"),
+        ("trl", "GRPOConfig"),
+        ("trl", "ModelConfig"),
+        ("trl", "ScriptArguments"),
+    ),
     "datasets": (("trl", "DatasetConfig"),),  # an entry of an SFT `datasets:` list
     "accelerate": (("accelerate", "launch"),),  # `accelerate launch` options, as its config keys map to them
 }
 
 
-def keys_not_at_floor(keys, kind: str, ours: set[str] = frozenset(), floors: dict[str, str] | None = None,
-                      recorded: dict | None = None) -> dict[str, str]:
+def keys_not_at_floor(
+    keys, kind: str, ours: set[str] = frozenset(), floors: dict[str, str] | None = None, recorded: dict | None = None
+) -> dict[str, str]:
     """``{key: why}`` for each key a release at the floors would not accept. A key is accepted if it
     is one of ``ours`` (our script arguments), in the fields recorded at the floors, or introduced
     (per :data:`INTRODUCED`) at or below its package's floor. A key in none of them is refused too:
@@ -164,9 +218,11 @@ def keys_not_at_floor(keys, kind: str, ours: set[str] = frozenset(), floors: dic
                 why = None
                 break
         else:
-            why = why or (f"not a field of {' / '.join(o for _, o in KIND_OWNERS[kind])} at the floors "
-                          f"({', '.join(f'{p}=={floors[p]}' for p in {p for p, _ in KIND_OWNERS[kind]})}); "
-                          "add it to xcoder.train.versions.INTRODUCED with the release that introduced it")
+            why = why or (
+                f"not a field of {' / '.join(o for _, o in KIND_OWNERS[kind])} at the floors "
+                f"({', '.join(f'{p}=={floors[p]}' for p in {p for p, _ in KIND_OWNERS[kind]})}); "
+                "add it to xcoder.train.versions.INTRODUCED with the release that introduced it"
+            )
             problems[key] = why
     return problems
 

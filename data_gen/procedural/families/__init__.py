@@ -14,8 +14,14 @@ AREAS = {
     "graphs": graphs.FAMILIES,
 }
 
-AREA_DIFFICULTY = {"arithmetic": "easy", "strings": "easy", "arrays": "medium", "dp": "hard",
-                   "number_theory": "medium", "graphs": "hard"}
+AREA_DIFFICULTY = {
+    "arithmetic": "easy",
+    "strings": "easy",
+    "arrays": "medium",
+    "dp": "hard",
+    "number_theory": "medium",
+    "graphs": "hard",
+}
 """The difficulty label held-out problems get (LiveCodeBench rows need one; eval groups by it)."""
 
 
@@ -50,6 +56,8 @@ def get_families(names: list[str] | None = None) -> list[Family]:
         return list(FAMILIES.values())
     unknown = [n for n in names if n not in FAMILIES]
     if unknown:
-        raise FamilyError(f"unknown task famil{'y' if len(unknown) == 1 else 'ies'} {unknown}; known: {sorted(FAMILIES)}")
+        raise FamilyError(
+            f"unknown task famil{'y' if len(unknown) == 1 else 'ies'} {unknown}; known: {sorted(FAMILIES)}"
+        )
     wanted = set(names)  # a set: the order names are listed in never changes what is sampled
     return [f for n, f in FAMILIES.items() if n in wanted]

@@ -22,10 +22,19 @@ FAMILIES = [
         returns="int",
         fn="sumModulo",
         phrasings=[
-            ("Sum Modulo", "You are given an array {a} of {n} integers and an integer {m}. Find the sum of all elements of {a} taken modulo {m}."),
-            ("Remainder of the Total", "Add up all {n} numbers of {a} and compute the remainder of the total when divided by {m}."),
+            (
+                "Sum Modulo",
+                "You are given an array {a} of {n} integers and an integer {m}. Find the sum of all elements of {a} taken modulo {m}.",
+            ),
+            (
+                "Remainder of the Total",
+                "Add up all {n} numbers of {a} and compute the remainder of the total when divided by {m}.",
+            ),
             ("Modular Sum", "Given the values {a_i} and a modulus {m}, determine their sum mod {m}."),
-            ("Leftover After Division", "Numbers {a} are summed; what is left over when that sum is split into groups of {m}?"),
+            (
+                "Leftover After Division",
+                "Numbers {a} are summed; what is left over when that sum is split into groups of {m}?",
+            ),
         ],
         answer="the sum of the elements modulo {m}",
         constraints=["1 <= {n} <= {p[NMAX]}", "0 <= {a_i} <= {p[HI]}", "2 <= {m} <= {p[MMAX]}"],
@@ -42,10 +51,19 @@ FAMILIES = [
         returns="int",
         fn="countDivisible",
         phrasings=[
-            ("Multiples", "You are given {n} integers {a} and an integer {k}. Count how many of the numbers are divisible by {k}."),
+            (
+                "Multiples",
+                "You are given {n} integers {a} and an integer {k}. Count how many of the numbers are divisible by {k}.",
+            ),
             ("Divisible Elements", "How many elements of the array {a} are multiples of {k}?"),
-            ("Even Split", "An element {a_i} is good if it can be divided by {k} without remainder. Find the number of good elements."),
-            ("Clean Division", "Determine the count of values in {a} that leave remainder zero after division by {k}."),
+            (
+                "Even Split",
+                "An element {a_i} is good if it can be divided by {k} without remainder. Find the number of good elements.",
+            ),
+            (
+                "Clean Division",
+                "Determine the count of values in {a} that leave remainder zero after division by {k}.",
+            ),
         ],
         answer="the number of elements divisible by {k}",
         constraints=["1 <= {n} <= {p[NMAX]}", "1 <= {a_i} <= {p[HI]}", "1 <= {k} <= {p[KMAX]}"],
@@ -62,7 +80,10 @@ FAMILIES = [
         returns="int",
         fn="valueSpread",
         phrasings=[
-            ("Spread", "You are given an array {a} of {n} integers. Find the difference between its largest and its smallest element."),
+            (
+                "Spread",
+                "You are given an array {a} of {n} integers. Find the difference between its largest and its smallest element.",
+            ),
             ("Range of Values", "Compute max({a}) minus min({a}) for the given sequence {a}."),
             ("Highest Minus Lowest", "Among the numbers {a_i}, subtract the lowest value from the highest value."),
             ("Gap Between Extremes", "How far apart are the greatest and the least of the {n} given numbers?"),
@@ -82,16 +103,25 @@ FAMILIES = [
         returns="int",
         fn="progressionSum",
         phrasings=[
-            ("Progression Sum", "An arithmetic progression starts at {a} and each term is {d} more than the previous one. Find the sum of its first {n} terms."),
+            (
+                "Progression Sum",
+                "An arithmetic progression starts at {a} and each term is {d} more than the previous one. Find the sum of its first {n} terms.",
+            ),
             ("Steps Up", "Compute {a} + ({a}+{d}) + ({a}+2{d}) + ... with {n} terms in total."),
             ("Evenly Spaced Sum", "Sum the {n} numbers that begin at {a} and are spaced {d} apart."),
-            ("Ladder Total", "A ladder has {n} rungs; the first rung is worth {a} and every next rung is worth {d} more. What are all the rungs worth together?"),
+            (
+                "Ladder Total",
+                "A ladder has {n} rungs; the first rung is worth {a} and every next rung is worth {d} more. What are all the rungs worth together?",
+            ),
         ],
         answer="the sum of the first {n} terms",
         constraints=["-{p[HI]} <= {a} <= {p[HI]}", "-{p[HI]} <= {d} <= {p[HI]}", "1 <= {n} <= {p[NMAX]}"],
         params=lambda rng: {"HI": rng.choice([10, 100, 1000]), "NMAX": rng.choice([10, 100, 1000])},
-        gen=lambda p, s: {"a": random.randint(-p["HI"], p["HI"]), "d": random.randint(-p["HI"], p["HI"]),
-                          "n": size(p, s)},
+        gen=lambda p, s: {
+            "a": random.randint(-p["HI"], p["HI"]),
+            "d": random.randint(-p["HI"], p["HI"]),
+            "n": size(p, s),
+        },
         body="return sum(a + i * d for i in range(n))",
         alternatives=["return n * a + d * n * (n - 1) // 2"],
         buggy=["return n * a + d * n * (n + 1) // 2", "return sum(a + i * d for i in range(1, n + 1))"],
@@ -103,10 +133,16 @@ FAMILIES = [
         returns="int",
         fn="countInRange",
         phrasings=[
-            ("Inside the Range", "You are given {n} integers {a} and two integers {l} and {r}. Count the elements x with {l} <= x <= {r}."),
+            (
+                "Inside the Range",
+                "You are given {n} integers {a} and two integers {l} and {r}. Count the elements x with {l} <= x <= {r}.",
+            ),
             ("Between Bounds", "How many numbers of {a} lie in the closed interval [{l}, {r}]?"),
             ("Window of Values", "Count the indices i such that {a_i} is at least {l} and at most {r}."),
-            ("Accepted Readings", "A reading {a_i} is accepted when it is not below {l} and not above {r}. Find how many readings are accepted."),
+            (
+                "Accepted Readings",
+                "A reading {a_i} is accepted when it is not below {l} and not above {r}. Find how many readings are accepted.",
+            ),
         ],
         answer="the number of elements in [{l}, {r}]",
         constraints=["1 <= {n} <= {p[NMAX]}", "0 <= {a_i} <= {p[HI]}", "0 <= {l} <= {r} <= {p[HI]}"],

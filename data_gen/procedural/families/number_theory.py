@@ -18,7 +18,10 @@ FAMILIES = [
             ("Common Divisor", "You are given {n} positive integers {a}. Find their greatest common divisor."),
             ("GCD of All", "Compute gcd({a}_1, {a}_2, ..., {a}_{n})."),
             ("Largest Shared Factor", "Find the largest integer that divides every element of {a}."),
-            ("Equal Packs", "Boxes contain {a} candies. All candies must be split into packs of one common size, with no box mixed or left over. What is the largest possible pack size?"),
+            (
+                "Equal Packs",
+                "Boxes contain {a} candies. All candies must be split into packs of one common size, with no box mixed or left over. What is the largest possible pack size?",
+            ),
         ],
         answer="the greatest common divisor",
         constraints=["1 <= {n} <= {p[NMAX]}", "1 <= {a_i} <= {p[HI]}"],
@@ -35,10 +38,16 @@ FAMILIES = [
         returns="int",
         fn="countPrimes",
         phrasings=[
-            ("Counting Primes", "You are given an integer {n}. Find how many prime numbers are less than or equal to {n}."),
+            (
+                "Counting Primes",
+                "You are given an integer {n}. Find how many prime numbers are less than or equal to {n}.",
+            ),
             ("Prime Sieve", "Count the primes p with 2 <= p <= {n}."),
             ("Primes Up To N", "How many integers in the range 1..{n} are prime?"),
-            ("Lonely Numbers", "A number greater than 1 is lonely when its only divisors are 1 and itself. How many lonely numbers do not exceed {n}?"),
+            (
+                "Lonely Numbers",
+                "A number greater than 1 is lonely when its only divisors are 1 and itself. How many lonely numbers do not exceed {n}?",
+            ),
         ],
         answer="the number of primes not exceeding {n}",
         constraints=["1 <= {n} <= {p[NMAX]}"],
@@ -46,8 +55,10 @@ FAMILIES = [
         gen=lambda p, s: {"n": size(p, s)},
         body="if n < 2:\n    return 0\nsieve = [True] * (n + 1)\nsieve[0] = sieve[1] = False\nfor i in range(2, int(n ** 0.5) + 1):\n    if sieve[i]:\n        for j in range(i * i, n + 1, i):\n            sieve[j] = False\nreturn sum(sieve)",
         alternatives=["return sum(1 for x in range(2, n + 1) if all(x % d for d in range(2, int(x ** 0.5) + 1)))"],
-        buggy=["return sum(1 for x in range(2, n) if all(x % d for d in range(2, int(x ** 0.5) + 1)))",
-               "return sum(1 for x in range(1, n + 1) if all(x % d for d in range(2, int(x ** 0.5) + 1)))"],
+        buggy=[
+            "return sum(1 for x in range(2, n) if all(x % d for d in range(2, int(x ** 0.5) + 1)))",
+            "return sum(1 for x in range(1, n + 1) if all(x % d for d in range(2, int(x ** 0.5) + 1)))",
+        ],
     ),
     Family(
         name="power_mod",
@@ -58,17 +69,31 @@ FAMILIES = [
         phrasings=[
             ("Modular Power", "You are given integers {a}, {b} and {m}. Find {a} to the power {b} modulo {m}."),
             ("Fast Exponent", "Compute ({a}^{b}) mod {m}."),
-            ("Repeated Multiplication", "Multiply {a} by itself {b} times (the empty product is 1) and report the result modulo {m}."),
-            ("Bacteria", "A colony grows {a} times larger every hour, starting from one cell. After {b} hours, what is the number of cells modulo {m}?"),
+            (
+                "Repeated Multiplication",
+                "Multiply {a} by itself {b} times (the empty product is 1) and report the result modulo {m}.",
+            ),
+            (
+                "Bacteria",
+                "A colony grows {a} times larger every hour, starting from one cell. After {b} hours, what is the number of cells modulo {m}?",
+            ),
         ],
         answer="{a}^{b} mod {m}",
         constraints=["0 <= {a} <= {p[HI]}", "0 <= {b} <= {p[BMAX]}", "2 <= {m} <= {p[MMAX]}"],
-        params=lambda rng: {"HI": rng.choice([10, 1000, 10**9]), "BMAX": rng.choice([20, 10**9]),
-                            "MMAX": rng.choice([1000, 10**9 + 7])},
-        gen=lambda p, s: {"a": random.randint(0, p["HI"]), "b": size({**p, "NMAX": p["BMAX"]}, s, 0),
-                          "m": random.randint(2, p["MMAX"])},
+        params=lambda rng: {
+            "HI": rng.choice([10, 1000, 10**9]),
+            "BMAX": rng.choice([20, 10**9]),
+            "MMAX": rng.choice([1000, 10**9 + 7]),
+        },
+        gen=lambda p, s: {
+            "a": random.randint(0, p["HI"]),
+            "b": size({**p, "NMAX": p["BMAX"]}, s, 0),
+            "m": random.randint(2, p["MMAX"]),
+        },
         body="return pow(a, b, m)",
-        alternatives=["result = 1 % m\nbase = a % m\nwhile b > 0:\n    if b & 1:\n        result = result * base % m\n    base = base * base % m\n    b >>= 1\nreturn result"],
+        alternatives=[
+            "result = 1 % m\nbase = a % m\nwhile b > 0:\n    if b & 1:\n        result = result * base % m\n    base = base * base % m\n    b >>= 1\nreturn result"
+        ],
         buggy=["return pow(a, b % (m - 1), m)", "return pow(a % m, b % m, m)"],
     ),
     Family(
@@ -78,18 +103,26 @@ FAMILIES = [
         returns="int",
         fn="sumOfDivisors",
         phrasings=[
-            ("Sum of Divisors", "You are given a positive integer {n}. Find the sum of all its positive divisors (including 1 and {n})."),
+            (
+                "Sum of Divisors",
+                "You are given a positive integer {n}. Find the sum of all its positive divisors (including 1 and {n}).",
+            ),
             ("Divisor Total", "Add up every d with 1 <= d <= {n} such that d divides {n}."),
             ("Sigma", "Compute sigma({n}), the sum of the divisors of {n}."),
-            ("Fair Shares", "A prize of {n} coins can be shared equally among d people whenever d divides {n}. Add up all such group sizes d."),
+            (
+                "Fair Shares",
+                "A prize of {n} coins can be shared equally among d people whenever d divides {n}. Add up all such group sizes d.",
+            ),
         ],
         answer="the sum of the divisors of {n}",
         constraints=["1 <= {n} <= {p[NMAX]}"],
         params=lambda rng: {"NMAX": rng.choice([100, 10000, 10**6])},
         gen=lambda p, s: {"n": size(p, s)},
         body="total = 0\nd = 1\nwhile d * d <= n:\n    if n % d == 0:\n        total += d\n        if d != n // d:\n            total += n // d\n    d += 1\nreturn total",
-        buggy=["total = 0\nd = 1\nwhile d * d <= n:\n    if n % d == 0:\n        total += d + n // d\n    d += 1\nreturn total",
-               "return sum(d for d in range(1, n) if n % d == 0)"],
+        buggy=[
+            "total = 0\nd = 1\nwhile d * d <= n:\n    if n % d == 0:\n        total += d + n // d\n    d += 1\nreturn total",
+            "return sum(d for d in range(1, n) if n % d == 0)",
+        ],
     ),
     Family(
         name="digit_sum",
@@ -98,17 +131,25 @@ FAMILIES = [
         returns="ints",
         fn="digitSums",
         phrasings=[
-            ("Digit Sums", "You are given {n} non-negative integers {a}. For each of them, find the sum of its decimal digits."),
+            (
+                "Digit Sums",
+                "You are given {n} non-negative integers {a}. For each of them, find the sum of its decimal digits.",
+            ),
             ("Add the Digits", "Replace every number of {a} by the sum of its digits and output the resulting list."),
             ("Cross Sums", "Compute the cross sum (sum of digits) of each {a_i}."),
-            ("Receipt Check", "A cashier checks each amount {a_i} by adding up its digits. Which check values does the cashier write down, in order?"),
+            (
+                "Receipt Check",
+                "A cashier checks each amount {a_i} by adding up its digits. Which check values does the cashier write down, in order?",
+            ),
         ],
         answer="the digit sums in order",
         constraints=["1 <= {n} <= {p[NMAX]}", "0 <= {a_i} <= {p[HI]}"],
         params=lambda rng: {"NMAX": rng.choice([5, 10]), "HI": rng.choice([999, 10**6, 10**9])},
         gen=lambda p, s: {"nums": ints(size(p, s), 0, p["HI"])},
         body="return [sum(int(c) for c in str(x)) for x in nums]",
-        alternatives=["out = []\nfor x in nums:\n    total = 0\n    while x > 0:\n        total += x % 10\n        x //= 10\n    out.append(total)\nreturn out"],
+        alternatives=[
+            "out = []\nfor x in nums:\n    total = 0\n    while x > 0:\n        total += x % 10\n        x //= 10\n    out.append(total)\nreturn out"
+        ],
         buggy=["return [sum(int(c) for c in str(x)[1:]) for x in nums]", "return [x % 9 for x in nums]"],
     ),
 ]

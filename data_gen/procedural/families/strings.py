@@ -32,7 +32,10 @@ FAMILIES = [
         returns="int",
         fn="countVowels",
         phrasings=[
-            ("Vowel Count", "You are given a string {s}. Count how many of its characters are vowels (a, e, i, o, u)."),
+            (
+                "Vowel Count",
+                "You are given a string {s}. Count how many of its characters are vowels (a, e, i, o, u).",
+            ),
             ("Vowels Only", "How many letters of {s} are one of a, e, i, o or u?"),
             ("Sound Letters", "The letters a, e, i, o and u are vowels. Find the number of vowel positions in {s}."),
             ("Open Sounds", "Report how often the characters a, e, i, o, u appear in total in the word {s}."),
@@ -55,14 +58,19 @@ FAMILIES = [
             ("Palindrome", "You are given a string {s}. Decide whether it reads the same forwards and backwards."),
             ("Mirror Word", "Check if the string {s} is a palindrome."),
             ("Same Both Ways", "Reversing {s} gives a string; determine whether that string equals {s}."),
-            ("Symmetric Text", "Is the sequence of letters {s} symmetric, so that its first letter equals its last, its second equals its second-to-last, and so on?"),
+            (
+                "Symmetric Text",
+                "Is the sequence of letters {s} symmetric, so that its first letter equals its last, its second equals its second-to-last, and so on?",
+            ),
         ],
         answer="{s} is a palindrome",
         constraints=["1 <= {len_s} <= {p[NMAX]}", LOWER_ONLY],
         params=_len,
         gen=lambda p, s: {"s": _pal_or_not(p, s)},
         body="return s == s[::-1]",
-        alternatives=["i, j = 0, len(s) - 1\nwhile i < j:\n    if s[i] != s[j]:\n        return False\n    i += 1\n    j -= 1\nreturn True"],
+        alternatives=[
+            "i, j = 0, len(s) - 1\nwhile i < j:\n    if s[i] != s[j]:\n        return False\n    i += 1\n    j -= 1\nreturn True"
+        ],
         buggy=["return s[0] == s[-1]", "return s[: len(s) // 2] == s[len(s) // 2 :]"],
     ),
     Family(
@@ -72,10 +80,19 @@ FAMILIES = [
         returns="int",
         fn="longestRun",
         phrasings=[
-            ("Longest Block", "You are given a string {s}. Find the length of the longest block of consecutive equal characters."),
+            (
+                "Longest Block",
+                "You are given a string {s}. Find the length of the longest block of consecutive equal characters.",
+            ),
             ("Repeated Letters", "What is the maximum number of times the same letter appears in a row in {s}?"),
-            ("Streak", "A streak is a maximal substring of {s} made of one repeated character. Find the length of the longest streak."),
-            ("Uniform Stretch", "Determine the longest contiguous piece of {s} in which all characters coincide, and give its length."),
+            (
+                "Streak",
+                "A streak is a maximal substring of {s} made of one repeated character. Find the length of the longest streak.",
+            ),
+            (
+                "Uniform Stretch",
+                "Determine the longest contiguous piece of {s} in which all characters coincide, and give its length.",
+            ),
         ],
         answer="the length of the longest block of equal characters",
         constraints=["1 <= {len_s} <= {p[NMAX]}", LOWER_ONLY],
@@ -83,8 +100,10 @@ FAMILIES = [
         gen=lambda p, s: {"s": _word(p, s)},
         body="best = cur = 1\nfor i in range(1, len(s)):\n    cur = cur + 1 if s[i] == s[i - 1] else 1\n    best = max(best, cur)\nreturn best",
         alternatives=["from itertools import groupby\nreturn max(len(list(g)) for _, g in groupby(s))"],
-        buggy=["best = cur = 1\nfor i in range(1, len(s) - 1):\n    cur = cur + 1 if s[i] == s[i - 1] else 1\n    best = max(best, cur)\nreturn best",
-               "return max(s.count(c) for c in set(s))"],
+        buggy=[
+            "best = cur = 1\nfor i in range(1, len(s) - 1):\n    cur = cur + 1 if s[i] == s[i - 1] else 1\n    best = max(best, cur)\nreturn best",
+            "return max(s.count(c) for c in set(s))",
+        ],
     ),
     Family(
         name="caesar_shift",
@@ -93,18 +112,29 @@ FAMILIES = [
         returns="str",
         fn="shiftLetters",
         phrasings=[
-            ("Caesar Cipher", "You are given a string {s} and an integer {k}. Replace every letter by the letter {k} positions later in the alphabet, wrapping around after z."),
+            (
+                "Caesar Cipher",
+                "You are given a string {s} and an integer {k}. Replace every letter by the letter {k} positions later in the alphabet, wrapping around after z.",
+            ),
             ("Shifted Word", "Encrypt {s} with a Caesar cipher of shift {k} (z is followed by a)."),
-            ("Rotate the Alphabet", "Move each character of {s} forward by {k} letters cyclically and find the resulting string."),
-            ("Secret Message", "A spy hides the message {s} by advancing each letter {k} steps through the alphabet, going from z back to a. What does the hidden message look like?"),
+            (
+                "Rotate the Alphabet",
+                "Move each character of {s} forward by {k} letters cyclically and find the resulting string.",
+            ),
+            (
+                "Secret Message",
+                "A spy hides the message {s} by advancing each letter {k} steps through the alphabet, going from z back to a. What does the hidden message look like?",
+            ),
         ],
         answer="the shifted string",
         constraints=["1 <= {len_s} <= {p[NMAX]}", LOWER_ONLY, "0 <= {k} <= {p[KMAX]}"],
         params=lambda rng: {**_len(rng), "SIGMA": 26, "KMAX": rng.choice([25, 100])},
         gen=lambda p, s: {"s": _word(p, s), "k": random.randint(0, p["KMAX"])},
         body='return "".join(chr((ord(c) - 97 + k) % 26 + 97) for c in s)',
-        buggy=['return "".join(chr((ord(c) - 97 + k) % 25 + 97) for c in s)',
-               'return "".join(chr(ord(c) + k) if ord(c) + k <= 122 else chr(ord(c) + k - 26) for c in s)'],
+        buggy=[
+            'return "".join(chr((ord(c) - 97 + k) % 25 + 97) for c in s)',
+            'return "".join(chr(ord(c) + k) if ord(c) + k <= 122 else chr(ord(c) + k - 26) for c in s)',
+        ],
     ),
     Family(
         name="distinct_chars",
@@ -132,10 +162,22 @@ FAMILIES = [
         returns="str",
         fn="encode",
         phrasings=[
-            ("Run-Length Encoding", "You are given a string {s}. Replace every maximal block of equal characters by the character followed by the block length, e.g. aaab becomes a3b1."),
-            ("Compress", "Compress {s} by writing each run of a repeated letter as the letter and its count (so abb becomes a1b2)."),
-            ("Letter Counts in Order", "Split {s} into maximal runs of one letter and write each run as letter plus length, in order (zzy gives z2y1)."),
-            ("Packed Word", "To store {s} compactly, each group of neighbouring identical letters is stored as that letter and how long the group is; e.g. ccd is stored as c2d1. Produce the stored form."),
+            (
+                "Run-Length Encoding",
+                "You are given a string {s}. Replace every maximal block of equal characters by the character followed by the block length, e.g. aaab becomes a3b1.",
+            ),
+            (
+                "Compress",
+                "Compress {s} by writing each run of a repeated letter as the letter and its count (so abb becomes a1b2).",
+            ),
+            (
+                "Letter Counts in Order",
+                "Split {s} into maximal runs of one letter and write each run as letter plus length, in order (zzy gives z2y1).",
+            ),
+            (
+                "Packed Word",
+                "To store {s} compactly, each group of neighbouring identical letters is stored as that letter and how long the group is; e.g. ccd is stored as c2d1. Produce the stored form.",
+            ),
         ],
         answer="the encoded string",
         constraints=["1 <= {len_s} <= {p[NMAX]}", LOWER_ONLY],
@@ -152,7 +194,10 @@ FAMILIES = [
         returns="int",
         fn="countOccurrences",
         phrasings=[
-            ("Pattern Count", "You are given two strings {s} and {t}. Count the positions where {t} occurs in {s} as a substring (occurrences may overlap)."),
+            (
+                "Pattern Count",
+                "You are given two strings {s} and {t}. Count the positions where {t} occurs in {s} as a substring (occurrences may overlap).",
+            ),
             ("Overlapping Matches", "How many times does {t} appear inside {s}, counting overlapping occurrences?"),
             ("Find Every Copy", "Count the indices i such that the substring of {s} starting at i equals {t}."),
             ("Echoes", "Slide {t} along {s} one letter at a time and report how many placements match exactly."),

@@ -15,8 +15,9 @@ PACKAGE = "xcoder_judge_worker"
 
 def _load_package() -> None:
     here = os.path.dirname(os.path.abspath(__file__))
-    spec = importlib.util.spec_from_file_location(PACKAGE, os.path.join(here, "__init__.py"),
-                                                  submodule_search_locations=[here])
+    spec = importlib.util.spec_from_file_location(
+        PACKAGE, os.path.join(here, "__init__.py"), submodule_search_locations=[here]
+    )
     package = importlib.util.module_from_spec(spec)
     sys.modules[PACKAGE] = package
     spec.loader.exec_module(package)

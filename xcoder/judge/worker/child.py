@@ -32,8 +32,9 @@ if TYPE_CHECKING:
 RECURSION_LIMIT = 1_000_000
 
 
-def serve(slot: _Slot, sock: socket.socket, limits: tuple, scratch: str, uid: int | None, pidns: bool,
-          prelude: dict) -> None:
+def serve(
+    slot: _Slot, sock: socket.socket, limits: tuple, scratch: str, uid: int | None, pidns: bool, prelude: dict
+) -> None:
     """Runs in the forked child; never returns (an escaping exception would otherwise run
     the zygote's own loop in the child)."""
     try:
@@ -118,12 +119,16 @@ def _serve_tests(slot: _Slot, sock: socket.socket, scratch: str, prelude: dict) 
             try:
                 args = _read_args(4)
             except ValueError as exc:
-                _report_and_exit({"status": "bad_input", "error": f"test input is not one JSON value per line: {exc}"[:2000]})
+                _report_and_exit(
+                    {"status": "bad_input", "error": f"test input is not one JSON value per line: {exc}"[:2000]}
+                )
         used = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
         resource.setrlimit(resource.RLIMIT_CPU, (int(used + request["timeout"]) + 2, resource.RLIM_INFINITY))
-        sys.stdin = sys.__stdin__ = open(0, "r", encoding="utf-8", errors="surrogateescape", closefd=False)
+        sys.stdin = sys.__stdin__ = open(0, encoding="utf-8", errors="surrogateescape", closefd=False)
         sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", errors="surrogateescape", closefd=False)
-        sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1)
+        sys.stderr = sys.__stderr__ = open(
+            2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1
+        )
         prelude.update(stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr)  # from sys import *
         atexit._clear()
         report: dict = {"status": "ok"}
@@ -133,8 +138,9 @@ def _serve_tests(slot: _Slot, sock: socket.socket, scratch: str, prelude: dict) 
             if lcb_state is not None:
                 alarm = int(request.get("alarm") or 6)
                 if slot.mode == "call":
-                    exit_code = run_call_test(lcb_state, slot.code, slot.func_name, args, alarm, slot.solution_class,
-                                              report)
+                    exit_code = run_call_test(
+                        lcb_state, slot.code, slot.func_name, args, alarm, slot.solution_class, report
+                    )
                 else:
                     exit_code = run_stdin_test(lcb_state, slot.code, args, alarm, slot.solution_class, report)
             elif slot.mode == "call":
@@ -185,13 +191,17 @@ def _call(ns: dict, func_name: str, args: list, report: dict) -> int:
     if fn is None:
         fn = ns.get(func_name)
     if not callable(fn):
-        report.update(status="exception", error=f"no method {func_name!r} on class Solution (nor a function of that name)")
+        report.update(
+            status="exception", error=f"no method {func_name!r} on class Solution (nor a function of that name)"
+        )
         return 1
     result = fn(*args)
     try:
         report["result"] = json.dumps(result, default=_plain)
     except (TypeError, ValueError) as exc:
-        report.update(status="bad_return", error=f"return value of type {type(result).__name__} is not JSON-serializable ({exc})")
+        report.update(
+            status="bad_return", error=f"return value of type {type(result).__name__} is not JSON-serializable ({exc})"
+        )
     return 0
 
 
@@ -274,7 +284,9 @@ def _finish(exit_code: int, report: dict) -> int:
         exit_code = _exit_code(exc)
     except BaseException:
         pass
-    for stream in {id(s): s for s in (sys.stdout, sys.__stdout__, sys.stderr, sys.__stderr__) if s is not None}.values():
+    for stream in {
+        id(s): s for s in (sys.stdout, sys.__stdout__, sys.stderr, sys.__stderr__) if s is not None
+    }.values():
         try:
             stream.flush()
         except OSError as exc:
