@@ -156,7 +156,7 @@ def write_results(cfg: AblationConfig) -> dict[str, Any]:
             seeds = ", ".join(f"{s}: {100 * v:.1f}" for s, v in row["per_seed"].items())
             facts = list(row["facts"].values())
 
-            def avg(key: str) -> str:
+            def avg(key: str, facts: list = facts) -> str:
                 vals = [f[key] for f in facts if f.get(key) is not None]
                 return "–" if not vals else f"{statistics.mean(vals):.3g}"
 

@@ -18,7 +18,8 @@ from xcoder.config import ConfigError, build, help_field, read_yaml
 from xcoder.judge import JudgeConfig
 from xcoder.tiny_model import TinyModelSpec
 
-STAGES = ("data", "model", "verify", "sft", "grpo", "eval", "report")
+STAGES = ("data", "model", "verify", "sft", "select", "grpo", "eval", "report")
+OPTIONAL_STAGES = ("select",)  # off by default; when off they leave no trace, not even in the fingerprints
 MODELS = ("base", "sft", "rl")
 
 
@@ -79,6 +80,30 @@ class GRPOSection(TrainSection):
 
 
 @dataclass
+class SelectSection:
+    """Optional RL data selection by the SFT model's own pass rate (``eval.pass_rate``): k samples per
+    RL row, judged; GRPO then trains on the rows whose pass rate is in ``band``."""
+
+    enabled: bool = help_field("Run this stage (off: GRPO trains on every exported RL row).", default=False)
+    k: int = help_field("Samples per task.", default=8)
+    temperature: float = help_field("Sampling temperature (GRPO's rollouts are sampled at 1.0).", default=1.0)
+    top_p: float = help_field("Nucleus sampling.", default=1.0)
+    max_tokens: int = help_field("New tokens per sample.", default=160)
+    batch_size: int = help_field("Sequences per generate() call.", default=8)
+    band: str = help_field("Pass rates kept, 'LOW,HIGH'.", default="0,1")
+    inclusive: bool = help_field("Keep the band's ends too (default: strictly inside).", default=False)
+    seed: int = help_field("Sampling seed.", default=0)
+    threads: int | None = help_field("torch CPU threads while generating (None: torch's default).", default=1)
+
+    def __post_init__(self) -> None:
+        from eval.pass_rate import parse_band
+
+        parse_band(self.band)
+        if self.k < 1:
+            raise ValueError(f"k must be >= 1, got {self.k}")
+
+
+@dataclass
 class EvalSection:
     """Held-out evaluation (``eval.runner``), LiveCodeBench's sampling protocol by default."""
 
@@ -115,6 +140,9 @@ class PipelineConfig:
     )
     data: DataSection = help_field("Verification, filtering and export options.", default_factory=DataSection)
     sft: TrainSection = help_field("Supervised fine-tuning.", default_factory=TrainSection)
+    select: SelectSection = help_field(
+        "Optional RL data selection by the SFT model's pass rate (off by default).", default_factory=SelectSection
+    )
     grpo: GRPOSection = help_field("GRPO on execution rewards.", default_factory=GRPOSection)
     eval: EvalSection = help_field("Held-out evaluation.", default_factory=EvalSection)
     judge: JudgeConfig = help_field(
@@ -171,11 +199,13 @@ def model_paths(cfg: PipelineConfig) -> dict[str, str]:
 
 __all__ = [
     "MODELS",
+    "OPTIONAL_STAGES",
     "STAGES",
     "DataSection",
     "EvalSection",
     "GRPOSection",
     "PipelineConfig",
+    "SelectSection",
     "TrainSection",
     "load_pipeline_config",
     "model_paths",

@@ -131,6 +131,8 @@ def build_summary(cfg: PipelineConfig, state: State) -> dict[str, Any]:
         "sft_steps": stages.get("sft", {}).get("info", {}).get("steps"),
         "grpo_steps": stages.get("grpo", {}).get("info", {}).get("steps"),
     }
+    if cfg.select.enabled:  # the optional select stage: RL rows GRPO trained on
+        summary["sizes"]["rl_rows_selected"] = stages.get("select", {}).get("info", {}).get("counts", {}).get("kept")
     summary["eval_protocol"] = {
         "n": n,
         "temperature": cfg.eval.temperature,

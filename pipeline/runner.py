@@ -10,10 +10,12 @@ Stages (each resumable; a rerun skips every stage whose inputs and settings are 
    (reference, alternatives, buggy ones) are voted on by the judge, a golden solution is chosen
    by dual verification, SFT and RL rows are exported;
 4. ``sft``    — ``recipes/sft.py`` run as a subprocess, the script users launch at scale;
-5. ``grpo``   — ``recipes/grpo.py`` likewise, from the SFT model, on execution rewards;
-6. ``eval``   — ``eval.runner.run_eval`` (transformers backend) on the held-out split for the
+5. ``select`` — optional, off by default (``select.enabled``): the RL rows sampled k times with the
+   SFT model and judged; GRPO gets the rows whose pass rate is in ``select.band`` (``eval.pass_rate``);
+6. ``grpo``   — ``recipes/grpo.py`` likewise, from the SFT model, on execution rewards;
+7. ``eval``   — ``eval.runner.run_eval`` (transformers backend) on the held-out split for the
    base, SFT and RL models: avg@n with LiveCodeBench's protocol;
-7. ``report`` — ``summary.json``, ``report.md`` and plots (``pipeline.report``).
+8. ``report`` — ``summary.json``, ``report.md`` and plots (``pipeline.report``).
 
 ``output_dir/pipeline_state.json`` (:mod:`pipeline.state`) records each finished stage with a
 fingerprint of its settings and of the stages before it; a stage reruns (with everything after it)
@@ -29,9 +31,9 @@ from typing import Any
 
 from rich.console import Console
 
-from pipeline.config import STAGES, PipelineConfig
+from pipeline.config import OPTIONAL_STAGES, STAGES, PipelineConfig
 from pipeline.report import write_report
-from pipeline.stages import stage_data, stage_eval, stage_grpo, stage_model, stage_sft, stage_verify
+from pipeline.stages import stage_data, stage_eval, stage_grpo, stage_model, stage_select, stage_sft, stage_verify
 from pipeline.state import State
 from xcoder.cancel import Cancelled
 from xcoder.cli_errors import UserError
@@ -51,6 +53,7 @@ def stage_settings(cfg: PipelineConfig) -> dict[str, Any]:
         "model": [config_to_dict(cfg.model)],
         "verify": [config_to_dict(cfg.data), config_to_dict(cfg.judge)],
         "sft": [config_to_dict(cfg.sft), text("sft.config")],
+        "select": [config_to_dict(cfg.select), config_to_dict(cfg.judge)],
         "grpo": [config_to_dict(cfg.grpo), text("grpo.config")],
         "eval": [config_to_dict(cfg.eval), config_to_dict(cfg.judge), cfg.data.system_prompt],
         "report": [cfg.time_budget_minutes],
@@ -93,15 +96,18 @@ def run_pipeline(
         "model": lambda: stage_model(cfg, console),
         "verify": lambda: stage_verify(cfg, console, fresh),
         "sft": lambda: stage_sft(cfg, state, console),
+        "select": lambda: stage_select(cfg, state, console, fresh),
         "grpo": lambda: stage_grpo(cfg, state, console),
         "eval": lambda: stage_eval(cfg, state, console, fresh),
         "report": lambda: write_report(cfg, state),
     }
-    enabled = {"sft": cfg.sft.enabled, "grpo": cfg.grpo.enabled}
+    enabled = {"sft": cfg.sft.enabled, "select": cfg.select.enabled, "grpo": cfg.grpo.enabled}
     upstream = ""
     fresh = True
     started = time.monotonic()
     for stage in STAGES:
+        if stage in OPTIONAL_STAGES and not enabled[stage]:
+            continue  # off: as if the stage did not exist, so the fingerprints of runs without it hold
         fp = fingerprint(upstream, stage, settings[stage], enabled.get(stage, True))
         if not enabled.get(stage, True):
             console.print(f"[dim]{stage}: disabled[/dim]")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 def main(script_args, training_args, model_args):
     from transformers import AutoTokenizer
-    from trl import GRPOTrainer, get_peft_config, get_quantization_config
+    from trl import get_peft_config, get_quantization_config
 
     from rewards import get_reward_funcs
     from xcoder.train.data_paths import check_data_paths
@@ -29,6 +29,7 @@ def main(script_args, training_args, model_args):
         prepare_model,
         reward_options,
     )
+    from xcoder.train.grpo_trainer import GroupSamplingGRPOTrainer
 
     check_options(script_args, training_args)
     check_data_paths(script_args)  # before the model is built or loaded
@@ -48,7 +49,7 @@ def main(script_args, training_args, model_args):
     if use_eval and "test" not in dataset:
         raise ValueError("eval_strategy is set but the data has no test split (dataset_test_split)")
 
-    trainer = GRPOTrainer(
+    trainer = GroupSamplingGRPOTrainer(  # TRL's GRPOTrainer unless dynamic_sampling/curriculum are on
         model=model,
         reward_funcs=reward_funcs,
         args=training_args,
@@ -56,6 +57,7 @@ def main(script_args, training_args, model_args):
         eval_dataset=dataset["test"] if use_eval else None,
         quantization_config=get_quantization_config(model_args),
         peft_config=get_peft_config(model_args),
+        group_sampling=script_args.group_sampling(),
     )
     train_and_save(trainer, training_args, script_args.dataset_name)
 

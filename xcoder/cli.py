@@ -19,6 +19,7 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "data_gen.cli",
     "eval.cli",
+    "eval.rl_cli",
     "pipeline.cli",
     "xcoder.judge.cli",
     "xcoder.tiny_model_cli",

@@ -57,7 +57,11 @@ def build_user_prompt(problem: Problem) -> str:
 
 def build_messages(problem: Problem, system_prompt: str | None = DEFAULT_SYSTEM_PROMPT) -> list[dict[str, str]]:
     """Chat messages for one problem. ``system_prompt=None`` omits the system turn (for models
-    whose authors advise against one, e.g. several R1-style reasoning models)."""
+    whose authors advise against one, e.g. several R1-style reasoning models). A problem that carries
+    its own chat prompt in ``metadata["messages"]`` (an RL row's ``prompt``, sampled as GRPO will
+    see it) is asked exactly that."""
+    if problem.metadata.get("messages"):
+        return [{"role": m["role"], "content": m["content"]} for m in problem.metadata["messages"]]
     messages: list[dict[str, str]] = []
     if system_prompt:
         messages.append({"role": "system", "content": system_prompt})

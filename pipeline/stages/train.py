@@ -140,6 +140,8 @@ def stage_sft(cfg: PipelineConfig, state: State, console: Console) -> dict[str, 
 def stage_grpo(cfg: PipelineConfig, state: State, console: Console) -> dict[str, Any]:
     out = cfg.out / "rl"
     rl_file = cfg.out / state.get("verify")["info"]["rl_file"]
+    if cfg.select.enabled:  # the rows the select stage kept
+        rl_file = cfg.out / state.get("select")["info"]["rl_file"]
     corrupted = 0
     if cfg.grpo.label_noise > 0:
         from pipeline.variants import corrupt_labels

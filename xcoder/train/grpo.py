@@ -17,6 +17,8 @@ imports (the core never does). What we add here:
     ``xcoder.prompts.build_kodcode_messages``, the tests go to a ``test_file`` column that the
     execution rewards run as a unit-test problem (``input_output`` is then empty);
 * an optional curriculum: rows sorted by a column such as a pass rate, with shuffling off;
+* dynamic sampling and an online curriculum (``GroupSamplingOptions``, run by
+  ``xcoder.train.grpo_trainer.GroupSamplingGRPOTrainer``), both off by default;
 * prompts longer than ``max_prompt_tokens`` dropped up front (TRL no longer truncates prompts);
 * fail-early checks: a missing local model (with the command that makes it), vLLM on a CPU.
 """
@@ -27,7 +29,7 @@ import importlib.util
 import json
 import logging
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +51,88 @@ XCODER_MARKERS = ("selected_uts", "prompter_type")
 KEPT_COLUMNS = ("difficulty", "platform", "checker", "pass_rate", "data_source")
 
 
+CURRICULA = ("none", "online")
+
+
 @dataclass
-class GRPOScriptArguments(ScriptArguments):
-    """TRL's script arguments (``dataset_name``, splits, ...) plus the data and reward options."""
+class GroupSamplingOptions:
+    """Dynamic sampling and the online curriculum (``xcoder.train.grpo_trainer``), both off by default.
+
+    Why: a group whose completions all get the same reward has zero advantage, so it costs a
+    generation and teaches nothing; on hard code data most groups are all-fail early and all-pass
+    late. Dynamic sampling (DAPO) replaces such groups with fresh ones; the online curriculum
+    draws tasks whose running pass rate is in the informative band more often."""
+
+    dynamic_sampling: bool = field(
+        default=False,
+        metadata={
+            "help": "Drop groups whose rewards are all equal and refill the generation batch with groups of "
+            "fresh prompts, up to dynamic_sampling_max_rounds extra generation rounds; past that budget the "
+            "batch is padded with zero-std groups (zero advantage). Logs groups/all_pass, groups/all_fail, "
+            "groups/mixed and dynamic_sampling/rounds."
+        },
+    )
+    dynamic_sampling_max_rounds: int = field(
+        default=3, metadata={"help": "Extra generation rounds per generation batch that dynamic sampling may spend."}
+    )
+    curriculum: str = field(
+        default="none",
+        metadata={
+            "help": "'online': sample tasks with weight p(1-p) + curriculum_min_weight from a running pass "
+            "rate p per task (question_id), updated from the rewards; 'none': TRL's shuffled order.",
+            "choices": list(CURRICULA),
+        },
+    )
+    curriculum_ema: float = field(
+        default=0.5, metadata={"help": "Weight of a task's newest group pass rate in its running pass rate (EMA)."}
+    )
+    curriculum_prior: float = field(
+        default=0.5,
+        metadata={
+            "help": "Pass rate assumed for a task not seen yet (0.5: the highest weight, so "
+            "unseen tasks are tried early)."
+        },
+    )
+    curriculum_min_weight: float = field(
+        default=0.02,
+        metadata={
+            "help": "Added to every task's weight, so all-pass and all-fail tasks are still "
+            "drawn now and then (their pass rate may have moved)."
+        },
+    )
+    pass_reward_threshold: float = field(
+        default=1.0,
+        metadata={
+            "help": "A completion whose total (weighted) reward reaches this counts as a pass, for the "
+            "running pass rates and the all-pass/all-fail group counts (1.0 for binary/pass_rate; 5.0 "
+            "for xcoder_graded)."
+        },
+    )
+
+    def check_group_sampling(self) -> None:
+        if self.curriculum not in CURRICULA:
+            raise ValueError(f"curriculum must be one of {', '.join(CURRICULA)}, not {self.curriculum!r}")
+        if self.dynamic_sampling_max_rounds < 0:
+            raise ValueError("dynamic_sampling_max_rounds must be >= 0")
+        if not 0.0 < self.curriculum_ema <= 1.0:
+            raise ValueError(f"curriculum_ema must be in (0, 1], got {self.curriculum_ema}")
+        if not 0.0 <= self.curriculum_prior <= 1.0:
+            raise ValueError(f"curriculum_prior must be in [0, 1], got {self.curriculum_prior}")
+        if self.curriculum_min_weight <= 0:
+            raise ValueError(f"curriculum_min_weight must be positive, got {self.curriculum_min_weight}")
+
+    def group_sampling(self) -> GroupSamplingOptions:
+        """These options alone (what the trainer takes)."""
+        return GroupSamplingOptions(**{f.name: getattr(self, f.name) for f in fields(GroupSamplingOptions)})
+
+    @property
+    def group_sampling_enabled(self) -> bool:
+        return self.dynamic_sampling or self.curriculum != "none"
+
+
+@dataclass
+class GRPOScriptArguments(GroupSamplingOptions, ScriptArguments):
+    """TRL's script arguments (``dataset_name``, splits, ...) plus the data, reward and group-sampling options."""
 
     dataset_files: list[str] | None = field(
         default=None,
@@ -468,6 +549,9 @@ def check_options(script_args: GRPOScriptArguments, training_args) -> None:
             raise ImportError("use_vllm: true needs vLLM: pip install 'xcoder[vllm]' (or set use_vllm: false)")
     if script_args.max_prompt_tokens is not None and script_args.max_prompt_tokens < 1:
         raise ValueError("max_prompt_tokens must be positive")
+    script_args.check_group_sampling()
+    if script_args.curriculum != "none" and script_args.curriculum_column:
+        raise ValueError("curriculum: online and curriculum_column both order the data; set only one")
 
 
 def prepare_model(script_args: GRPOScriptArguments, training_args, model_args) -> str:
