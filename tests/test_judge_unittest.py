@@ -351,6 +351,11 @@ def test_the_worker_prepares_pytest_main_before_forking(tmp_path):
     assert json.loads(out.stdout) == {"False": [True, str(tmp_path), True], "True": [True, str(tmp_path), True]}
 
 
+def test_preparing_pytest_leaves_other_programs_environment_alone(judge):
+    [run] = judge.run_outputs("import os\nprint(sorted(k for k in os.environ if k.startswith('PYTEST')))", [""])
+    assert run.ok and run.output.strip() == "[]", run
+
+
 def test_from_solution_import_star_goes_first_but_after_future_imports():
     assert solution_test_module("def test_x():\n    pass\n").startswith(IMPORT_SOLUTION + "\n")
     text = solution_test_module('"""Doc."""\nfrom __future__ import annotations\nimport os\n')

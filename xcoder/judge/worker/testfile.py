@@ -151,8 +151,7 @@ def prepare(scratch: str) -> None:
     get_config = getattr(config_module, "get_config", None)
     if get_config is None or not os.path.isdir(scratch):
         return
-    here = os.getcwd()
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    here = os.getcwd()  # (the environment stays as it is: every judged program inherits it)
     try:
         os.chdir(scratch)  # get_config records the working directory as the invocation's
         for exitfirst in (False, True):
