@@ -346,8 +346,14 @@ def test_the_worker_prepares_pytest_main_before_forking(tmp_path):
         "                           list(config.invocation_params.plugins) == [reporter]]\n"
         "                  for x, (config, args, reporter) in testfile._prepared.items()}))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True,
-                         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert json.loads(out.stdout) == {"False": [True, str(tmp_path), True], "True": [True, str(tmp_path), True]}
 
 

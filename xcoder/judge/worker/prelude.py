@@ -11,8 +11,22 @@ from __future__ import annotations
 # then the builtins again (so e.g. math's float ``pow`` does not shadow the builtin), then typing.
 
 PRELUDE_MODULES = (
-    "string", "re", "datetime", "collections", "heapq", "bisect", "copy", "math", "random",
-    "statistics", "itertools", "functools", "operator", "io", "sys", "json",
+    "string",
+    "re",
+    "datetime",
+    "collections",
+    "heapq",
+    "bisect",
+    "copy",
+    "math",
+    "random",
+    "statistics",
+    "itertools",
+    "functools",
+    "operator",
+    "io",
+    "sys",
+    "json",
 )
 EXTRA_MODULES = ("sortedcontainers",)  # offered by LeetCode; imported if installed
 # What runs unit-test problems (``testfile.py``), imported if installed: a warm pytest makes a

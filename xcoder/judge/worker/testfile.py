@@ -124,11 +124,18 @@ _prepared: dict[bool, tuple] = {}
 
 
 def _args(scratch: str, exitfirst: bool) -> list[str]:
-    args = [TEST_MODULE + ".py", "-c", os.devnull, "--rootdir", scratch,
-            # The collection starts at the scratch directory, not at its parents (which the
-            # default, the ini file's directory /dev, would walk up to: a scan of the host's /tmp
-            # without the sandbox, and any conftest.py there loaded); node ids are unchanged.
-            "--confcutdir", scratch]
+    args = [
+        TEST_MODULE + ".py",
+        "-c",
+        os.devnull,
+        "--rootdir",
+        scratch,
+        # The collection starts at the scratch directory, not at its parents (which the
+        # default, the ini file's directory /dev, would walk up to: a scan of the host's /tmp
+        # without the sandbox, and any conftest.py there loaded); node ids are unchanged.
+        "--confcutdir",
+        scratch,
+    ]
     for name in _UNUSED_PLUGINS:
         args += ["-p", "no:" + name]
     args += ["--basetemp", os.path.join(scratch, ".pytest-tmp"), "-q", "--no-header", "--tb=short"]

@@ -44,8 +44,16 @@ PYTHON_THREAD_STACK = 16 << 20
 class _Slot:
     """Compiled code plus the warm child that runs its tests, if one is alive."""
 
-    def __init__(self, code, mode: str, func_name: str | None, source: str = "", exitfirst: bool = False,
-                 lcb: bool = False, solution_class: bool = False):
+    def __init__(
+        self,
+        code,
+        mode: str,
+        func_name: str | None,
+        source: str = "",
+        exitfirst: bool = False,
+        lcb: bool = False,
+        solution_class: bool = False,
+    ):
         self.code, self.mode, self.func_name = code, mode, func_name
         self.source, self.exitfirst = source, exitfirst  # pytest mode: the program's text, and -x
         self.lcb, self.solution_class = lcb, solution_class  # LiveCodeBench's semantics (lcb.py)
@@ -142,8 +150,9 @@ class Zygote:
             return {"ok": False, "error": f"unknown mode {mode!r}"}
         source = msg["code"] if mode == "pytest" else ""
         lcb = msg.get("semantics") == "lcb" and mode != "pytest"
-        self.slots[name] = slot = _Slot(code, mode, msg.get("func_name"), source, bool(msg.get("exitfirst")), lcb,
-                                        bool(msg.get("solution_class")))
+        self.slots[name] = slot = _Slot(
+            code, mode, msg.get("func_name"), source, bool(msg.get("exitfirst")), lcb, bool(msg.get("solution_class"))
+        )
         if "memory_mb" in msg:
             self._warm = (slot, _limits(msg))
         return {"ok": True}
@@ -164,7 +173,6 @@ class Zygote:
         if self.pidns:  # our own IPC namespace (never the host's, which holds other users' objects)
             clear_ipc(self.uid)
         return {"ok": True}
-
 
     def run(self, msg: dict) -> dict:
         """Run the loaded program on one input and answer with its result."""
@@ -322,7 +330,11 @@ class Zygote:
             sig = os.WTERMSIG(status)
             reply["status"] = "timeout" if sig == signal.SIGXCPU else "signal"
             reply["signal"] = sig
-            reply["error"] = f"killed by signal {signal.Signals(sig).name}" if sig in signal.valid_signals() else f"killed by signal {sig}"
+            reply["error"] = (
+                f"killed by signal {signal.Signals(sig).name}"
+                if sig in signal.valid_signals()
+                else f"killed by signal {sig}"
+            )
         else:
             reply["exit_code"] = code = os.WEXITSTATUS(status)
             if child:
@@ -427,7 +439,7 @@ def _memfd(name: str, data: bytes = b"") -> int:
     if data:
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         os.lseek(fd, 0, os.SEEK_SET)
     return fd
 
@@ -514,7 +526,13 @@ def main(argv: list[str]) -> None:
         zygote.uid = None
     write_message(proto_out, {"ready": True, "pid": os.getpid(), "uid": zygote.uid, "pidns": args.pidns})
     zygote.host_in, zygote.host_out = proto_in, proto_out
-    handlers = {"load": zygote.load, "run": zygote.run, "tests": zygote.tests, "end": zygote.end, "ping": lambda m: {"ok": True, "rusage": _rusage()}}
+    handlers = {
+        "load": zygote.load,
+        "run": zygote.run,
+        "tests": zygote.tests,
+        "end": zygote.end,
+        "ping": lambda m: {"ok": True, "rusage": _rusage()},
+    }
     while True:
         try:
             msg = zygote.pending.pop(0) if zygote.pending else read_message(proto_in)
@@ -533,4 +551,3 @@ def main(argv: list[str]) -> None:
         write_message(proto_out, reply)
         if op == "load":
             zygote.warm_up()
-
