@@ -166,6 +166,24 @@ FEATURES = {
         def test_missing_fixture(nonexistent_fixture):
             assert True
         """,
+    "session_config": """
+        import pathlib
+        import pytest
+        from solution import add
+
+        # The worker builds the session's config before forking: it must be the one pytest
+        # would build here (invoked from the files' directory, that directory as rootdir).
+        def test_invoked_from_the_files_directory(request):
+            config = request.config
+            assert config.invocation_params.dir == pathlib.Path.cwd() == config.rootpath
+            assert add(1, 2) == 3
+
+        def test_a_nested_session_builds_its_own_config(request, tmp_path):
+            (tmp_path / "test_inner.py").write_text("def test_inner():\\n    assert True\\n")
+            code = pytest.main([str(tmp_path / "test_inner.py"), "-q", "-p", "no:cacheprovider", "-c", "/dev/null",
+                                "--rootdir", str(tmp_path)])
+            assert code == 0 and add(2, 2) == 4
+        """,
     "skips_and_xfail": """
         import pytest
         from solution import add
@@ -314,6 +332,34 @@ def test_a_test_file_that_does_not_parse_is_refused_when_loaded(tmp_path):
 
 
 # -- the test file as the worker runs it ----------------------------------------------------------
+
+
+def test_the_worker_prepares_pytest_main_before_forking(tmp_path):
+    # What each unit-test sample saves: pytest.main's get_config, done once in the worker for both
+    # exitfirst settings, from the scratch directory, with the arguments the child will pass.
+    code = (
+        "import json, sys\n"
+        "from xcoder.judge.worker import prelude, testfile\n"
+        "assert prelude.preimport_test_runner()\n"
+        "testfile.prepare(sys.argv[1])\n"
+        "print(json.dumps({str(x): [args == testfile._args(sys.argv[1], x), str(config.invocation_params.dir),\n"
+        "                           list(config.invocation_params.plugins) == [reporter]]\n"
+        "                  for x, (config, args, reporter) in testfile._prepared.items()}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert json.loads(out.stdout) == {"False": [True, str(tmp_path), True], "True": [True, str(tmp_path), True]}
+
+
+def test_preparing_pytest_leaves_other_programs_environment_alone(judge):
+    [run] = judge.run_outputs("import os\nprint(sorted(k for k in os.environ if k.startswith('PYTEST')))", [""])
+    assert run.ok and run.output.strip() == "[]", run
 
 
 def test_from_solution_import_star_goes_first_but_after_future_imports():

@@ -112,6 +112,64 @@ class _Reporter:
         _emit({"event": "result", "nodeid": nodeid, **state})
 
 
+# Plugins that only add command-line options these runs never pass (``--pastebin``,
+# ``--setup-only``/``--setup-plan``/``--setup-show``, ``--stepwise``; the last also needs the cache,
+# which is off): without them a session registers, configures and scans fewer plugins, and no
+# test's outcome can change.
+_UNUSED_PLUGINS = ("cacheprovider", "pastebin", "setuponly", "setupplan", "stepwise")
+
+# What ``prepare`` built in the worker before forking, per ``exitfirst``: (the plugin manager's
+# config as ``pytest.main`` would start from, its args, the reporter); each forked child takes a copy.
+_prepared: dict[bool, tuple] = {}
+
+
+def _args(scratch: str, exitfirst: bool) -> list[str]:
+    args = [
+        TEST_MODULE + ".py",
+        "-c",
+        os.devnull,
+        "--rootdir",
+        scratch,
+        # The collection starts at the scratch directory, not at its parents (which the
+        # default, the ini file's directory /dev, would walk up to: a scan of the host's /tmp
+        # without the sandbox, and any conftest.py there loaded); node ids are unchanged.
+        "--confcutdir",
+        scratch,
+    ]
+    for name in _UNUSED_PLUGINS:
+        args += ["-p", "no:" + name]
+    args += ["--basetemp", os.path.join(scratch, ".pytest-tmp"), "-q", "--no-header", "--tb=short"]
+    if exitfirst:
+        args.append("-x")
+    return args
+
+
+def prepare(scratch: str) -> None:
+    """In the worker, before any fork: do the part of ``pytest.main`` that depends on nothing
+    but the arguments, which are the same for every sample (the scratch directory is the
+    worker's), so that each child starts its session from a copy instead of building it.
+
+    That part is ``_pytest.config.get_config``: a plugin manager with pytest's default plugins
+    registered and a ``Config`` around it, invoked from the scratch directory. It reads no file,
+    starts no capture and runs no judged code; the rest of ``pytest.main`` (option parsing,
+    rootdir, capture, the session) runs in the child as before. Without a pytest that has it,
+    children run ``pytest.main`` from scratch."""
+    config_module = sys.modules.get("_pytest.config")
+    get_config = getattr(config_module, "get_config", None)
+    if get_config is None or not os.path.isdir(scratch):
+        return
+    here = os.getcwd()  # (the environment stays as it is: every judged program inherits it)
+    try:
+        os.chdir(scratch)  # get_config records the working directory as the invocation's
+        for exitfirst in (False, True):
+            args, reporter = _args(scratch, exitfirst), _Reporter()
+            _prepared[exitfirst] = (get_config(args, [reporter], prog="pytest.main()"), args, reporter)
+    except Exception:  # noqa: BLE001 - an incompatible pytest: children build their own
+        _prepared.clear()
+    finally:
+        os.chdir(here)
+
+
 def run_test_file(source: str, test_file: str, scratch: str, exitfirst: bool, report: dict) -> int:
     """Write the two files and run pytest on them; returns the exit code for the child to use,
     and leaves pytest's own exit status in ``report["pytest_exit"]``."""
@@ -126,22 +184,20 @@ def run_test_file(source: str, test_file: str, scratch: str, exitfirst: bool, re
         sys.modules.pop(name, None)
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     sys.dont_write_bytecode = True
-    args = [
-        TEST_MODULE + ".py",
-        "-c",
-        os.devnull,
-        "--rootdir",
-        scratch,
-        "-p",
-        "no:cacheprovider",
-        "--basetemp",
-        os.path.join(scratch, ".pytest-tmp"),
-        "-q",
-        "--no-header",
-        "--tb=short",
-    ]
-    if exitfirst:
-        args.append("-x")
-    code = pytest.main(args, plugins=[_Reporter()])
+    args, reporter = _args(scratch, exitfirst), _Reporter()
+    prepared = _prepared.get(exitfirst)
+    if prepared is not None and prepared[1] == args:
+        # This process is the one session: pytest.main takes the worker's prepared config
+        # (built by the same call with the same arguments) instead of building it again.
+        config, args, reporter = prepared
+        config_module = sys.modules["_pytest.config"]
+        original = config_module.get_config
+
+        def get_config_once(*_args, **_kwargs):
+            config_module.get_config = original  # a test calling pytest.main gets a fresh one
+            return config
+
+        config_module.get_config = get_config_once
+    code = pytest.main(args, plugins=[reporter])
     report["pytest_exit"] = int(code)
     return 0

@@ -31,6 +31,7 @@ from .cleanup import clean_up, clear_ipc, kill_group
 from .libc import PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, prctl
 from .prelude import build_prelude, preimport_test_runner
 from .protocol import read_message, write_message
+from .testfile import prepare as prepare_test_runner
 
 WINDOW = 4  # tests sent ahead to a warm child
 MODES = ("stdin", "call", "pytest")  # run the program / call its function / run a unit-test file on it
@@ -112,7 +113,8 @@ class Zygote:
         self.pending: list[dict] = []
         self.streaming = self.stop_requested = False
         self.prelude = build_prelude()
-        preimport_test_runner()
+        if preimport_test_runner():
+            prepare_test_runner(scratch)  # pytest.main's start, once, for every unit-test sample
 
     # -- setup ---------------------------------------------------------------------------------
 
