@@ -32,27 +32,11 @@ import re
 from typing import Any
 
 from xcoder.judge.compare import compare_lcb
+from xcoder.judge.worker.protocol import PRELUDE_MODULES
 
 SEMANTICS = ("xcoder", "lcb")
 
-LCB_PRELUDE_MODULES = (
-    "string",
-    "re",
-    "datetime",
-    "collections",
-    "heapq",
-    "bisect",
-    "copy",
-    "math",
-    "random",
-    "statistics",
-    "itertools",
-    "functools",
-    "operator",
-    "io",
-    "sys",
-    "json",
-)
+LCB_PRELUDE_MODULES = PRELUDE_MODULES  # the same modules as xcoder's own prelude
 LCB_RECURSION_LIMIT = 50000
 LCB_PRELUDE = (
     "".join(f"from {m} import *\n" for m in (*LCB_PRELUDE_MODULES, "builtins", "typing"))

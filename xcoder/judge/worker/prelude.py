@@ -7,27 +7,11 @@ programs; everything else the worker package imports is standard library
 
 from __future__ import annotations
 
-# The import prelude LiveCodeBench's judge gives every program: star imports of these modules,
-# then the builtins again (so e.g. math's float ``pow`` does not shadow the builtin), then typing.
+# The import prelude LiveCodeBench's judge gives every program: star imports of PRELUDE_MODULES
+# (one list, in protocol.py, shared with the host), then the builtins again (so e.g. math's float
+# ``pow`` does not shadow the builtin), then typing.
+from .protocol import PRELUDE_MODULES
 
-PRELUDE_MODULES = (
-    "string",
-    "re",
-    "datetime",
-    "collections",
-    "heapq",
-    "bisect",
-    "copy",
-    "math",
-    "random",
-    "statistics",
-    "itertools",
-    "functools",
-    "operator",
-    "io",
-    "sys",
-    "json",
-)
 EXTRA_MODULES = ("sortedcontainers",)  # offered by LeetCode; imported if installed
 # What runs unit-test problems (``testfile.py``), imported if installed: a warm pytest makes a
 # test file cost a pytest session instead of an interpreter start plus pytest's ~0.3 s import.

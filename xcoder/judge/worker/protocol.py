@@ -14,6 +14,28 @@ import time
 
 _HEADER = struct.Struct(">I")
 
+# LiveCodeBench's import prelude: the modules star-imported before every program. The worker
+# pre-imports them (prelude.py); the host builds the same prelude for the ``lcb`` semantics
+# (xcoder/judge/lcb.py), so the one list lives here, in the module both sides share.
+PRELUDE_MODULES = (
+    "string",
+    "re",
+    "datetime",
+    "collections",
+    "heapq",
+    "bisect",
+    "copy",
+    "math",
+    "random",
+    "statistics",
+    "itertools",
+    "functools",
+    "operator",
+    "io",
+    "sys",
+    "json",
+)
+
 
 def write_message(fd: int, obj: dict) -> None:
     data = json.dumps(obj, ensure_ascii=False).encode("utf-8", "surrogatepass")
