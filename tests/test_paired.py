@@ -1,0 +1,105 @@
+"""eval.paired: paired bootstrap comparison of two models on the same problems."""
+
+import json
+
+import pytest
+
+from eval.paired import (
+    PairedRun,
+    average_runs,
+    compare_dirs,
+    main,
+    paired_bootstrap,
+    per_problem_scores,
+    sign_test,
+)
+
+
+def _write_samples(d, scores):
+    d.mkdir(parents=True)
+    with (d / "samples.jsonl").open("w") as f:
+        for q, graded in scores.items():
+            f.write(json.dumps({"question_id": q, "graded_list": graded}) + "\n")
+    return d
+
+
+def test_identical_models_give_a_zero_width_interval_at_zero():
+    a = {f"p{i}": (i % 9) / 8 for i in range(50)}
+    res = paired_bootstrap(PairedRun(a, dict(a)), resamples=2000, seed=1)
+    assert res.diff == 0 and res.ci_low == 0 and res.ci_high == 0
+    assert (res.up, res.down, res.unchanged) == (0, 0, 50)
+    assert res.sign_test_p == 1.0 and not res.significant
+
+
+def test_constant_improvement_is_exact():
+    a = {f"p{i}": 0.25 for i in range(10)}
+    b = {f"p{i}": 0.5 for i in range(10)}
+    res = paired_bootstrap(PairedRun(a, b), resamples=500)
+    assert res.diff == pytest.approx(0.25) and res.ci_low == pytest.approx(0.25) and res.ci_high == pytest.approx(0.25)
+    assert (res.up, res.down, res.unchanged) == (10, 0, 0) and res.significant
+
+
+def test_two_problems_by_hand():
+    # Differences 0 and 1: a resample of two problems has mean 0, 0.5 or 1 with chance 1/4, 1/2, 1/4,
+    # so the 2.5% and 97.5% quantiles are 0 and 1, and about half the resamples have mean 0.5.
+    a, b = {"x": 0.5, "y": 0.0}, {"x": 0.5, "y": 1.0}
+    res = paired_bootstrap(PairedRun(a, b), resamples=20_000, seed=3)
+    assert res.diff == 0.5 and res.mean_a == 0.25 and res.mean_b == 0.75
+    assert res.ci_low == 0.0 and res.ci_high == 1.0
+    assert (res.up, res.down, res.unchanged) == (1, 0, 1)
+
+
+def test_deterministic_in_seed_and_interval_brackets_the_mean():
+    import random
+
+    rng = random.Random(0)
+    a = {f"p{i}": rng.randint(0, 8) / 8 for i in range(200)}
+    b = {k: min(1.0, v + rng.choice([0, 0, 0.125, -0.125, 0.25])) for k, v in a.items()}
+    r1 = paired_bootstrap(PairedRun(a, b), seed=7)
+    r2 = paired_bootstrap(PairedRun(a, b), seed=7)
+    r3 = paired_bootstrap(PairedRun(a, b), seed=8)
+    assert r1 == r2  # same seed, same interval; another seed, nearly the same one
+    assert abs(r1.ci_low - r3.ci_low) < 0.005 and abs(r1.ci_high - r3.ci_high) < 0.005
+    assert r1.ci_low < r1.diff < r1.ci_high
+    assert r1.up + r1.down + r1.unchanged == 200
+
+
+def test_pooled_runs_are_stratified_and_weighted_by_problem():
+    # Run 1 (2 problems) always +1, run 2 (2 problems) always 0: every stratified resample has mean 0.5,
+    # an unstratified one would not.
+    r1 = PairedRun({"a": 0.0, "b": 0.0}, {"a": 1.0, "b": 1.0})
+    r2 = PairedRun({"a": 0.5, "b": 0.5}, {"a": 0.5, "b": 0.5})  # same ids as run 1: kept apart
+    res = paired_bootstrap([r1, r2], resamples=1000)
+    assert res.num_runs == 2 and res.num_problems == 4
+    assert res.diff == 0.5 and res.ci_low == pytest.approx(0.5) and res.ci_high == pytest.approx(0.5)
+
+
+def test_mismatched_problems_are_an_error():
+    with pytest.raises(ValueError, match="different problems"):
+        paired_bootstrap(PairedRun({"a": 1.0}, {"b": 1.0}))
+    with pytest.raises(ValueError, match="different problems"):
+        average_runs([{"a": 1.0}, {"b": 1.0}])
+
+
+def test_average_runs():
+    assert average_runs([{"a": 0.0, "b": 1.0}, {"a": 0.5, "b": 1.0}]) == {"a": 0.25, "b": 1.0}
+
+
+def test_sign_test_by_hand():
+    assert sign_test(0, 0) == 1.0
+    assert sign_test(3, 0) == pytest.approx(2 / 8)  # 2 * (1/2)^3
+    assert sign_test(1, 3) == pytest.approx(2 * 5 / 16)  # 2 * (C(4,0) + C(4,1)) / 16
+    assert sign_test(5, 5) == 1.0
+
+
+def test_from_eval_directories(tmp_path, capsys):
+    a = _write_samples(tmp_path / "sft", {"p1": [True, False], "p2": [False, False], "p3": [True, True]})
+    b = _write_samples(tmp_path / "rl", {"p1": [True, True], "p2": [False, False], "p3": [True, False]})
+    assert per_problem_scores(a) == {"p1": 0.5, "p2": 0.0, "p3": 1.0}
+    assert per_problem_scores(b / "samples.jsonl")["p1"] == 1.0
+    res = compare_dirs([(a, b)], resamples=100)
+    assert (res.up, res.down, res.unchanged) == (1, 1, 1) and res.diff == 0.0
+    assert main([str(a), str(b), "--labels", "SFT", "RL", "--resamples", "100"]) == 0
+    assert "RL - SFT = +0.0 points" in capsys.readouterr().out
+    assert main([str(a), str(b), "--json", "--resamples", "100"]) == 0
+    assert json.loads(capsys.readouterr().out)["unchanged"] == 1
