@@ -77,7 +77,8 @@ def main() -> None:
         score(scores, args.n)
         scoring = time.perf_counter() - t0
     print(
-        f"problems={args.problems} n={args.n} samples={total} cpus={os.cpu_count()} judge_workers={args.workers or os.cpu_count()}"
+        f"problems={args.problems} n={args.n} samples={total} cpus={os.cpu_count()} "
+        f"judge_workers={args.workers or os.cpu_count()}"
     )
     print(f"fresh eval (judge+cache+score+report): {fresh:.1f} s  ({total / fresh:.0f} samples/s)")
     print(f"rerun, all verdicts cached:          {cached:.1f} s")

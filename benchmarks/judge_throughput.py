@@ -68,7 +68,8 @@ def _workload(seed: int = 0) -> list[tuple[Problem, str]]:
             [
                 "n = int(input())\nprint(sum(map(int, input().split())))",
                 "import sys\nd = sys.stdin.buffer.read().split()\nprint(sum(map(int, d[1:])))",
-                "def main():\n    n = int(input())\n    a = list(map(int, input().split()))\n    s = 0\n    for x in a:\n        s += x\n    print(s)\nmain()",
+                "def main():\n    n = int(input())\n    a = list(map(int, input().split()))\n    s = 0\n"
+                "    for x in a:\n        s += x\n    print(s)\nmain()",
                 "n = int(input())\na = list(map(int, input().split()))\nprint(sum(a) - (1 if n > 50 else 0))",
             ],
         )
@@ -78,7 +79,8 @@ def _workload(seed: int = 0) -> list[tuple[Problem, str]]:
             Problem("sort", stdin_tests(g_nums, lambda s: " ".join(map(str, sorted(map(int, s.split()[1:])))) + "\n")),
             [
                 "n = int(input())\nprint(*sorted(map(int, input().split())))",
-                "import sys\ninput = sys.stdin.readline\nn = int(input())\na = sorted(map(int, input().split()))\nsys.stdout.write(' '.join(map(str, a)) + '\\n')",
+                "import sys\ninput = sys.stdin.readline\nn = int(input())\na = sorted(map(int, input().split()))\n"
+                "sys.stdout.write(' '.join(map(str, a)) + '\\n')",
                 "n = int(input())\na = list(map(int, input().split()))\na.sort(reverse=True)\nprint(*a)",
                 "n = int(input())\na = list(map(int, input().split()))\nprint(*sorted(a)[: n // 0 if n > 500 else n])",
             ],
@@ -105,26 +107,32 @@ def _workload(seed: int = 0) -> list[tuple[Problem, str]]:
         n, q = rng.randint(1, 50 + 50 * i), rng.randint(1, 50 + 50 * i)
         a = [rng.randint(0, 1000) for _ in range(n)]
         qs = [sorted((rng.randint(1, n), rng.randint(1, n))) for _ in range(q)]
-        return f"{n} {q}\n{' '.join(map(str, a))}\n" + "".join(f"{l} {r}\n" for l, r in qs)
+        return f"{n} {q}\n{' '.join(map(str, a))}\n" + "".join(f"{lo} {hi}\n" for lo, hi in qs)
 
     def s_prefix(s):
         t = s.split()
-        n, q = int(t[0]), int(t[1])
+        n = int(t[0])
         a = list(map(int, t[2 : 2 + n]))
         p = [0]
         for x in a:
             p.append(p[-1] + x)
         it = iter(map(int, t[2 + n :]))
-        return "\n".join(str(p[r] - p[l - 1]) for l, r in zip(it, it)) + "\n"
+        return "\n".join(str(p[hi] - p[lo - 1]) for lo, hi in zip(it, it)) + "\n"
 
     problems.append(
         (
             Problem("prefix", stdin_tests(g_prefix, s_prefix)),
             [
-                "import sys\nfrom itertools import accumulate\nd = sys.stdin.read().split()\nn, q = int(d[0]), int(d[1])\np = [0, *accumulate(map(int, d[2:2 + n]))]\nit = iter(map(int, d[2 + n:]))\nprint('\\n'.join(str(p[r] - p[l - 1]) for l, r in zip(it, it)))",
-                "n, q = map(int, input().split())\na = list(map(int, input().split()))\np = [0]\nfor x in a:\n    p.append(p[-1] + x)\nfor _ in range(q):\n    l, r = map(int, input().split())\n    print(p[r] - p[l - 1])",
-                "n, q = map(int, input().split())\na = list(map(int, input().split()))\nfor _ in range(q):\n    l, r = map(int, input().split())\n    print(sum(a[l - 1:r]))",
-                "n, q = map(int, input().split())\na = list(map(int, input().split()))\nfor _ in range(q):\n    l, r = map(int, input().split())\n    print(sum(a[l:r]))",
+                "import sys\nfrom itertools import accumulate\nd = sys.stdin.read().split()\n"
+                "n, q = int(d[0]), int(d[1])\np = [0, *accumulate(map(int, d[2:2 + n]))]\n"
+                "it = iter(map(int, d[2 + n:]))\nprint('\\n'.join(str(p[r] - p[l - 1]) for l, r in zip(it, it)))",
+                "n, q = map(int, input().split())\na = list(map(int, input().split()))\np = [0]\nfor x in a:\n"
+                "    p.append(p[-1] + x)\nfor _ in range(q):\n    l, r = map(int, input().split())\n"
+                "    print(p[r] - p[l - 1])",
+                "n, q = map(int, input().split())\na = list(map(int, input().split()))\nfor _ in range(q):\n"
+                "    l, r = map(int, input().split())\n    print(sum(a[l - 1:r]))",
+                "n, q = map(int, input().split())\na = list(map(int, input().split()))\nfor _ in range(q):\n"
+                "    l, r = map(int, input().split())\n    print(sum(a[l:r]))",
             ],
         )
     )
@@ -150,8 +158,13 @@ def _workload(seed: int = 0) -> list[tuple[Problem, str]]:
         (
             Problem("lis", func_tests(gen_list, lis), fn_name="lengthOfLIS"),
             [
-                "class Solution:\n    def lengthOfLIS(self, nums: List[int]) -> int:\n        tails = []\n        for x in nums:\n            k = bisect_left(tails, x)\n            tails[k:k + 1] = [x]\n        return len(tails)",
-                "class Solution:\n    def lengthOfLIS(self, nums):\n        dp = [1] * len(nums)\n        for i in range(len(nums)):\n            for j in range(i):\n                if nums[j] < nums[i]:\n                    dp[i] = max(dp[i], dp[j] + 1)\n        return max(dp)",
+                "class Solution:\n    def lengthOfLIS(self, nums: List[int]) -> int:\n        tails = []\n"
+                "        for x in nums:\n            k = bisect_left(tails, x)\n            tails[k:k + 1] = [x]\n"
+                "        return len(tails)",
+                "class Solution:\n    def lengthOfLIS(self, nums):\n        dp = [1] * len(nums)\n"
+                "        for i in range(len(nums)):\n            for j in range(i):\n"
+                "                if nums[j] < nums[i]:\n                    dp[i] = max(dp[i], dp[j] + 1)\n"
+                "        return max(dp)",
                 "class Solution:\n    def lengthOfLIS(self, nums):\n        return len(set(nums))",
             ],
         )
@@ -168,8 +181,11 @@ def _workload(seed: int = 0) -> list[tuple[Problem, str]]:
         (
             Problem("maxsub", func_tests(gen_list, max_sub), fn_name="maxSubArray"),
             [
-                "class Solution:\n    def maxSubArray(self, nums: List[int]) -> int:\n        best = cur = nums[0]\n        for x in nums[1:]:\n            cur = max(x, cur + x)\n            best = max(best, cur)\n        return best",
-                "class Solution:\n    def maxSubArray(self, nums):\n        return max(accumulate(nums, lambda a, b: max(a + b, b)))",
+                "class Solution:\n    def maxSubArray(self, nums: List[int]) -> int:\n        best = cur = nums[0]\n"
+                "        for x in nums[1:]:\n            cur = max(x, cur + x)\n            best = max(best, cur)\n"
+                "        return best",
+                "class Solution:\n    def maxSubArray(self, nums):\n"
+                "        return max(accumulate(nums, lambda a, b: max(a + b, b)))",
                 "class Solution:\n    def maxSubArray(self, nums):\n        return sum(x for x in nums if x > 0)",
             ],
         )
@@ -188,8 +204,11 @@ def _workload(seed: int = 0) -> list[tuple[Problem, str]]:
         (
             Problem("parens", func_tests(gen_par, balanced), fn_name="isValid"),
             [
-                "class Solution:\n    def isValid(self, s: str) -> bool:\n        d = 0\n        for c in s:\n            d += 1 if c == '(' else -1\n            if d < 0:\n                return False\n        return d == 0",
-                "class Solution:\n    def isValid(self, s: str) -> bool:\n        while '()' in s:\n            s = s.replace('()', '')\n        return not s",
+                "class Solution:\n    def isValid(self, s: str) -> bool:\n        d = 0\n        for c in s:\n"
+                "            d += 1 if c == '(' else -1\n            if d < 0:\n                return False\n"
+                "        return d == 0",
+                "class Solution:\n    def isValid(self, s: str) -> bool:\n        while '()' in s:\n"
+                "            s = s.replace('()', '')\n        return not s",
                 "class Solution:\n    def isValid(self, s: str) -> bool:\n        return s.count('(') == s.count(')')",
             ],
         )
@@ -251,7 +270,8 @@ def _lcb_style_run(problem: Problem, code: str, results) -> None:
     if problem.is_functional:
         ns: dict = {"__name__": "solution"}
         exec(
-            "from typing import *\nfrom collections import *\nfrom itertools import *\nfrom bisect import *\nfrom heapq import *\nfrom math import *",
+            "from typing import *\nfrom collections import *\nfrom itertools import *\nfrom bisect import *\n"
+            "from heapq import *\nfrom math import *",
             ns,
         )
         try:
@@ -542,7 +562,8 @@ def main() -> None:
     pairs = _workload() * args.repeat
     n_tests = sum(len(p.tests) for p, _ in pairs)
     print(
-        f"workload: {len(pairs)} samples over {len({p.question_id for p, _ in pairs})} problems, {n_tests} tests in all"
+        f"workload: {len(pairs)} samples over {len({p.question_id for p, _ in pairs})} problems, "
+        f"{n_tests} tests in all"
     )
 
     with Judge(JudgeConfig(workers=PARALLEL, timeout=TIMEOUT)) as judge:
@@ -631,7 +652,8 @@ def main() -> None:
     table.add_row("compute floor (no isolation)", f"{len(pairs) / t_floor:.1f}", "-", "-")
     Console().print(table)
     print(
-        f"judging overhead above the compute floor: xcoder {t_ours - t_floor:.2f} s, LCB's runner {t_lcb - t_floor:.2f} s "
+        f"judging overhead above the compute floor: xcoder {t_ours - t_floor:.2f} s, "
+        f"LCB's runner {t_lcb - t_floor:.2f} s "
         f"({figures['overhead_ratio_vs_lcb_runner']:.1f}x), bare process per sample {t_min - t_floor:.2f} s "
         f"({figures['overhead_ratio_vs_process_per_sample_min']:.1f}x), subprocess {t_sub - t_floor:.2f} s"
     )

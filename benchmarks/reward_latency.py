@@ -43,12 +43,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from judge_throughput import _HARNESS, _workload
+# Run as a script: these imports need the repository root and benchmarks/ on sys.path (set just above).
+from judge_throughput import _HARNESS, _workload  # noqa: E402
 
-from rewards import close_judge, configure_judge, get_reward_funcs
-from xcoder.extract import extract_code
-from xcoder.judge.compare import compare_lcb, compare_values, loads_json
-from xcoder.problem import Problem, TestCase
+from rewards import close_judge, configure_judge, get_reward_funcs  # noqa: E402
+from xcoder.extract import extract_code  # noqa: E402
+from xcoder.judge.compare import compare_lcb, compare_values, loads_json  # noqa: E402
+from xcoder.problem import Problem, TestCase  # noqa: E402
 
 PROMPTS, GENERATIONS = 16, 8
 TIMEOUT = 6.0

@@ -228,9 +228,7 @@ def procedural(
     system_prompt: str | None = typer.Option(
         None, "--system-prompt", help=_procedural_help("system_prompt") + " 'none' for None."
     ),
-    families: str | None = typer.Option(
-        None, "--families", help=_procedural_help("families") + " Comma-separated."
-    ),
+    families: str | None = typer.Option(None, "--families", help=_procedural_help("families") + " Comma-separated."),
     train_tasks: int | None = typer.Option(
         None, "--train-tasks", help=_procedural_help("train_tasks") + " One row each."
     ),

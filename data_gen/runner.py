@@ -29,7 +29,7 @@ from typing import Any
 
 from rich.console import Console
 
-from data_gen.config import STAGES, GenConfig, config_to_dict
+from data_gen.config import STAGES, GenConfig
 from data_gen.stage import Drop, ItemResult, Stage, StageContext, WorkItem, stage_class
 from data_gen.storage import (
     ShardWriter,
@@ -43,6 +43,7 @@ from data_gen.storage import (
     write_manifest,
 )
 from xcoder import cancel
+from xcoder.config import config_to_dict
 from xcoder.hashing import digest
 from xcoder.progress import make_progress
 

@@ -83,9 +83,11 @@ BANK: list[Bank] = [
         "for x in map(int, data[1:n + 1]):\n    cur = max(0, cur + x)\n    best = max(best, cur)\nprint(best)\n",
         # The last one breaks the constraints (n >= 1): the validator must reject it.
         llm_inputs=["1\n5\n", "1\n-3\n", "4\n-1 -1 -1 -1\n", "6\n2 -1 2 -1 2 -1\n", "0\n"],
-        generator="import random, sys\nimport cyaron\n\nscale, seed = sys.stdin.readline().split()\nrandom.seed(int(seed))\n"
+        generator="import random, sys\nimport cyaron\n\n"
+        "scale, seed = sys.stdin.readline().split()\nrandom.seed(int(seed))\n"
         "n = {'small': random.randint(1, 6), 'medium': 200, 'large': 3000, 'stress': 20000}[scale]\n"
-        "low = -10 if scale == 'small' else -10**9\nvalues = [v[0] for v in cyaron.Vector.random(n, [(low, 10**9 if scale != 'small' else 10)])]\n"
+        "low = -10 if scale == 'small' else -10**9\n"
+        "values = [v[0] for v in cyaron.Vector.random(n, [(low, 10**9 if scale != 'small' else 10)])]\n"
         "if scale == 'small' and random.random() < 0.5:\n    values = [-abs(v) - 1 for v in values]\n"
         "print(n)\nprint(*values)\n",
         validator="import sys\ndata = sys.stdin.read().split()\nn = int(data[0])\n"
@@ -137,7 +139,8 @@ BANK: list[Bank] = [
         "            seen[x] += 1\n        return total\n",
         # Wrong when equal values pair up (counts unordered value pairs once).
         wrong="class Solution:\n    def countPairs(self, nums, k):\n        values = set(nums)\n"
-        "        return sum(1 for x in values if k - x in values and x < k - x) + sum(nums.count(x) > 1 for x in values if 2 * x == k)\n",
+        "        return sum(1 for x in values if k - x in values and x < k - x) "
+        "+ sum(nums.count(x) > 1 for x in values if 2 * x == k)\n",
         llm_inputs=[
             {"nums": [5], "k": 10},
             {"nums": [0, 0, 0, 0], "k": 0},
@@ -149,7 +152,8 @@ BANK: list[Bank] = [
         "top = 3 if scale in ('small', 'medium') else 10**4\n"
         "nums = [random.randint(-top, top) for _ in range(n)]\nprint(json.dumps(nums))\n"
         "print(json.dumps(random.randint(-top, top)))\n",
-        validator="import json, sys\nlines = sys.stdin.read().strip().split('\\n')\nnums, k = json.loads(lines[0]), json.loads(lines[1])\n"
+        validator="import json, sys\nlines = sys.stdin.read().strip().split('\\n')\n"
+        "nums, k = json.loads(lines[0]), json.loads(lines[1])\n"
         "print('VALID' if 1 <= len(nums) <= 2000 and isinstance(k, int) else 'INVALID')\n",
         brute="class Solution:\n    def countPairs(self, nums, k):\n        n = len(nums)\n"
         "        return sum(nums[i] + nums[j] == k for i in range(n) for j in range(n) if i < j)\n",
@@ -186,7 +190,8 @@ MULTI = Bank(
     "for i in range(n - 1, -1, -1):\n    x = a[i]\n    if k - x in last:\n        print(i + 1, last[k - x] + 1)\n"
     "        break\n    last.setdefault(x, i)\nelse:\n    print(-1)\n",
     # Wrong: may pair a ribbon with itself.
-    wrong="n, k = map(int, input().split())\na = list(map(int, input().split()))\npos = {x: i for i, x in enumerate(a)}\n"
+    wrong="n, k = map(int, input().split())\na = list(map(int, input().split()))\n"
+    "pos = {x: i for i, x in enumerate(a)}\n"
     "for i, x in enumerate(a):\n    if k - x in pos:\n        print(min(i, pos[k - x]) + 1, max(i, pos[k - x]) + 1)\n"
     "        break\nelse:\n    print(-1)\n",
     llm_inputs=["2 4\n2 2\n", "2 4\n2 3\n", "5 6\n3 1 3 5 2\n", "3 2\n1 1 1\n"],

@@ -211,7 +211,10 @@ def config_from(data):
 
 
 def test_mutants_are_single_changes_of_three_kinds_and_reproducible():
-    code = "n = int(input())\ntotal = 0\nfor i in range(1, n):\n    if i % 3 == 0 or i < 2:\n        total += max(i, 2)\nprint(total)\n"
+    code = (
+        "n = int(input())\ntotal = 0\nfor i in range(1, n):\n    if i % 3 == 0 or i < 2:\n"
+        "        total += max(i, 2)\nprint(total)\n"
+    )
     mutants = make_mutants(code, 100, seed=1)
     assert {m.kind for m in mutants} == {"operator", "constant", "boundary"}
     assert len({m.code for m in mutants}) == len(mutants) and all(m.code != code for m in mutants)

@@ -198,10 +198,7 @@ def test_feature_names_are_normalised_and_trees_merged_with_counts():
 
 
 def test_sampled_configs_follow_the_shape_and_are_reproducible():
-    sets = [
-        {"cat%d" % c: {"node%d" % n: ["leaf%d_%d_%d" % (c, n, i) for i in range(4)] for n in range(3)}}
-        for c in range(4)
-    ]
+    sets = [{f"cat{c}": {f"node{n}": [f"leaf{c}_{n}_{i}" for i in range(4)] for n in range(3)}} for c in range(4)]
     root = build_tree(sets)
     one = sample_config(root, random.Random(5), [2, 2, 3], max_depth=4)
     assert one == sample_config(root, random.Random(5), [2, 2, 3], max_depth=4)

@@ -42,22 +42,34 @@ IDIOMS = {
         "import sys\nrl = sys.stdin.buffer.readline\nn = int(rl())\ns = 0\n"
         "for _ in range(n):\n    s += int(rl())\nsys.stdout.write(str(s) + '\\n')"
     ),
-    "readline_alias": "import sys\ninput = sys.stdin.readline\nn = int(input())\nprint(sum(int(input()) for _ in range(n)))",
-    "stdout_write_and_exit": "import sys\nd = sys.stdin.read().split()\nsys.stdout.write(str(sum(map(int, d[1:]))) + '\\n')\nexit()",
+    "readline_alias": (
+        "import sys\ninput = sys.stdin.readline\nn = int(input())\nprint(sum(int(input()) for _ in range(n)))"
+    ),
+    "stdout_write_and_exit": (
+        "import sys\nd = sys.stdin.read().split()\nsys.stdout.write(str(sum(map(int, d[1:]))) + '\\n')\nexit()"
+    ),
     "sys_exit_0": "import sys\nd = sys.stdin.read().split()\nprint(sum(map(int, d[1:])))\nsys.exit(0)",
     "os_write": "import os, sys\nd = sys.stdin.buffer.read().split()\nos.write(1, str(sum(map(int, d[1:]))).encode())",
-    "os_exit_after_flush": "import os, sys\nd = sys.stdin.read().split()\nprint(sum(map(int, d[1:])), flush=True)\nos._exit(0)",
-    "main_guard": "def main():\n    n = int(input())\n    print(sum(int(input()) for _ in range(n)))\n\nif __name__ == '__main__':\n    main()",
+    "os_exit_after_flush": (
+        "import os, sys\nd = sys.stdin.read().split()\nprint(sum(map(int, d[1:])), flush=True)\nos._exit(0)"
+    ),
+    "main_guard": (
+        "def main():\n    n = int(input())\n    print(sum(int(input()) for _ in range(n)))\n\n"
+        "if __name__ == '__main__':\n    main()"
+    ),
     "thread_main": (
         "import sys, threading\nsys.setrecursionlimit(10**6)\nthreading.stack_size(1 << 26)\n"
         "def main():\n    d = sys.stdin.read().split()\n    print(sum(map(int, d[1:])))\n"
         "threading.Thread(target=main).start()"
     ),
     "atexit_flush": (
-        "import atexit, io, os, sys\nbuf = io.StringIO()\natexit.register(lambda: os.write(1, buf.getvalue().encode()))\n"
+        "import atexit, io, os, sys\nbuf = io.StringIO()\n"
+        "atexit.register(lambda: os.write(1, buf.getvalue().encode()))\n"
         "d = sys.stdin.read().split()\nbuf.write(str(sum(map(int, d[1:]))) + '\\n')"
     ),
-    "print_to_stderr_too": "import sys\nd = sys.stdin.read().split()\nprint('debug', file=sys.stderr)\nprint(sum(map(int, d[1:])))",
+    "print_to_stderr_too": (
+        "import sys\nd = sys.stdin.read().split()\nprint('debug', file=sys.stderr)\nprint(sum(map(int, d[1:])))"
+    ),
 }
 
 
@@ -226,7 +238,10 @@ def test_a_crash_does_not_leak_into_later_tests(judge):
 
 
 def test_files_do_not_survive_between_tests(judge):
-    code = "import os\nprint('seen' if os.path.exists('state.txt') else sum(map(int, input().split())))\nopen('state.txt', 'w').write('x')"
+    code = (
+        "import os\nprint('seen' if os.path.exists('state.txt') else sum(map(int, input().split())))\n"
+        "open('state.txt', 'w').write('x')"
+    )
     ok(judge, SUM, code)
 
 
@@ -321,7 +336,10 @@ def test_isolation_is_recorded():
 
 def test_judged_code_imports_stdlib_and_site_packages(judge):
     # Not preloaded by the zygote: these must be readable after the drop to a private uid.
-    code = "import glob, fractions, decimal, numpy\nprint(fractions.Fraction(1, 3) + fractions.Fraction(1, 6), int(numpy.int64(7)))"
+    code = (
+        "import glob, fractions, decimal, numpy\nprint(fractions.Fraction(1, 3) + fractions.Fraction(1, 6), "
+        "int(numpy.int64(7)))"
+    )
     ok(judge, Problem("imports", [TestCase("", "1/2 7\n")]), code)
 
 

@@ -96,7 +96,9 @@ def test_judge_cli_on_the_bundled_examples(tmp_path):
         "--quiet",
     )
     assert proc.returncode == 0, proc.stderr
-    graded = {json.loads(l)["question_id"]: json.loads(l)["graded_list"] for l in out.read_text().splitlines()}
+    graded = {
+        json.loads(line)["question_id"]: json.loads(line)["graded_list"] for line in out.read_text().splitlines()
+    }
     assert graded["ex-sum"][:2] == [True, True] and graded["ex-sum"][3] is False
     assert graded["ex-maxsub"] == [True, False, False]
 

@@ -418,7 +418,10 @@ print(shm >= 0, msg >= 0, sem >= 0, queue >= 0)
 IPC_LOOK = r"""
 import ctypes, os
 libc = ctypes.CDLL(None, use_errno=True)
-print(libc.shmget(0x5EED, 4096, 0o666), libc.msgget(0x5EEE, 0o666), libc.semget(0x5EEF, 1, 0o666), os.listdir("/dev/mqueue"))
+print(
+    libc.shmget(0x5EED, 4096, 0o666), libc.msgget(0x5EEE, 0o666), libc.semget(0x5EEF, 1, 0o666),
+    os.listdir("/dev/mqueue")
+)
 """
 
 

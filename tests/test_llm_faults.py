@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from tests.datagen_fake import ScriptedModel
-from xcoder.llm import LLMClient, LLMConfig, LLMUnavailable
+from xcoder.llm import LLMClient, LLMConfig, LLMError, LLMUnavailable
 from xcoder.llm.testing import FakeChatServer, Hang, HTTPError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,7 +100,7 @@ def test_hanging_requests_are_warned_about(caplog):
             async with LLMClient(config) as llm:
                 await llm.chat([{"role": "user", "content": "hi"}])
 
-        with caplog.at_level(logging.WARNING, logger="xcoder.llm"), pytest.raises(Exception):
+        with caplog.at_level(logging.WARNING, logger="xcoder.llm"), pytest.raises(LLMError):
             asyncio.run(run())
     assert any(f"no answer from {server.url}" in r.getMessage() for r in caplog.records), caplog.text
 

@@ -276,7 +276,10 @@ def test_xcoder_graded_samples_ten_tests_per_rollout():
 
 
 def test_extraction_options_choose_the_block():
-    text = "<think>\n```python\nprint('draft')\n```\n</think>\nFinal:\n```python\na, b = map(int, input().split())\nprint(a + b)\n```"
+    text = (
+        "<think>\n```python\nprint('draft')\n```\n</think>\nFinal:\n```python\na, b = map(int, input().split())\n"
+        "print(a + b)\n```"
+    )
     (default,) = get_reward_funcs(["binary"])
     (raw_first,) = get_reward_funcs(["binary"], extract_mode="first", strip_think=False)
     assert call(default, [text]) == [1.0]

@@ -26,11 +26,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from data_gen.config import STAGES, config_to_dict
+from data_gen.config import STAGES
 from data_gen.records import RLRow, SFTRow, VerifiedTask
 from data_gen.stage import Drop, ItemResult, Stage, WorkItem
 from data_gen.stages.solutions import task_messages
 from data_gen.storage import StageSummary, stage_summary
+from xcoder.config import config_to_dict
 from xcoder.hashing import digest
 from xcoder.io import atomic_write_jsonl, atomic_write_text
 

@@ -28,12 +28,13 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from data_gen.config import KODCODE_STAGES, config_to_dict
+from data_gen.config import KODCODE_STAGES
 from data_gen.kodcode_records import KodSamples, KodTriplet
 from data_gen.stage import Drop, ItemResult, Stage, WorkItem
 from data_gen.stages.export import write_parquet
 from data_gen.stages.kodcode_reject_sampling import triplet_messages
 from data_gen.storage import StageSummary, stage_summary
+from xcoder.config import config_to_dict
 from xcoder.hashing import digest
 from xcoder.io import atomic_write_jsonl, atomic_write_text
 from xcoder.kodcode import strip_think

@@ -184,7 +184,8 @@ def build_stdin(answer: dict[str, Any], style: str, min_examples: int) -> dict[s
         ]
         for i, ex in enumerate(examples, 1):
             parts.append(
-                f"## Sample Input {i}\n\n```\n{ex.input.rstrip()}\n```\n\n## Sample Output {i}\n\n```\n{ex.output.rstrip()}\n```"
+                f"## Sample Input {i}\n\n```\n{ex.input.rstrip()}\n```\n\n"
+                f"## Sample Output {i}\n\n```\n{ex.output.rstrip()}\n```"
             )
             if ex.explanation:
                 parts.append(ex.explanation)

@@ -19,10 +19,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from data_gen.config import config_to_dict
 from data_gen.feature_tree import Node, build_tree, leaf_count, leaves, normalise_tree, sample_config, tree_from_nested
 from data_gen.records import FeatureConfig, FeatureSet, Provenance
 from data_gen.stage import Drop, ItemResult, Stage, WorkItem
+from xcoder.config import config_to_dict
 from xcoder.hashing import digest, make_id
 from xcoder.io import atomic_write_json, iter_jsonl
 

@@ -1,9 +1,10 @@
 """Benchmarks ``xcoder eval --benchmark`` reads, each from its public files on a local path.
 
 ``lcb`` (LiveCodeBench, :mod:`eval.dataset`), ``humaneval``, ``mbpp``, ``humaneval_plus`` and
-``mbpp_plus`` (EvalPlus), and ``kodcode`` (KodCode-V1 rows, :mod:`eval.benchmarks.kodcode`). The function-completion benchmarks load as unit-test problems carrying
-their prompt in ``Problem.metadata`` (:mod:`eval.benchmarks.common`); :func:`program_for` turns a
-sample into the program judged, for every benchmark.
+``mbpp_plus`` (EvalPlus), and ``kodcode`` (KodCode-V1 rows, :mod:`eval.benchmarks.kodcode`). The
+function-completion benchmarks load as unit-test problems carrying their prompt in
+``Problem.metadata`` (:mod:`eval.benchmarks.common`); :func:`program_for` turns a sample into the
+program judged, for every benchmark.
 """
 
 from __future__ import annotations

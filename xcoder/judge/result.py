@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     ACCEPTED = "accepted"
     WRONG_ANSWER = "wrong_answer"
     TIME_LIMIT = "time_limit"

@@ -13,8 +13,8 @@ Isolation, strongest first (recorded in every result as ``isolation``):
 
 Either way, where cgroups are writable each worker and its descendants share a memory and pids
 cgroup (``cgroup.py``, ``+cgroup``), and when the judge runs as root each worker gets a private
-uid that judged programs drop to (``+uid``): they then cannot signal or trace the judge, cannot write files the host owns, and a
-fork storm hits a per-uid process limit instead of the machine's.
+uid that judged programs drop to (``+uid``): they then cannot signal or trace the judge, cannot
+write files the host owns, and a fork storm hits a per-uid process limit instead of the machine's.
 """
 
 from __future__ import annotations

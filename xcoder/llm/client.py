@@ -23,7 +23,8 @@ Usage::
 Behaviour, in short:
 
 * at most ``max_concurrency`` HTTP requests in flight in total (so size it as per-server x servers),
-  spread over the endpoints by least in-flight; an endpoint that fails (connection error, timeout, 5xx, 429) is avoided for a growing cool-down;
+  spread over the endpoints by least in-flight; an endpoint that fails (connection error, timeout,
+  5xx, 429) is avoided for a growing cool-down;
 * retries with exponential backoff and jitter on 408/429/5xx, timeouts, connection errors and
   malformed bodies (``Retry-After`` honoured); any other 4xx fails at once with status and body;
 * ``n`` samples per request; when a server returns fewer choices than asked (it ignores or limits

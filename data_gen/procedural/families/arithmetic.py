@@ -24,7 +24,8 @@ FAMILIES = [
         phrasings=[
             (
                 "Sum Modulo",
-                "You are given an array {a} of {n} integers and an integer {m}. Find the sum of all elements of {a} taken modulo {m}.",
+                "You are given an array {a} of {n} integers and an integer {m}. Find the sum of all elements of {a} "
+                "taken modulo {m}.",
             ),
             (
                 "Remainder of the Total",
@@ -53,12 +54,14 @@ FAMILIES = [
         phrasings=[
             (
                 "Multiples",
-                "You are given {n} integers {a} and an integer {k}. Count how many of the numbers are divisible by {k}.",
+                "You are given {n} integers {a} and an integer {k}. Count how many of the numbers are divisible by "
+                "{k}.",
             ),
             ("Divisible Elements", "How many elements of the array {a} are multiples of {k}?"),
             (
                 "Even Split",
-                "An element {a_i} is good if it can be divided by {k} without remainder. Find the number of good elements.",
+                "An element {a_i} is good if it can be divided by {k} without remainder. Find the number of good "
+                "elements.",
             ),
             (
                 "Clean Division",
@@ -82,7 +85,8 @@ FAMILIES = [
         phrasings=[
             (
                 "Spread",
-                "You are given an array {a} of {n} integers. Find the difference between its largest and its smallest element.",
+                "You are given an array {a} of {n} integers. Find the difference between its largest and its smallest "
+                "element.",
             ),
             ("Range of Values", "Compute max({a}) minus min({a}) for the given sequence {a}."),
             ("Highest Minus Lowest", "Among the numbers {a_i}, subtract the lowest value from the highest value."),
@@ -105,13 +109,15 @@ FAMILIES = [
         phrasings=[
             (
                 "Progression Sum",
-                "An arithmetic progression starts at {a} and each term is {d} more than the previous one. Find the sum of its first {n} terms.",
+                "An arithmetic progression starts at {a} and each term is {d} more than the previous one. Find the "
+                "sum of its first {n} terms.",
             ),
             ("Steps Up", "Compute {a} + ({a}+{d}) + ({a}+2{d}) + ... with {n} terms in total."),
             ("Evenly Spaced Sum", "Sum the {n} numbers that begin at {a} and are spaced {d} apart."),
             (
                 "Ladder Total",
-                "A ladder has {n} rungs; the first rung is worth {a} and every next rung is worth {d} more. What are all the rungs worth together?",
+                "A ladder has {n} rungs; the first rung is worth {a} and every next rung is worth {d} more. What are "
+                "all the rungs worth together?",
             ),
         ],
         answer="the sum of the first {n} terms",
@@ -135,13 +141,15 @@ FAMILIES = [
         phrasings=[
             (
                 "Inside the Range",
-                "You are given {n} integers {a} and two integers {l} and {r}. Count the elements x with {l} <= x <= {r}.",
+                "You are given {n} integers {a} and two integers {l} and {r}. Count the elements x with {l} <= x <= "
+                "{r}.",
             ),
             ("Between Bounds", "How many numbers of {a} lie in the closed interval [{l}, {r}]?"),
             ("Window of Values", "Count the indices i such that {a_i} is at least {l} and at most {r}."),
             (
                 "Accepted Readings",
-                "A reading {a_i} is accepted when it is not below {l} and not above {r}. Find how many readings are accepted.",
+                "A reading {a_i} is accepted when it is not below {l} and not above {r}. Find how many readings are "
+                "accepted.",
             ),
         ],
         answer="the number of elements in [{l}, {r}]",

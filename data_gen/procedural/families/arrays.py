@@ -38,7 +38,8 @@ SORTING = [
         phrasings=[
             (
                 "K-th Smallest",
-                "You are given {n} integers {a} and an integer {k}. Find the {k}-th smallest element (counting equal values separately).",
+                "You are given {n} integers {a} and an integer {k}. Find the {k}-th smallest element (counting equal "
+                "values separately).",
             ),
             (
                 "Order Statistic",
@@ -50,7 +51,8 @@ SORTING = [
             ),
             (
                 "Queue by Height",
-                "Children with heights {a} line up from shortest to tallest. What is the height of the child standing {k}-th in line?",
+                "Children with heights {a} line up from shortest to tallest. What is the height of the child standing "
+                "{k}-th in line?",
             ),
         ],
         answer="the {k}-th smallest element",
@@ -70,13 +72,15 @@ SORTING = [
         phrasings=[
             (
                 "Closest Pair",
-                "You are given {n} integers {a}. Find the smallest absolute difference between two elements with different indices.",
+                "You are given {n} integers {a}. Find the smallest absolute difference between two elements with "
+                "different indices.",
             ),
             ("Nearest Values", "Among all pairs i < j, find the minimum of |{a_i} - {a}_j|."),
             ("Tightest Gap", "Sort the values {a} and find the minimum difference between neighbouring values."),
             (
                 "Close Call",
-                "Two of the given {n} numbers are picked so that they are as close to each other as possible. How far apart are they?",
+                "Two of the given {n} numbers are picked so that they are as close to each other as possible. How far "
+                "apart are they?",
             ),
         ],
         answer="the minimum absolute difference",
@@ -99,7 +103,8 @@ SORTING = [
         phrasings=[
             (
                 "Best K",
-                "You are given {n} integers {a} and an integer {k}. Choose exactly {k} elements with the largest possible sum and find that sum.",
+                "You are given {n} integers {a} and an integer {k}. Choose exactly {k} elements with the largest "
+                "possible sum and find that sum.",
             ),
             ("Largest Elements", "Find the sum of the {k} largest values of the array {a}."),
             ("Pick the Top", "Sort {a} in decreasing order and add up its first {k} elements."),
@@ -147,23 +152,28 @@ PREFIX_SUMS = [
         phrasings=[
             (
                 "Range Sum Queries",
-                "You are given an array {a} of {n} integers and {q} queries. For each query ({l_i}, {r_i}) find the sum of elements from position {l_i} to {r_i} (1-indexed, inclusive).",
+                "You are given an array {a} of {n} integers and {q} queries. For each query ({l_i}, {r_i}) find the "
+                "sum of elements from position {l_i} to {r_i} (1-indexed, inclusive).",
             ),
             ("Segment Totals", "Answer {q} questions: what is {a}_l + ... + {a}_r for the given l and r?"),
             (
                 "Interval Sums",
-                "For each pair ({l_i}, {r_i}), add up the elements of {a} whose 1-based index lies between {l_i} and {r_i}.",
+                "For each pair ({l_i}, {r_i}), add up the elements of {a} whose 1-based index lies between {l_i} and "
+                "{r_i}.",
             ),
             (
                 "Daily Sales",
-                "A shop sold {a_i} items on day i. For each of {q} periods from day {l_i} to day {r_i}, report the items sold in that period.",
+                "A shop sold {a_i} items on day i. For each of {q} periods from day {l_i} to day {r_i}, report the "
+                "items sold in that period.",
             ),
         ],
         answer="the answers of the queries in order",
         constraints=["1 <= {n} <= {p[NMAX]}", VALUES, "1 <= {q} <= {p[QMAX]}", "1 <= {l_i} <= {r_i} <= {n}"],
         params=lambda rng: {**_arr(rng), "QMAX": rng.choice([5, 10])},
         gen=lambda p, s: _range_queries(p, s),
-        body="pre = [0]\nfor x in nums:\n    pre.append(pre[-1] + x)\nreturn [pre[r] - pre[l - 1] for l, r in queries]",
+        body=(
+            "pre = [0]\nfor x in nums:\n    pre.append(pre[-1] + x)\nreturn [pre[r] - pre[l - 1] for l, r in queries]"
+        ),
         alternatives=["return [sum(nums[l - 1:r]) for l, r in queries]"],
         buggy=[
             "pre = [0]\nfor x in nums:\n    pre.append(pre[-1] + x)\nreturn [pre[r] - pre[l] for l, r in queries]",
@@ -179,31 +189,49 @@ PREFIX_SUMS = [
         phrasings=[
             (
                 "Balance Point",
-                "You are given {n} integers {a}. Find the smallest index i (1-indexed) such that the sum of the elements before i equals the sum of the elements after i, or -1 if there is none.",
+                "You are given {n} integers {a}. Find the smallest index i (1-indexed) such that the sum of the "
+                "elements before i equals the sum of the elements after i, or -1 if there is none.",
             ),
             (
                 "Pivot",
-                "Find the first 1-based position i in {a} where the left sum (elements before i) equals the right sum (elements after i); answer -1 if no such position exists.",
+                "Find the first 1-based position i in {a} where the left sum (elements before i) equals the right sum "
+                "(elements after i); answer -1 if no such position exists.",
             ),
             (
                 "Equal Halves",
-                "Choose an index i of {a}; it is balanced if everything to its left sums to the same value as everything to its right. Find the leftmost balanced index (1-based) or -1.",
+                "Choose an index i of {a}; it is balanced if everything to its left sums to the same value as "
+                "everything to its right. Find the leftmost balanced index (1-based) or -1.",
             ),
             (
                 "Seesaw",
-                "Weights {a} sit in a row. The seesaw can rest on one weight if the weights on its left and on its right are equal in total. Find the first such weight's position (counting from 1), or -1.",
+                "Weights {a} sit in a row. The seesaw can rest on one weight if the weights on its left and on its "
+                "right are equal in total. Find the first such weight's position (counting from 1), or -1.",
             ),
         ],
         answer="the index, or -1",
         constraints=["1 <= {n} <= {p[NMAX]}", VALUES],
         params=lambda rng: {**_arr(rng), "LO": 0, "HI": rng.choice([3, 5, 9])},
         gen=lambda p, s: {"nums": _nums(p, s)},
-        body="total = sum(nums)\nleft = 0\nfor i, x in enumerate(nums):\n    if left == total - left - x:\n        return i + 1\n    left += x\nreturn -1",
+        body=(
+            "total = sum(nums)\n"
+            "left = 0\n"
+            "for i, x in enumerate(nums):\n"
+            "    if left == total - left - x:\n"
+            "        return i + 1\n"
+            "    left += x\n"
+            "return -1"
+        ),
         alternatives=[
             "for i in range(len(nums)):\n    if sum(nums[:i]) == sum(nums[i + 1:]):\n        return i + 1\nreturn -1"
         ],
         buggy=[
-            "total = sum(nums)\nleft = 0\nfor i, x in enumerate(nums):\n    left += x\n    if left == total - left:\n        return i + 1\nreturn -1"
+            "total = sum(nums)\n"
+            "left = 0\n"
+            "for i, x in enumerate(nums):\n"
+            "    left += x\n"
+            "    if left == total - left:\n"
+            "        return i + 1\n"
+            "return -1"
         ],
     ),
     Family(
@@ -215,7 +243,8 @@ PREFIX_SUMS = [
         phrasings=[
             (
                 "Subarrays With Sum K",
-                "You are given {n} integers {a} and an integer {k}. Count the non-empty contiguous subarrays whose sum equals {k}.",
+                "You are given {n} integers {a} and an integer {k}. Count the non-empty contiguous subarrays whose "
+                "sum equals {k}.",
             ),
             ("Target Segments", "How many pairs (l, r) with l <= r satisfy {a}_l + ... + {a}_r = {k}?"),
             ("Exact Total", "Count the contiguous pieces of {a} that add up to exactly {k}."),
@@ -228,13 +257,41 @@ PREFIX_SUMS = [
         constraints=["1 <= {n} <= {p[NMAX]}", VALUES, "-{p[KMAX]} <= {k} <= {p[KMAX]}"],
         params=lambda rng: {**_arr(rng), "LO": -3, "HI": 3, "KMAX": 5},
         gen=lambda p, s: {"nums": _nums(p, s), "k": random.randint(-p["KMAX"], p["KMAX"])},
-        body="seen = {0: 1}\npre = count = 0\nfor x in nums:\n    pre += x\n    count += seen.get(pre - k, 0)\n    seen[pre] = seen.get(pre, 0) + 1\nreturn count",
+        body=(
+            "seen = {0: 1}\n"
+            "pre = count = 0\n"
+            "for x in nums:\n"
+            "    pre += x\n"
+            "    count += seen.get(pre - k, 0)\n"
+            "    seen[pre] = seen.get(pre, 0) + 1\n"
+            "return count"
+        ),
         alternatives=[
-            "count = 0\nfor i in range(len(nums)):\n    total = 0\n    for j in range(i, len(nums)):\n        total += nums[j]\n        if total == k:\n            count += 1\nreturn count"
+            "count = 0\n"
+            "for i in range(len(nums)):\n"
+            "    total = 0\n"
+            "    for j in range(i, len(nums)):\n"
+            "        total += nums[j]\n"
+            "        if total == k:\n"
+            "            count += 1\n"
+            "return count"
         ],
         buggy=[
-            "seen = {0: 1}\npre = count = 0\nfor x in nums:\n    pre += x\n    seen[pre] = seen.get(pre, 0) + 1\n    count += seen.get(pre - k, 0)\nreturn count",
-            "seen = set([0])\npre = count = 0\nfor x in nums:\n    pre += x\n    if pre - k in seen:\n        count += 1\n    seen.add(pre)\nreturn count",
+            "seen = {0: 1}\n"
+            "pre = count = 0\n"
+            "for x in nums:\n"
+            "    pre += x\n"
+            "    seen[pre] = seen.get(pre, 0) + 1\n"
+            "    count += seen.get(pre - k, 0)\n"
+            "return count",
+            "seen = set([0])\n"
+            "pre = count = 0\n"
+            "for x in nums:\n"
+            "    pre += x\n"
+            "    if pre - k in seen:\n"
+            "        count += 1\n"
+            "    seen.add(pre)\n"
+            "return count",
         ],
     ),
 ]
@@ -268,10 +325,22 @@ TWO_POINTERS = [
         constraints=["1 <= {k} <= {n} <= {p[NMAX]}", VALUES],
         params=_arr,
         gen=_nums_k,
-        body="s = sum(nums[:k])\nbest = s\nfor i in range(k, len(nums)):\n    s += nums[i] - nums[i - k]\n    best = max(best, s)\nreturn best",
+        body=(
+            "s = sum(nums[:k])\n"
+            "best = s\n"
+            "for i in range(k, len(nums)):\n"
+            "    s += nums[i] - nums[i - k]\n"
+            "    best = max(best, s)\n"
+            "return best"
+        ),
         alternatives=["return max(sum(nums[i:i + k]) for i in range(len(nums) - k + 1))"],
         buggy=[
-            "s = sum(nums[:k])\nbest = s\nfor i in range(k, len(nums) - 1):\n    s += nums[i] - nums[i - k]\n    best = max(best, s)\nreturn best",
+            "s = sum(nums[:k])\n"
+            "best = s\n"
+            "for i in range(k, len(nums) - 1):\n"
+            "    s += nums[i] - nums[i - k]\n"
+            "    best = max(best, s)\n"
+            "return best",
             "best = 0\nfor i in range(len(nums) - k + 1):\n    best = max(best, sum(nums[i:i + k]))\nreturn best",
         ],
     ),
@@ -284,32 +353,66 @@ TWO_POINTERS = [
         phrasings=[
             (
                 "Within Budget",
-                "You are given {n} non-negative integers {a} and an integer {k}. Find the length of the longest contiguous subarray whose sum is at most {k} (0 if there is none).",
+                "You are given {n} non-negative integers {a} and an integer {k}. Find the length of the longest "
+                "contiguous subarray whose sum is at most {k} (0 if there is none).",
             ),
             (
                 "Long Cheap Segment",
-                "Find the maximum length of a segment of {a} with sum not exceeding {k}; the answer is 0 when no single element fits.",
+                "Find the maximum length of a segment of {a} with sum not exceeding {k}; the answer is 0 when no "
+                "single element fits.",
             ),
             (
                 "Two Pointers",
-                "Using consecutive elements of {a} only, how many can you take at most so that their total stays <= {k}?",
+                "Using consecutive elements of {a} only, how many can you take at most so that their total stays <= "
+                "{k}?",
             ),
             (
                 "Reading Marathon",
-                "Chapter i takes {a_i} minutes. With {k} minutes you read consecutive chapters. What is the largest number of chapters you can finish?",
+                "Chapter i takes {a_i} minutes. With {k} minutes you read consecutive chapters. What is the largest "
+                "number of chapters you can finish?",
             ),
         ],
         answer="the maximum length",
         constraints=["1 <= {n} <= {p[NMAX]}", "0 <= {a_i} <= {p[HI]}", "0 <= {k} <= {p[KMAX]}"],
         params=lambda rng: {**_arr(rng), "LO": 0, "HI": rng.choice([9, 20]), "KMAX": rng.choice([20, 50])},
         gen=lambda p, s: {"nums": _nums(p, s), "k": random.randint(0, p["KMAX"])},
-        body="best = left = total = 0\nfor right, x in enumerate(nums):\n    total += x\n    while total > k:\n        total -= nums[left]\n        left += 1\n    best = max(best, right - left + 1)\nreturn best",
+        body=(
+            "best = left = total = 0\n"
+            "for right, x in enumerate(nums):\n"
+            "    total += x\n"
+            "    while total > k:\n"
+            "        total -= nums[left]\n"
+            "        left += 1\n"
+            "    best = max(best, right - left + 1)\n"
+            "return best"
+        ),
         alternatives=[
-            "best = 0\nfor i in range(len(nums)):\n    total = 0\n    for j in range(i, len(nums)):\n        total += nums[j]\n        if total <= k:\n            best = max(best, j - i + 1)\nreturn best"
+            "best = 0\n"
+            "for i in range(len(nums)):\n"
+            "    total = 0\n"
+            "    for j in range(i, len(nums)):\n"
+            "        total += nums[j]\n"
+            "        if total <= k:\n"
+            "            best = max(best, j - i + 1)\n"
+            "return best"
         ],
         buggy=[
-            "best = left = total = 0\nfor right, x in enumerate(nums):\n    total += x\n    while total > k and left < right:\n        total -= nums[left]\n        left += 1\n    best = max(best, right - left + 1)\nreturn best",
-            "best = left = total = 0\nfor right, x in enumerate(nums):\n    total += x\n    while total >= k and left <= right:\n        total -= nums[left]\n        left += 1\n    best = max(best, right - left + 1)\nreturn best",
+            "best = left = total = 0\n"
+            "for right, x in enumerate(nums):\n"
+            "    total += x\n"
+            "    while total > k and left < right:\n"
+            "        total -= nums[left]\n"
+            "        left += 1\n"
+            "    best = max(best, right - left + 1)\n"
+            "return best",
+            "best = left = total = 0\n"
+            "for right, x in enumerate(nums):\n"
+            "    total += x\n"
+            "    while total >= k and left <= right:\n"
+            "        total -= nums[left]\n"
+            "        left += 1\n"
+            "    best = max(best, right - left + 1)\n"
+            "return best",
         ],
     ),
     Family(
@@ -321,25 +424,40 @@ TWO_POINTERS = [
         phrasings=[
             (
                 "Pairs With Sum",
-                "You are given {n} integers {a} and an integer {k}. Count the pairs of indices i < j with {a_i} + {a}_j = {k}.",
+                "You are given {n} integers {a} and an integer {k}. Count the pairs of indices i < j with {a_i} + "
+                "{a}_j = {k}.",
             ),
             ("Two Sum Count", "How many index pairs (i, j), i < j, have values adding up to {k}?"),
             ("Matching Pairs", "Count the unordered pairs of different positions of {a} whose elements sum to {k}."),
             (
                 "Dance Partners",
-                "Dancers have skill levels {a}. A couple works if their levels add up to exactly {k}. How many different couples work?",
+                "Dancers have skill levels {a}. A couple works if their levels add up to exactly {k}. How many "
+                "different couples work?",
             ),
         ],
         answer="the number of pairs",
         constraints=["2 <= {n} <= {p[NMAX]}", VALUES, "{p[KLO]} <= {k} <= {p[KHI]}"],
         params=lambda rng: {**_arr(rng), "LO": 0, "HI": 9, "KLO": 0, "KHI": 18},
         gen=lambda p, s: {"nums": _nums(p, s, 2), "k": random.randint(p["KLO"], p["KHI"])},
-        body="seen = {}\ncount = 0\nfor x in nums:\n    count += seen.get(k - x, 0)\n    seen[x] = seen.get(x, 0) + 1\nreturn count",
+        body=(
+            "seen = {}\n"
+            "count = 0\n"
+            "for x in nums:\n"
+            "    count += seen.get(k - x, 0)\n"
+            "    seen[x] = seen.get(x, 0) + 1\n"
+            "return count"
+        ),
         alternatives=[
             "return sum(1 for i in range(len(nums)) for j in range(i + 1, len(nums)) if nums[i] + nums[j] == k)"
         ],
         buggy=[
-            "seen = set()\ncount = 0\nfor x in nums:\n    if k - x in seen:\n        count += 1\n    seen.add(x)\nreturn count",
+            "seen = set()\n"
+            "count = 0\n"
+            "for x in nums:\n"
+            "    if k - x in seen:\n"
+            "        count += 1\n"
+            "    seen.add(x)\n"
+            "return count",
             "return sum(1 for i in range(len(nums)) for j in range(len(nums)) if i != j and nums[i] + nums[j] == k)",
         ],
     ),
@@ -364,19 +482,42 @@ TWO_POINTERS = [
             ),
             (
                 "Unique Playlist",
-                "Song genres are given by the letters of {s}. Find the most consecutive songs you can play without hearing a genre twice.",
+                "Song genres are given by the letters of {s}. Find the most consecutive songs you can play without "
+                "hearing a genre twice.",
             ),
         ],
         answer="the maximum length",
         constraints=["1 <= {len_s} <= {p[NMAX]}", "{s} consists of lowercase English letters"],
         params=lambda rng: {"NMAX": rng.choice([8, 12, 20, 40]), "SIGMA": rng.choice([3, 5, 8])},
         gen=lambda p, s: {"s": _letters(p, s)},
-        body="last = {}\nbest = left = 0\nfor i, c in enumerate(s):\n    if c in last and last[c] >= left:\n        left = last[c] + 1\n    last[c] = i\n    best = max(best, i - left + 1)\nreturn best",
+        body=(
+            "last = {}\n"
+            "best = left = 0\n"
+            "for i, c in enumerate(s):\n"
+            "    if c in last and last[c] >= left:\n"
+            "        left = last[c] + 1\n"
+            "    last[c] = i\n"
+            "    best = max(best, i - left + 1)\n"
+            "return best"
+        ),
         alternatives=[
-            "best = 0\nfor i in range(len(s)):\n    j = i\n    while j < len(s) and s[j] not in s[i:j]:\n        j += 1\n    best = max(best, j - i)\nreturn best"
+            "best = 0\n"
+            "for i in range(len(s)):\n"
+            "    j = i\n"
+            "    while j < len(s) and s[j] not in s[i:j]:\n"
+            "        j += 1\n"
+            "    best = max(best, j - i)\n"
+            "return best"
         ],
         buggy=[
-            "last = {}\nbest = left = 0\nfor i, c in enumerate(s):\n    if c in last:\n        left = last[c] + 1\n    last[c] = i\n    best = max(best, i - left + 1)\nreturn best"
+            "last = {}\n"
+            "best = left = 0\n"
+            "for i, c in enumerate(s):\n"
+            "    if c in last:\n"
+            "        left = last[c] + 1\n"
+            "    last[c] = i\n"
+            "    best = max(best, i - left + 1)\n"
+            "return best"
         ],
     ),
 ]
@@ -391,29 +532,53 @@ GREEDY = [
         phrasings=[
             (
                 "Interval Scheduling",
-                "You are given {n} closed intervals [{l_i}, {r_i}]. Choose as many intervals as possible so that no two chosen intervals share a point. Find the maximum number.",
+                "You are given {n} closed intervals [{l_i}, {r_i}]. Choose as many intervals as possible so that no "
+                "two chosen intervals share a point. Find the maximum number.",
             ),
             (
                 "Meeting Room",
-                "There are {n} meetings; meeting i occupies the room from {l_i} to {r_i} inclusive. What is the largest number of meetings that can be held without any overlap, touching ends included?",
+                "There are {n} meetings; meeting i occupies the room from {l_i} to {r_i} inclusive. What is the "
+                "largest number of meetings that can be held without any overlap, touching ends included?",
             ),
             (
                 "Disjoint Segments",
-                "Select the maximum number of pairwise disjoint segments from the {n} given segments (segments that share an endpoint intersect).",
+                "Select the maximum number of pairwise disjoint segments from the {n} given segments (segments that "
+                "share an endpoint intersect).",
             ),
             (
                 "Festival Planner",
-                "A visitor wants to attend shows; show i runs from {l_i} to {r_i} (both inclusive) and shows may not overlap at all. How many shows can the visitor attend at most?",
+                "A visitor wants to attend shows; show i runs from {l_i} to {r_i} (both inclusive) and shows may not "
+                "overlap at all. How many shows can the visitor attend at most?",
             ),
         ],
         answer="the maximum number of intervals",
         constraints=["1 <= {n} <= {p[NMAX]}", "1 <= {l_i} <= {r_i} <= {p[HI]}"],
         params=lambda rng: {"NMAX": rng.choice([5, 8, 12, 20]), "HI": rng.choice([10, 20, 50])},
         gen=lambda p, s: {"intervals": intervals(size(p, s), p["HI"])},
-        body="count = 0\nend = -1\nfor l, r in sorted(intervals, key=lambda x: x[1]):\n    if l > end:\n        count += 1\n        end = r\nreturn count",
+        body=(
+            "count = 0\n"
+            "end = -1\n"
+            "for l, r in sorted(intervals, key=lambda x: x[1]):\n"
+            "    if l > end:\n"
+            "        count += 1\n"
+            "        end = r\n"
+            "return count"
+        ),
         buggy=[
-            "count = 0\nend = -1\nfor l, r in sorted(intervals):\n    if l > end:\n        count += 1\n        end = r\nreturn count",
-            "count = 0\nend = -1\nfor l, r in sorted(intervals, key=lambda x: x[1]):\n    if l >= end:\n        count += 1\n        end = r\nreturn count",
+            "count = 0\n"
+            "end = -1\n"
+            "for l, r in sorted(intervals):\n"
+            "    if l > end:\n"
+            "        count += 1\n"
+            "        end = r\n"
+            "return count",
+            "count = 0\n"
+            "end = -1\n"
+            "for l, r in sorted(intervals, key=lambda x: x[1]):\n"
+            "    if l >= end:\n"
+            "        count += 1\n"
+            "        end = r\n"
+            "return count",
         ],
     ),
     Family(
@@ -425,19 +590,23 @@ GREEDY = [
         phrasings=[
             (
                 "Make It Sorted",
-                "You are given {n} integers {a}. In one operation you may increase any element by 1. Find the minimum number of operations to make the array non-decreasing.",
+                "You are given {n} integers {a}. In one operation you may increase any element by 1. Find the minimum "
+                "number of operations to make the array non-decreasing.",
             ),
             (
                 "Raise the Steps",
-                "Increase some elements of {a} (each +1 costs one operation) so that every element is at least the previous one. What is the minimum cost?",
+                "Increase some elements of {a} (each +1 costs one operation) so that every element is at least the "
+                "previous one. What is the minimum cost?",
             ),
             (
                 "Non-Decreasing",
-                "Find the least total amount that must be added to elements of {a} so that {a}_1 <= {a}_2 <= ... <= {a}_{n}.",
+                "Find the least total amount that must be added to elements of {a} so that {a}_1 <= {a}_2 <= ... <= "
+                "{a}_{n}.",
             ),
             (
                 "Growing Towers",
-                "Towers have heights {a}. You can only add blocks. How many blocks are needed at least so that no tower is lower than the one before it?",
+                "Towers have heights {a}. You can only add blocks. How many blocks are needed at least so that no "
+                "tower is lower than the one before it?",
             ),
         ],
         answer="the minimum number of operations",
@@ -446,7 +615,11 @@ GREEDY = [
         gen=lambda p, s: {"nums": _nums(p, s)},
         body="ops = 0\ncur = nums[0]\nfor x in nums[1:]:\n    cur = max(cur, x)\n    ops += cur - x\nreturn ops",
         buggy=[
-            "ops = 0\nfor i in range(1, len(nums)):\n    if nums[i] < nums[i - 1]:\n        ops += nums[i - 1] - nums[i]\nreturn ops",
+            "ops = 0\n"
+            "for i in range(1, len(nums)):\n"
+            "    if nums[i] < nums[i - 1]:\n"
+            "        ops += nums[i - 1] - nums[i]\n"
+            "return ops",
             "return max(nums) * len(nums) - sum(nums)",
         ],
     ),
@@ -459,23 +632,33 @@ GREEDY = [
         phrasings=[
             (
                 "Stock Trading",
-                "You are given the prices {a} of a stock on {n} consecutive days. Buy once and sell once on a later or the same day to maximise profit. Find the maximum profit.",
+                "You are given the prices {a} of a stock on {n} consecutive days. Buy once and sell once on a later "
+                "or the same day to maximise profit. Find the maximum profit.",
             ),
             ("Buy Low, Sell High", "Find the largest value of {a}_j - {a_i} over all i <= j."),
             (
                 "One Trade",
-                "With prices {a} day by day, you may make one purchase followed by one sale. What is the best possible gain (0 if prices only fall)?",
+                "With prices {a} day by day, you may make one purchase followed by one sale. What is the best "
+                "possible gain (0 if prices only fall)?",
             ),
             (
                 "Fruit Market",
-                "The price of mangoes on day i is {a_i}. A trader buys a crate one day and sells it on that day or later. What is the most the trader can earn?",
+                "The price of mangoes on day i is {a_i}. A trader buys a crate one day and sells it on that day or "
+                "later. What is the most the trader can earn?",
             ),
         ],
         answer="the maximum profit",
         constraints=["1 <= {n} <= {p[NMAX]}", "0 <= {a_i} <= {p[HI]}"],
         params=lambda rng: {**_arr(rng), "LO": 0},
         gen=lambda p, s: {"nums": _nums(p, s)},
-        body="best = 0\nlow = nums[0]\nfor x in nums:\n    low = min(low, x)\n    best = max(best, x - low)\nreturn best",
+        body=(
+            "best = 0\n"
+            "low = nums[0]\n"
+            "for x in nums:\n"
+            "    low = min(low, x)\n"
+            "    best = max(best, x - low)\n"
+            "return best"
+        ),
         alternatives=["return max(nums[j] - nums[i] for i in range(len(nums)) for j in range(i, len(nums)))"],
         buggy=[
             "return max(nums) - min(nums)",
@@ -492,8 +675,8 @@ def _range_queries(p: dict, scale: str) -> dict:
     q = random.randint(1, p["QMAX"])
     queries = []
     for _ in range(q):
-        l = random.randint(1, len(nums))
-        queries.append([l, random.randint(l, len(nums))])
+        left = random.randint(1, len(nums))
+        queries.append([left, random.randint(left, len(nums))])
     return {"nums": nums, "queries": queries}
 
 

@@ -31,14 +31,21 @@ FAMILIES = [
             ("Kadane", "Among all non-empty runs of consecutive elements of {a}, find the greatest total."),
             (
                 "Lucky Streak",
-                "A gambler's result on day i is {a_i} (it may be negative). Over which stretch of consecutive days was the gain largest? Give the gain.",
+                "A gambler's result on day i is {a_i} (it may be negative). Over which stretch of consecutive days "
+                "was the gain largest? Give the gain.",
             ),
         ],
         answer="the maximum subarray sum",
         constraints=["1 <= {n} <= {p[NMAX]}", "{p[LO]} <= {a_i} <= {p[HI]}"],
         params=_arr,
         gen=lambda p, s: {"nums": ints(size(p, s), p["LO"], p["HI"])},
-        body="best = cur = nums[0]\nfor x in nums[1:]:\n    cur = max(x, cur + x)\n    best = max(best, cur)\nreturn best",
+        body=(
+            "best = cur = nums[0]\n"
+            "for x in nums[1:]:\n"
+            "    cur = max(x, cur + x)\n"
+            "    best = max(best, cur)\n"
+            "return best"
+        ),
         alternatives=["return max(sum(nums[i:j + 1]) for i in range(len(nums)) for j in range(i, len(nums)))"],
         buggy=[
             "best = cur = 0\nfor x in nums:\n    cur = max(0, cur + x)\n    best = max(best, cur)\nreturn best",
@@ -57,16 +64,19 @@ FAMILIES = [
         phrasings=[
             (
                 "Climbing Stairs",
-                "A staircase has {n} steps. Each move climbs 1 or 2 steps. Find the number of different ways to reach the top, modulo {m}.",
+                "A staircase has {n} steps. Each move climbs 1 or 2 steps. Find the number of different ways to reach "
+                "the top, modulo {m}.",
             ),
             ("Ones and Twos", "Count the sequences of 1s and 2s whose sum is {n}, and give the count modulo {m}."),
             (
                 "Step Patterns",
-                "In how many orders can you climb exactly {n} stairs taking one or two stairs at a time? Answer modulo {m}.",
+                "In how many orders can you climb exactly {n} stairs taking one or two stairs at a time? Answer "
+                "modulo {m}.",
             ),
             (
                 "Tiling a Strip",
-                "A 1 x {n} strip is covered with tiles of length 1 and 2. How many coverings are there? Report the number modulo {m}.",
+                "A 1 x {n} strip is covered with tiles of length 1 and 2. How many coverings are there? Report the "
+                "number modulo {m}.",
             ),
         ],
         answer="the number of ways modulo {m}",
@@ -75,7 +85,10 @@ FAMILIES = [
         gen=lambda p, s: {"n": size(p, s), "m": random.randint(2, p["MMAX"])},
         body="a, b = 1, 1\nfor _ in range(n - 1):\n    a, b = b, (a + b) % m\nreturn b % m",
         alternatives=[
-            "ways = [1] * (n + 1)\nfor i in range(2, n + 1):\n    ways[i] = (ways[i - 1] + ways[i - 2]) % m\nreturn ways[n] % m"
+            "ways = [1] * (n + 1)\n"
+            "for i in range(2, n + 1):\n"
+            "    ways[i] = (ways[i - 1] + ways[i - 2]) % m\n"
+            "return ways[n] % m"
         ],
         buggy=[
             "a, b = 1, 1\nfor _ in range(n):\n    a, b = b, (a + b) % m\nreturn b % m",
@@ -95,28 +108,55 @@ FAMILIES = [
             ),
             (
                 "Rising Picks",
-                "Delete some elements of {a} (keeping the order) so that the rest is strictly increasing. How many elements can remain at most?",
+                "Delete some elements of {a} (keeping the order) so that the rest is strictly increasing. How many "
+                "elements can remain at most?",
             ),
             (
                 "LIS",
-                "Compute the length of a longest subsequence of {a} in which every element is greater than the one before it.",
+                "Compute the length of a longest subsequence of {a} in which every element is greater than the one "
+                "before it.",
             ),
             (
                 "Mountain Climber",
-                "A climber visits peaks with heights {a} in order and records only some of them, each higher than the previous record. What is the largest possible number of records?",
+                "A climber visits peaks with heights {a} in order and records only some of them, each higher than the "
+                "previous record. What is the largest possible number of records?",
             ),
         ],
         answer="the length of the longest strictly increasing subsequence",
         constraints=["1 <= {n} <= {p[NMAX]}", "{p[LO]} <= {a_i} <= {p[HI]}"],
         params=_arr,
         gen=lambda p, s: {"nums": ints(size(p, s), p["LO"], p["HI"])},
-        body="best = [1] * len(nums)\nfor i in range(len(nums)):\n    for j in range(i):\n        if nums[j] < nums[i]:\n            best[i] = max(best[i], best[j] + 1)\nreturn max(best)",
+        body=(
+            "best = [1] * len(nums)\n"
+            "for i in range(len(nums)):\n"
+            "    for j in range(i):\n"
+            "        if nums[j] < nums[i]:\n"
+            "            best[i] = max(best[i], best[j] + 1)\n"
+            "return max(best)"
+        ),
         alternatives=[
-            "import bisect\ntails = []\nfor x in nums:\n    i = bisect.bisect_left(tails, x)\n    if i == len(tails):\n        tails.append(x)\n    else:\n        tails[i] = x\nreturn len(tails)"
+            "import bisect\n"
+            "tails = []\n"
+            "for x in nums:\n"
+            "    i = bisect.bisect_left(tails, x)\n"
+            "    if i == len(tails):\n"
+            "        tails.append(x)\n"
+            "    else:\n"
+            "        tails[i] = x\n"
+            "return len(tails)"
         ],
         buggy=[
-            "best = [1] * len(nums)\nfor i in range(len(nums)):\n    for j in range(i):\n        if nums[j] <= nums[i]:\n            best[i] = max(best[i], best[j] + 1)\nreturn max(best)",
-            "count = 1\nfor i in range(1, len(nums)):\n    if nums[i] > nums[i - 1]:\n        count += 1\nreturn count",
+            "best = [1] * len(nums)\n"
+            "for i in range(len(nums)):\n"
+            "    for j in range(i):\n"
+            "        if nums[j] <= nums[i]:\n"
+            "            best[i] = max(best[i], best[j] + 1)\n"
+            "return max(best)",
+            "count = 1\n"
+            "for i in range(1, len(nums)):\n"
+            "    if nums[i] > nums[i - 1]:\n"
+            "        count += 1\n"
+            "return count",
         ],
     ),
     Family(
@@ -128,19 +168,23 @@ FAMILIES = [
         phrasings=[
             (
                 "No Two Adjacent",
-                "You are given {n} non-negative integers {a}. Choose some elements, no two of them adjacent, with the largest possible sum. Find that sum.",
+                "You are given {n} non-negative integers {a}. Choose some elements, no two of them adjacent, with the "
+                "largest possible sum. Find that sum.",
             ),
             (
                 "House Robber",
-                "Houses in a row hold {a} coins. A thief may not rob two neighbouring houses. What is the most the thief can take?",
+                "Houses in a row hold {a} coins. A thief may not rob two neighbouring houses. What is the most the "
+                "thief can take?",
             ),
             (
                 "Skip a Step",
-                "Pick a subset of positions of {a} with no two consecutive positions and maximise the sum of the picked values.",
+                "Pick a subset of positions of {a} with no two consecutive positions and maximise the sum of the "
+                "picked values.",
             ),
             (
                 "Garden Beds",
-                "Flower beds in a line yield {a} flowers. Neighbouring beds cannot both be harvested. How many flowers can be harvested at most?",
+                "Flower beds in a line yield {a} flowers. Neighbouring beds cannot both be harvested. How many "
+                "flowers can be harvested at most?",
             ),
         ],
         answer="the maximum sum",
@@ -149,7 +193,10 @@ FAMILIES = [
         gen=lambda p, s: {"nums": ints(size(p, s), 0, p["HI"])},
         body="take, skip = 0, 0\nfor x in nums:\n    take, skip = skip + x, max(take, skip)\nreturn max(take, skip)",
         alternatives=[
-            "best = [0] * (len(nums) + 2)\nfor i in range(len(nums) - 1, -1, -1):\n    best[i] = max(best[i + 1], nums[i] + best[i + 2])\nreturn best[0]"
+            "best = [0] * (len(nums) + 2)\n"
+            "for i in range(len(nums) - 1, -1, -1):\n"
+            "    best[i] = max(best[i + 1], nums[i] + best[i + 2])\n"
+            "return best[0]"
         ],
         buggy=[
             "return max(sum(nums[::2]), sum(nums[1::2]))",
@@ -165,28 +212,51 @@ FAMILIES = [
         phrasings=[
             (
                 "Minimum Path Sum",
-                "You are given a grid of {h} rows and {w} columns of digits. Walk from the top-left cell to the bottom-right cell moving only right or down. Find the minimum possible sum of the digits on the path, both ends included.",
+                "You are given a grid of {h} rows and {w} columns of digits. Walk from the top-left cell to the "
+                "bottom-right cell moving only right or down. Find the minimum possible sum of the digits on the "
+                "path, both ends included.",
             ),
             (
                 "Cheapest Route",
-                "Each cell of an {h} x {w} grid has a cost from 0 to 9. Moving only down or right from the top-left corner to the bottom-right corner, minimise the total cost of visited cells.",
+                "Each cell of an {h} x {w} grid has a cost from 0 to 9. Moving only down or right from the top-left "
+                "corner to the bottom-right corner, minimise the total cost of visited cells.",
             ),
             (
                 "Down and Right",
-                "Find the smallest sum of digits along a monotone path (steps right or down) from the first cell of the grid to its last cell.",
+                "Find the smallest sum of digits along a monotone path (steps right or down) from the first cell of "
+                "the grid to its last cell.",
             ),
             (
                 "Orchard Walk",
-                "An orchard is an {h} by {w} grid; each cell holds a digit saying how many thorns grow there. A gardener walks from the north-west corner to the south-east corner, each step going south or east. How few thorns can the gardener meet?",
+                "An orchard is an {h} by {w} grid; each cell holds a digit saying how many thorns grow there. A "
+                "gardener walks from the north-west corner to the south-east corner, each step going south or east. "
+                "How few thorns can the gardener meet?",
             ),
         ],
         answer="the minimum path sum",
         constraints=["1 <= {h}, {w} <= {p[NMAX]}", "every cell is a digit from 0 to 9"],
         params=lambda rng: {"NMAX": rng.choice([4, 5, 6, 8])},
         gen=lambda p, s: {"grid": digit_grid(size(p, s), size(p, s))},
-        body="h, w = len(grid), len(grid[0])\ndp = [[0] * w for _ in range(h)]\nfor i in range(h):\n    for j in range(w):\n        best = 0 if i == j == 0 else min(dp[i - 1][j] if i else 10**9, dp[i][j - 1] if j else 10**9)\n        dp[i][j] = best + int(grid[i][j])\nreturn dp[-1][-1]",
+        body=(
+            "h, w = len(grid), len(grid[0])\n"
+            "dp = [[0] * w for _ in range(h)]\n"
+            "for i in range(h):\n"
+            "    for j in range(w):\n"
+            "        best = 0 if i == j == 0 else min(dp[i - 1][j] if i else 10**9, dp[i][j - 1] if j else 10**9)\n"
+            "        dp[i][j] = best + int(grid[i][j])\n"
+            "return dp[-1][-1]"
+        ),
         buggy=[
-            "h, w = len(grid), len(grid[0])\ntotal = int(grid[0][0])\ni = j = 0\nwhile i < h - 1 or j < w - 1:\n    if j == w - 1 or (i < h - 1 and grid[i + 1][j] <= grid[i][j + 1]):\n        i += 1\n    else:\n        j += 1\n    total += int(grid[i][j])\nreturn total"
+            "h, w = len(grid), len(grid[0])\n"
+            "total = int(grid[0][0])\n"
+            "i = j = 0\n"
+            "while i < h - 1 or j < w - 1:\n"
+            "    if j == w - 1 or (i < h - 1 and grid[i + 1][j] <= grid[i][j + 1]):\n"
+            "        i += 1\n"
+            "    else:\n"
+            "        j += 1\n"
+            "    total += int(grid[i][j])\n"
+            "return total"
         ],
     ),
     Family(
@@ -198,26 +268,43 @@ FAMILIES = [
         phrasings=[
             (
                 "Edit Distance",
-                "You are given two strings {s} and {t}. Find the minimum number of single-character insertions, deletions and replacements that turn {s} into {t}.",
+                "You are given two strings {s} and {t}. Find the minimum number of single-character insertions, "
+                "deletions and replacements that turn {s} into {t}.",
             ),
             ("Levenshtein", "Compute the Levenshtein distance between {s} and {t}."),
             (
                 "Fix the Typo",
-                "One operation inserts, deletes or changes one letter. How many operations are needed at least to change {s} into {t}?",
+                "One operation inserts, deletes or changes one letter. How many operations are needed at least to "
+                "change {s} into {t}?",
             ),
             (
                 "Spelling Bee",
-                "A contestant wrote {s} but the word was {t}. Each added, removed or substituted letter costs one point. What is the smallest possible penalty?",
+                "A contestant wrote {s} but the word was {t}. Each added, removed or substituted letter costs one "
+                "point. What is the smallest possible penalty?",
             ),
         ],
         answer="the minimum number of operations",
         constraints=["1 <= {len_s}, {len_t} <= {p[NMAX]}", "{s} and {t} consist of lowercase English letters"],
         params=lambda rng: {"NMAX": rng.choice([5, 8, 10]), "SIGMA": rng.choice([2, 3, 4])},
         gen=lambda p, s: {"s": word(size(p, s), "abcd"[: p["SIGMA"]]), "t": word(size(p, s), "abcd"[: p["SIGMA"]])},
-        body="prev = list(range(len(t) + 1))\nfor i in range(1, len(s) + 1):\n    cur = [i] + [0] * len(t)\n    for j in range(1, len(t) + 1):\n        cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (s[i - 1] != t[j - 1]))\n    prev = cur\nreturn prev[-1]",
+        body=(
+            "prev = list(range(len(t) + 1))\n"
+            "for i in range(1, len(s) + 1):\n"
+            "    cur = [i] + [0] * len(t)\n"
+            "    for j in range(1, len(t) + 1):\n"
+            "        cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (s[i - 1] != t[j - 1]))\n"
+            "    prev = cur\n"
+            "return prev[-1]"
+        ),
         buggy=[
             "return sum(1 for a, b in zip(s, t) if a != b) + abs(len(s) - len(t))",
-            "prev = list(range(len(t) + 1))\nfor i in range(1, len(s) + 1):\n    cur = [i] + [0] * len(t)\n    for j in range(1, len(t) + 1):\n        cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + 1)\n    prev = cur\nreturn prev[-1]",
+            "prev = list(range(len(t) + 1))\n"
+            "for i in range(1, len(s) + 1):\n"
+            "    cur = [i] + [0] * len(t)\n"
+            "    for j in range(1, len(t) + 1):\n"
+            "        cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + 1)\n"
+            "    prev = cur\n"
+            "return prev[-1]",
         ],
     ),
 ]

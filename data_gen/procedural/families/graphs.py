@@ -47,19 +47,25 @@ FAMILIES = [
         phrasings=[
             (
                 "Maze Escape",
-                "You are given a grid of {h} rows and {w} columns; '.' is a free cell and '#' a wall. Moving up, down, left or right between free cells, find the minimum number of moves from the top-left cell to the bottom-right cell, or -1 if it cannot be reached.",
+                "You are given a grid of {h} rows and {w} columns; '.' is a free cell and '#' a wall. Moving up, "
+                "down, left or right between free cells, find the minimum number of moves from the top-left cell to "
+                "the bottom-right cell, or -1 if it cannot be reached.",
             ),
             (
                 "Shortest Route in a Grid",
-                "Find the length of the shortest 4-directional path over '.' cells from the upper-left corner to the lower-right corner of the grid; the answer is -1 when there is none.",
+                "Find the length of the shortest 4-directional path over '.' cells from the upper-left corner to the "
+                "lower-right corner of the grid; the answer is -1 when there is none.",
             ),
             (
                 "BFS",
-                "In the {h} x {w} grid, walls are '#'. Compute the fewest steps needed to go from cell (1, 1) to cell ({h}, {w}) through open cells, or -1 if impossible.",
+                "In the {h} x {w} grid, walls are '#'. Compute the fewest steps needed to go from cell (1, 1) to cell "
+                "({h}, {w}) through open cells, or -1 if impossible.",
             ),
             (
                 "Robot Courier",
-                "A robot stands in the north-west corner of a warehouse map ('#' marks shelves, '.' marks aisles) and must reach the south-east corner, moving one aisle cell at a time horizontally or vertically. How many moves does it need at least? If the corner is unreachable, the answer is -1.",
+                "A robot stands in the north-west corner of a warehouse map ('#' marks shelves, '.' marks aisles) and "
+                "must reach the south-east corner, moving one aisle cell at a time horizontally or vertically. How "
+                "many moves does it need at least? If the corner is unreachable, the answer is -1.",
             ),
         ],
         answer="the minimum number of moves, or -1",
@@ -70,10 +76,36 @@ FAMILIES = [
         ],
         params=lambda rng: {"NMAX": rng.choice([4, 5, 6, 8]), "WALLS": rng.choice([0.2, 0.3, 0.4])},
         gen=_maze,
-        body="from collections import deque\nh, w = len(grid), len(grid[0])\ndist = [[-1] * w for _ in range(h)]\ndist[0][0] = 0\nq = deque([(0, 0)])\nwhile q:\n    r, c = q.popleft()\n    for dr, dc in ((1, 0), (-1, 0), (0, 1), (0, -1)):\n        nr, nc = r + dr, c + dc\n        if 0 <= nr < h and 0 <= nc < w and grid[nr][nc] == '.' and dist[nr][nc] < 0:\n            dist[nr][nc] = dist[r][c] + 1\n            q.append((nr, nc))\nreturn dist[h - 1][w - 1]",
+        body=(
+            "from collections import deque\n"
+            "h, w = len(grid), len(grid[0])\n"
+            "dist = [[-1] * w for _ in range(h)]\n"
+            "dist[0][0] = 0\n"
+            "q = deque([(0, 0)])\n"
+            "while q:\n"
+            "    r, c = q.popleft()\n"
+            "    for dr, dc in ((1, 0), (-1, 0), (0, 1), (0, -1)):\n"
+            "        nr, nc = r + dr, c + dc\n"
+            "        if 0 <= nr < h and 0 <= nc < w and grid[nr][nc] == '.' and dist[nr][nc] < 0:\n"
+            "            dist[nr][nc] = dist[r][c] + 1\n"
+            "            q.append((nr, nc))\n"
+            "return dist[h - 1][w - 1]"
+        ),
         buggy=[
             "h, w = len(grid), len(grid[0])\nreturn h + w - 2",
-            "from collections import deque\nh, w = len(grid), len(grid[0])\ndist = [[-1] * w for _ in range(h)]\ndist[0][0] = 0\nq = deque([(0, 0)])\nwhile q:\n    r, c = q.popleft()\n    for dr, dc in ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, -1), (1, -1), (-1, 1)):\n        nr, nc = r + dr, c + dc\n        if 0 <= nr < h and 0 <= nc < w and grid[nr][nc] == '.' and dist[nr][nc] < 0:\n            dist[nr][nc] = dist[r][c] + 1\n            q.append((nr, nc))\nreturn dist[h - 1][w - 1]",
+            "from collections import deque\n"
+            "h, w = len(grid), len(grid[0])\n"
+            "dist = [[-1] * w for _ in range(h)]\n"
+            "dist[0][0] = 0\n"
+            "q = deque([(0, 0)])\n"
+            "while q:\n"
+            "    r, c = q.popleft()\n"
+            "    for dr, dc in ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, -1), (1, -1), (-1, 1)):\n"
+            "        nr, nc = r + dr, c + dc\n"
+            "        if 0 <= nr < h and 0 <= nc < w and grid[nr][nc] == '.' and dist[nr][nc] < 0:\n"
+            "            dist[nr][nc] = dist[r][c] + 1\n"
+            "            q.append((nr, nc))\n"
+            "return dist[h - 1][w - 1]",
         ],
     ),
     Family(
@@ -85,25 +117,52 @@ FAMILIES = [
         phrasings=[
             (
                 "Islands",
-                "You are given a map of {h} rows and {w} columns where '#' is land and '.' is water. Land cells sharing a side belong to the same island. Count the islands.",
+                "You are given a map of {h} rows and {w} columns where '#' is land and '.' is water. Land cells "
+                "sharing a side belong to the same island. Count the islands.",
             ),
             ("Connected Regions", "Count the 4-connected components formed by the '#' cells of the grid."),
             (
                 "Flood Fill",
-                "Two '#' cells are connected if they are side-adjacent. How many maximal connected groups of '#' cells does the grid contain?",
+                "Two '#' cells are connected if they are side-adjacent. How many maximal connected groups of '#' "
+                "cells does the grid contain?",
             ),
             (
                 "Oil Fields",
-                "A survey map marks oil with '#' and rock with '.'. Oil cells touching horizontally or vertically form one field. How many separate fields are there?",
+                "A survey map marks oil with '#' and rock with '.'. Oil cells touching horizontally or vertically "
+                "form one field. How many separate fields are there?",
             ),
         ],
         answer="the number of islands",
         constraints=["1 <= {h}, {w} <= {p[NMAX]}", "each cell is '.' or '#'"],
         params=lambda rng: {"NMAX": rng.choice([4, 5, 6, 8]), "WALLS": rng.choice([0.3, 0.4, 0.5])},
         gen=lambda p, s: {"grid": grid(size(p, s), size(p, s), p["WALLS"])},
-        body="h, w = len(grid), len(grid[0])\nseen = [[False] * w for _ in range(h)]\ncount = 0\nfor i in range(h):\n    for j in range(w):\n        if grid[i][j] == '#' and not seen[i][j]:\n            count += 1\n            stack = [(i, j)]\n            seen[i][j] = True\n            while stack:\n                r, c = stack.pop()\n                for nr, nc in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1)):\n                    if 0 <= nr < h and 0 <= nc < w and grid[nr][nc] == '#' and not seen[nr][nc]:\n                        seen[nr][nc] = True\n                        stack.append((nr, nc))\nreturn count",
+        body=(
+            "h, w = len(grid), len(grid[0])\n"
+            "seen = [[False] * w for _ in range(h)]\n"
+            "count = 0\n"
+            "for i in range(h):\n"
+            "    for j in range(w):\n"
+            "        if grid[i][j] == '#' and not seen[i][j]:\n"
+            "            count += 1\n"
+            "            stack = [(i, j)]\n"
+            "            seen[i][j] = True\n"
+            "            while stack:\n"
+            "                r, c = stack.pop()\n"
+            "                for nr, nc in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1)):\n"
+            "                    if 0 <= nr < h and 0 <= nc < w and grid[nr][nc] == '#' and not seen[nr][nc]:\n"
+            "                        seen[nr][nc] = True\n"
+            "                        stack.append((nr, nc))\n"
+            "return count"
+        ),
         buggy=[
-            "h, w = len(grid), len(grid[0])\ncount = 0\nfor i in range(h):\n    for j in range(w):\n        if grid[i][j] == '#' and (i == 0 or grid[i - 1][j] != '#') and (j == 0 or grid[i][j - 1] != '#'):\n            count += 1\nreturn count"
+            "h, w = len(grid), len(grid[0])\n"
+            "count = 0\n"
+            "for i in range(h):\n"
+            "    for j in range(w):\n"
+            "        if grid[i][j] == '#' and (i == 0 or grid[i - 1][j] != '#') and (j == 0 or grid[i][j - 1] != "
+            "'#'):\n"
+            "            count += 1\n"
+            "return count"
         ],
     ),
     Family(
@@ -118,33 +177,72 @@ FAMILIES = [
         phrasings=[
             (
                 "Connected Components",
-                "You are given an undirected graph with {n} vertices and {m} edges; edge i joins {u_i} and {v_i}. Find the number of connected components.",
+                "You are given an undirected graph with {n} vertices and {m} edges; edge i joins {u_i} and {v_i}. "
+                "Find the number of connected components.",
             ),
             (
                 "Union-Find",
-                "Start with {n} singleton sets; for each pair ({u_i}, {v_i}) merge the sets containing {u_i} and {v_i}. How many sets remain?",
+                "Start with {n} singleton sets; for each pair ({u_i}, {v_i}) merge the sets containing {u_i} and "
+                "{v_i}. How many sets remain?",
             ),
             (
                 "Groups of Friends",
-                "There are {n} people and {m} friendships. Friends of friends are in the same group. Count the groups.",
+                "There are {n} people and {m} friendships. Friends of friends are in the same group. Count the "
+                "groups.",
             ),
             (
                 "Island Ferries",
-                "An archipelago has {n} islands and {m} two-way ferry lines between islands {u_i} and {v_i}. Islands reachable from each other form a region. How many regions are there?",
+                "An archipelago has {n} islands and {m} two-way ferry lines between islands {u_i} and {v_i}. Islands "
+                "reachable from each other form a region. How many regions are there?",
             ),
         ],
         answer="the number of connected components",
         constraints=GRAPH_CONSTRAINTS,
         params=_graph_params,
         gen=_graph,
-        body="parent = list(range(n + 1))\ndef find(x):\n    while parent[x] != x:\n        parent[x] = parent[parent[x]]\n        x = parent[x]\n    return x\ncount = n\nfor u, v in edges:\n    ru, rv = find(u), find(v)\n    if ru != rv:\n        parent[ru] = rv\n        count -= 1\nreturn count",
+        body=(
+            "parent = list(range(n + 1))\n"
+            "def find(x):\n"
+            "    while parent[x] != x:\n"
+            "        parent[x] = parent[parent[x]]\n"
+            "        x = parent[x]\n"
+            "    return x\n"
+            "count = n\n"
+            "for u, v in edges:\n"
+            "    ru, rv = find(u), find(v)\n"
+            "    if ru != rv:\n"
+            "        parent[ru] = rv\n"
+            "        count -= 1\n"
+            "return count"
+        ),
         alternatives=[
             ADJ
-            + "seen = [False] * (n + 1)\ncount = 0\nfor s in range(1, n + 1):\n    if not seen[s]:\n        count += 1\n        seen[s] = True\n        stack = [s]\n        while stack:\n            x = stack.pop()\n            for y in adj[x]:\n                if not seen[y]:\n                    seen[y] = True\n                    stack.append(y)\nreturn count"
+            + (
+                "seen = [False] * (n + 1)\n"
+                "count = 0\n"
+                "for s in range(1, n + 1):\n"
+                "    if not seen[s]:\n"
+                "        count += 1\n"
+                "        seen[s] = True\n"
+                "        stack = [s]\n"
+                "        while stack:\n"
+                "            x = stack.pop()\n"
+                "            for y in adj[x]:\n"
+                "                if not seen[y]:\n"
+                "                    seen[y] = True\n"
+                "                    stack.append(y)\n"
+                "return count"
+            )
         ],
         buggy=[
             "return n - len(edges)",
-            "parent = list(range(n + 1))\ncount = n\nfor u, v in edges:\n    if parent[u] != parent[v]:\n        parent[u] = parent[v]\n        count -= 1\nreturn count",
+            "parent = list(range(n + 1))\n"
+            "count = n\n"
+            "for u, v in edges:\n"
+            "    if parent[u] != parent[v]:\n"
+            "        parent[u] = parent[v]\n"
+            "        count -= 1\n"
+            "return count",
         ],
     ),
     Family(
@@ -156,11 +254,13 @@ FAMILIES = [
         phrasings=[
             (
                 "Shortest Path",
-                "You are given an undirected graph with {n} vertices and {m} edges. Find the minimum number of edges on a path from vertex 1 to vertex {n}, or -1 if there is no path.",
+                "You are given an undirected graph with {n} vertices and {m} edges. Find the minimum number of edges "
+                "on a path from vertex 1 to vertex {n}, or -1 if there is no path.",
             ),
             (
                 "Fewest Hops",
-                "In an undirected graph on vertices 1..{n}, compute the distance (in edges) from 1 to {n}; the answer is -1 when {n} is unreachable.",
+                "In an undirected graph on vertices 1..{n}, compute the distance (in edges) from 1 to {n}; the answer "
+                "is -1 when {n} is unreachable.",
             ),
             (
                 "Breadth-First Search",
@@ -168,7 +268,8 @@ FAMILIES = [
             ),
             (
                 "Subway Transfers",
-                "A subway has {n} stations and {m} two-way tracks between stations {u_i} and {v_i}. How many tracks must one ride at least to get from station 1 to station {n}? If it is impossible, the answer is -1.",
+                "A subway has {n} stations and {m} two-way tracks between stations {u_i} and {v_i}. How many tracks "
+                "must one ride at least to get from station 1 to station {n}? If it is impossible, the answer is -1.",
             ),
         ],
         answer="the distance, or -1",
@@ -177,9 +278,33 @@ FAMILIES = [
         gen=_graph,
         body="from collections import deque\n"
         + ADJ
-        + "dist = [-1] * (n + 1)\ndist[1] = 0\nq = deque([1])\nwhile q:\n    x = q.popleft()\n    for y in adj[x]:\n        if dist[y] < 0:\n            dist[y] = dist[x] + 1\n            q.append(y)\nreturn dist[n]",
+        + (
+            "dist = [-1] * (n + 1)\n"
+            "dist[1] = 0\n"
+            "q = deque([1])\n"
+            "while q:\n"
+            "    x = q.popleft()\n"
+            "    for y in adj[x]:\n"
+            "        if dist[y] < 0:\n"
+            "            dist[y] = dist[x] + 1\n"
+            "            q.append(y)\n"
+            "return dist[n]"
+        ),
         buggy=[
-            "from collections import deque\nadj = [[] for _ in range(n + 1)]\nfor u, v in edges:\n    adj[u].append(v)\ndist = [-1] * (n + 1)\ndist[1] = 0\nq = deque([1])\nwhile q:\n    x = q.popleft()\n    for y in adj[x]:\n        if dist[y] < 0:\n            dist[y] = dist[x] + 1\n            q.append(y)\nreturn dist[n]"
+            "from collections import deque\n"
+            "adj = [[] for _ in range(n + 1)]\n"
+            "for u, v in edges:\n"
+            "    adj[u].append(v)\n"
+            "dist = [-1] * (n + 1)\n"
+            "dist[1] = 0\n"
+            "q = deque([1])\n"
+            "while q:\n"
+            "    x = q.popleft()\n"
+            "    for y in adj[x]:\n"
+            "        if dist[y] < 0:\n"
+            "            dist[y] = dist[x] + 1\n"
+            "            q.append(y)\n"
+            "return dist[n]"
         ],
     ),
     Family(
@@ -191,16 +316,19 @@ FAMILIES = [
         phrasings=[
             (
                 "Two Colours",
-                "You are given an undirected graph with {n} vertices and {m} edges. Decide whether its vertices can be coloured with two colours so that every edge joins vertices of different colours.",
+                "You are given an undirected graph with {n} vertices and {m} edges. Decide whether its vertices can "
+                "be coloured with two colours so that every edge joins vertices of different colours.",
             ),
             ("Bipartite Graph", "Check whether the given graph on {n} vertices is bipartite."),
             (
                 "Split in Two",
-                "Can the vertices 1..{n} be divided into two groups such that each of the {m} edges goes between the groups?",
+                "Can the vertices 1..{n} be divided into two groups such that each of the {m} edges goes between the "
+                "groups?",
             ),
             (
                 "Rival Teams",
-                "{n} players must be split into two teams. For each of {m} pairs ({u_i}, {v_i}) of rivals, the two rivals must end up on different teams. Is that possible?",
+                "{n} players must be split into two teams. For each of {m} pairs ({u_i}, {v_i}) of rivals, the two "
+                "rivals must end up on different teams. Is that possible?",
             ),
         ],
         answer="the graph is bipartite",
@@ -208,11 +336,41 @@ FAMILIES = [
         params=_graph_params,
         gen=_graph,
         body=ADJ
-        + "color = [-1] * (n + 1)\nfor s in range(1, n + 1):\n    if color[s] < 0:\n        color[s] = 0\n        stack = [s]\n        while stack:\n            x = stack.pop()\n            for y in adj[x]:\n                if color[y] < 0:\n                    color[y] = 1 - color[x]\n                    stack.append(y)\n                elif color[y] == color[x]:\n                    return False\nreturn True",
+        + (
+            "color = [-1] * (n + 1)\n"
+            "for s in range(1, n + 1):\n"
+            "    if color[s] < 0:\n"
+            "        color[s] = 0\n"
+            "        stack = [s]\n"
+            "        while stack:\n"
+            "            x = stack.pop()\n"
+            "            for y in adj[x]:\n"
+            "                if color[y] < 0:\n"
+            "                    color[y] = 1 - color[x]\n"
+            "                    stack.append(y)\n"
+            "                elif color[y] == color[x]:\n"
+            "                    return False\n"
+            "return True"
+        ),
         buggy=[
             "return len(edges) < n",
             ADJ
-            + "color = [-1] * (n + 1)\nfor s in range(1, n + 1):\n    if color[s] < 0:\n        color[s] = 0\n        stack = [s]\n        while stack:\n            x = stack.pop()\n            for y in adj[x]:\n                if color[y] < 0:\n                    color[y] = 1 - color[x]\n                    stack.append(y)\n                elif color[y] != color[x]:\n                    return False\nreturn True",
+            + (
+                "color = [-1] * (n + 1)\n"
+                "for s in range(1, n + 1):\n"
+                "    if color[s] < 0:\n"
+                "        color[s] = 0\n"
+                "        stack = [s]\n"
+                "        while stack:\n"
+                "            x = stack.pop()\n"
+                "            for y in adj[x]:\n"
+                "                if color[y] < 0:\n"
+                "                    color[y] = 1 - color[x]\n"
+                "                    stack.append(y)\n"
+                "                elif color[y] != color[x]:\n"
+                "                    return False\n"
+                "return True"
+            ),
         ],
     ),
     Family(
@@ -224,13 +382,15 @@ FAMILIES = [
         phrasings=[
             (
                 "Tree Diameter",
-                "You are given a tree with {n} vertices ({m} = {n} - 1 edges). Find the number of edges on the longest simple path.",
+                "You are given a tree with {n} vertices ({m} = {n} - 1 edges). Find the number of edges on the "
+                "longest simple path.",
             ),
             ("Farthest Pair", "In the given tree, find the largest distance (in edges) between any two vertices."),
             ("Longest Path in a Tree", "Compute the diameter of the tree on vertices 1..{n} described by its edges."),
             (
                 "Cable Network",
-                "{n} towns are linked by {m} = {n} - 1 roads so that every town can reach every other. How many roads lie on the longest route that never repeats a town?",
+                "{n} towns are linked by {m} = {n} - 1 roads so that every town can reach every other. How many roads "
+                "lie on the longest route that never repeats a town?",
             ),
         ],
         answer="the diameter of the tree",
@@ -239,11 +399,37 @@ FAMILIES = [
         gen=lambda p, s: (lambda n: {"n": n, "edges": tree_edges(n)})(size(p, s)),
         body="from collections import deque\n"
         + ADJ
-        + "def bfs(s):\n    dist = [-1] * (n + 1)\n    dist[s] = 0\n    q = deque([s])\n    while q:\n        x = q.popleft()\n        for y in adj[x]:\n            if dist[y] < 0:\n                dist[y] = dist[x] + 1\n                q.append(y)\n    far = max(range(1, n + 1), key=lambda v: dist[v])\n    return far, dist[far]\nfar, _ = bfs(1)\nreturn bfs(far)[1]",
+        + (
+            "def bfs(s):\n"
+            "    dist = [-1] * (n + 1)\n"
+            "    dist[s] = 0\n"
+            "    q = deque([s])\n"
+            "    while q:\n"
+            "        x = q.popleft()\n"
+            "        for y in adj[x]:\n"
+            "            if dist[y] < 0:\n"
+            "                dist[y] = dist[x] + 1\n"
+            "                q.append(y)\n"
+            "    far = max(range(1, n + 1), key=lambda v: dist[v])\n"
+            "    return far, dist[far]\n"
+            "far, _ = bfs(1)\n"
+            "return bfs(far)[1]"
+        ),
         buggy=[
             "from collections import deque\n"
             + ADJ
-            + "dist = [-1] * (n + 1)\ndist[1] = 0\nq = deque([1])\nwhile q:\n    x = q.popleft()\n    for y in adj[x]:\n        if dist[y] < 0:\n            dist[y] = dist[x] + 1\n            q.append(y)\nreturn max(dist)"
+            + (
+                "dist = [-1] * (n + 1)\n"
+                "dist[1] = 0\n"
+                "q = deque([1])\n"
+                "while q:\n"
+                "    x = q.popleft()\n"
+                "    for y in adj[x]:\n"
+                "        if dist[y] < 0:\n"
+                "            dist[y] = dist[x] + 1\n"
+                "            q.append(y)\n"
+                "return max(dist)"
+            )
         ],
     ),
 ]

@@ -20,7 +20,8 @@ FAMILIES = [
             ("Largest Shared Factor", "Find the largest integer that divides every element of {a}."),
             (
                 "Equal Packs",
-                "Boxes contain {a} candies. All candies must be split into packs of one common size, with no box mixed or left over. What is the largest possible pack size?",
+                "Boxes contain {a} candies. All candies must be split into packs of one common size, with no box "
+                "mixed or left over. What is the largest possible pack size?",
             ),
         ],
         answer="the greatest common divisor",
@@ -46,14 +47,25 @@ FAMILIES = [
             ("Primes Up To N", "How many integers in the range 1..{n} are prime?"),
             (
                 "Lonely Numbers",
-                "A number greater than 1 is lonely when its only divisors are 1 and itself. How many lonely numbers do not exceed {n}?",
+                "A number greater than 1 is lonely when its only divisors are 1 and itself. How many lonely numbers "
+                "do not exceed {n}?",
             ),
         ],
         answer="the number of primes not exceeding {n}",
         constraints=["1 <= {n} <= {p[NMAX]}"],
         params=lambda rng: {"NMAX": rng.choice([100, 1000, 10000])},
         gen=lambda p, s: {"n": size(p, s)},
-        body="if n < 2:\n    return 0\nsieve = [True] * (n + 1)\nsieve[0] = sieve[1] = False\nfor i in range(2, int(n ** 0.5) + 1):\n    if sieve[i]:\n        for j in range(i * i, n + 1, i):\n            sieve[j] = False\nreturn sum(sieve)",
+        body=(
+            "if n < 2:\n"
+            "    return 0\n"
+            "sieve = [True] * (n + 1)\n"
+            "sieve[0] = sieve[1] = False\n"
+            "for i in range(2, int(n ** 0.5) + 1):\n"
+            "    if sieve[i]:\n"
+            "        for j in range(i * i, n + 1, i):\n"
+            "            sieve[j] = False\n"
+            "return sum(sieve)"
+        ),
         alternatives=["return sum(1 for x in range(2, n + 1) if all(x % d for d in range(2, int(x ** 0.5) + 1)))"],
         buggy=[
             "return sum(1 for x in range(2, n) if all(x % d for d in range(2, int(x ** 0.5) + 1)))",
@@ -75,7 +87,8 @@ FAMILIES = [
             ),
             (
                 "Bacteria",
-                "A colony grows {a} times larger every hour, starting from one cell. After {b} hours, what is the number of cells modulo {m}?",
+                "A colony grows {a} times larger every hour, starting from one cell. After {b} hours, what is the "
+                "number of cells modulo {m}?",
             ),
         ],
         answer="{a}^{b} mod {m}",
@@ -92,7 +105,14 @@ FAMILIES = [
         },
         body="return pow(a, b, m)",
         alternatives=[
-            "result = 1 % m\nbase = a % m\nwhile b > 0:\n    if b & 1:\n        result = result * base % m\n    base = base * base % m\n    b >>= 1\nreturn result"
+            "result = 1 % m\n"
+            "base = a % m\n"
+            "while b > 0:\n"
+            "    if b & 1:\n"
+            "        result = result * base % m\n"
+            "    base = base * base % m\n"
+            "    b >>= 1\n"
+            "return result"
         ],
         buggy=["return pow(a, b % (m - 1), m)", "return pow(a % m, b % m, m)"],
     ),
@@ -105,22 +125,40 @@ FAMILIES = [
         phrasings=[
             (
                 "Sum of Divisors",
-                "You are given a positive integer {n}. Find the sum of all its positive divisors (including 1 and {n}).",
+                "You are given a positive integer {n}. Find the sum of all its positive divisors (including 1 and "
+                "{n}).",
             ),
             ("Divisor Total", "Add up every d with 1 <= d <= {n} such that d divides {n}."),
             ("Sigma", "Compute sigma({n}), the sum of the divisors of {n}."),
             (
                 "Fair Shares",
-                "A prize of {n} coins can be shared equally among d people whenever d divides {n}. Add up all such group sizes d.",
+                "A prize of {n} coins can be shared equally among d people whenever d divides {n}. Add up all such "
+                "group sizes d.",
             ),
         ],
         answer="the sum of the divisors of {n}",
         constraints=["1 <= {n} <= {p[NMAX]}"],
         params=lambda rng: {"NMAX": rng.choice([100, 10000, 10**6])},
         gen=lambda p, s: {"n": size(p, s)},
-        body="total = 0\nd = 1\nwhile d * d <= n:\n    if n % d == 0:\n        total += d\n        if d != n // d:\n            total += n // d\n    d += 1\nreturn total",
+        body=(
+            "total = 0\n"
+            "d = 1\n"
+            "while d * d <= n:\n"
+            "    if n % d == 0:\n"
+            "        total += d\n"
+            "        if d != n // d:\n"
+            "            total += n // d\n"
+            "    d += 1\n"
+            "return total"
+        ),
         buggy=[
-            "total = 0\nd = 1\nwhile d * d <= n:\n    if n % d == 0:\n        total += d + n // d\n    d += 1\nreturn total",
+            "total = 0\n"
+            "d = 1\n"
+            "while d * d <= n:\n"
+            "    if n % d == 0:\n"
+            "        total += d + n // d\n"
+            "    d += 1\n"
+            "return total",
             "return sum(d for d in range(1, n) if n % d == 0)",
         ],
     ),
@@ -139,7 +177,8 @@ FAMILIES = [
             ("Cross Sums", "Compute the cross sum (sum of digits) of each {a_i}."),
             (
                 "Receipt Check",
-                "A cashier checks each amount {a_i} by adding up its digits. Which check values does the cashier write down, in order?",
+                "A cashier checks each amount {a_i} by adding up its digits. Which check values does the cashier "
+                "write down, in order?",
             ),
         ],
         answer="the digit sums in order",
@@ -148,7 +187,14 @@ FAMILIES = [
         gen=lambda p, s: {"nums": ints(size(p, s), 0, p["HI"])},
         body="return [sum(int(c) for c in str(x)) for x in nums]",
         alternatives=[
-            "out = []\nfor x in nums:\n    total = 0\n    while x > 0:\n        total += x % 10\n        x //= 10\n    out.append(total)\nreturn out"
+            "out = []\n"
+            "for x in nums:\n"
+            "    total = 0\n"
+            "    while x > 0:\n"
+            "        total += x % 10\n"
+            "        x //= 10\n"
+            "    out.append(total)\n"
+            "return out"
         ],
         buggy=["return [sum(int(c) for c in str(x)[1:]) for x in nums]", "return [x % 9 for x in nums]"],
     ),

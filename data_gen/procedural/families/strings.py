@@ -60,7 +60,8 @@ FAMILIES = [
             ("Same Both Ways", "Reversing {s} gives a string; determine whether that string equals {s}."),
             (
                 "Symmetric Text",
-                "Is the sequence of letters {s} symmetric, so that its first letter equals its last, its second equals its second-to-last, and so on?",
+                "Is the sequence of letters {s} symmetric, so that its first letter equals its last, its second "
+                "equals its second-to-last, and so on?",
             ),
         ],
         answer="{s} is a palindrome",
@@ -69,7 +70,13 @@ FAMILIES = [
         gen=lambda p, s: {"s": _pal_or_not(p, s)},
         body="return s == s[::-1]",
         alternatives=[
-            "i, j = 0, len(s) - 1\nwhile i < j:\n    if s[i] != s[j]:\n        return False\n    i += 1\n    j -= 1\nreturn True"
+            "i, j = 0, len(s) - 1\n"
+            "while i < j:\n"
+            "    if s[i] != s[j]:\n"
+            "        return False\n"
+            "    i += 1\n"
+            "    j -= 1\n"
+            "return True"
         ],
         buggy=["return s[0] == s[-1]", "return s[: len(s) // 2] == s[len(s) // 2 :]"],
     ),
@@ -87,7 +94,8 @@ FAMILIES = [
             ("Repeated Letters", "What is the maximum number of times the same letter appears in a row in {s}?"),
             (
                 "Streak",
-                "A streak is a maximal substring of {s} made of one repeated character. Find the length of the longest streak.",
+                "A streak is a maximal substring of {s} made of one repeated character. Find the length of the "
+                "longest streak.",
             ),
             (
                 "Uniform Stretch",
@@ -98,10 +106,20 @@ FAMILIES = [
         constraints=["1 <= {len_s} <= {p[NMAX]}", LOWER_ONLY],
         params=_len,
         gen=lambda p, s: {"s": _word(p, s)},
-        body="best = cur = 1\nfor i in range(1, len(s)):\n    cur = cur + 1 if s[i] == s[i - 1] else 1\n    best = max(best, cur)\nreturn best",
+        body=(
+            "best = cur = 1\n"
+            "for i in range(1, len(s)):\n"
+            "    cur = cur + 1 if s[i] == s[i - 1] else 1\n"
+            "    best = max(best, cur)\n"
+            "return best"
+        ),
         alternatives=["from itertools import groupby\nreturn max(len(list(g)) for _, g in groupby(s))"],
         buggy=[
-            "best = cur = 1\nfor i in range(1, len(s) - 1):\n    cur = cur + 1 if s[i] == s[i - 1] else 1\n    best = max(best, cur)\nreturn best",
+            "best = cur = 1\n"
+            "for i in range(1, len(s) - 1):\n"
+            "    cur = cur + 1 if s[i] == s[i - 1] else 1\n"
+            "    best = max(best, cur)\n"
+            "return best",
             "return max(s.count(c) for c in set(s))",
         ],
     ),
@@ -114,7 +132,8 @@ FAMILIES = [
         phrasings=[
             (
                 "Caesar Cipher",
-                "You are given a string {s} and an integer {k}. Replace every letter by the letter {k} positions later in the alphabet, wrapping around after z.",
+                "You are given a string {s} and an integer {k}. Replace every letter by the letter {k} positions "
+                "later in the alphabet, wrapping around after z.",
             ),
             ("Shifted Word", "Encrypt {s} with a Caesar cipher of shift {k} (z is followed by a)."),
             (
@@ -123,7 +142,8 @@ FAMILIES = [
             ),
             (
                 "Secret Message",
-                "A spy hides the message {s} by advancing each letter {k} steps through the alphabet, going from z back to a. What does the hidden message look like?",
+                "A spy hides the message {s} by advancing each letter {k} steps through the alphabet, going from z "
+                "back to a. What does the hidden message look like?",
             ),
         ],
         answer="the shifted string",
@@ -164,26 +184,40 @@ FAMILIES = [
         phrasings=[
             (
                 "Run-Length Encoding",
-                "You are given a string {s}. Replace every maximal block of equal characters by the character followed by the block length, e.g. aaab becomes a3b1.",
+                "You are given a string {s}. Replace every maximal block of equal characters by the character "
+                "followed by the block length, e.g. aaab becomes a3b1.",
             ),
             (
                 "Compress",
-                "Compress {s} by writing each run of a repeated letter as the letter and its count (so abb becomes a1b2).",
+                "Compress {s} by writing each run of a repeated letter as the letter and its count (so abb becomes "
+                "a1b2).",
             ),
             (
                 "Letter Counts in Order",
-                "Split {s} into maximal runs of one letter and write each run as letter plus length, in order (zzy gives z2y1).",
+                "Split {s} into maximal runs of one letter and write each run as letter plus length, in order (zzy "
+                "gives z2y1).",
             ),
             (
                 "Packed Word",
-                "To store {s} compactly, each group of neighbouring identical letters is stored as that letter and how long the group is; e.g. ccd is stored as c2d1. Produce the stored form.",
+                "To store {s} compactly, each group of neighbouring identical letters is stored as that letter and "
+                "how long the group is; e.g. ccd is stored as c2d1. Produce the stored form.",
             ),
         ],
         answer="the encoded string",
         constraints=["1 <= {len_s} <= {p[NMAX]}", LOWER_ONLY],
         params=_len,
         gen=lambda p, s: {"s": _word(p, s)},
-        body='out = []\ni = 0\nwhile i < len(s):\n    j = i\n    while j < len(s) and s[j] == s[i]:\n        j += 1\n    out.append(s[i] + str(j - i))\n    i = j\nreturn "".join(out)',
+        body=(
+            "out = []\n"
+            "i = 0\n"
+            "while i < len(s):\n"
+            "    j = i\n"
+            "    while j < len(s) and s[j] == s[i]:\n"
+            "        j += 1\n"
+            "    out.append(s[i] + str(j - i))\n"
+            "    i = j\n"
+            'return "".join(out)'
+        ),
         alternatives=['from itertools import groupby\nreturn "".join(c + str(len(list(g))) for c, g in groupby(s))'],
         buggy=['return "".join(c + str(s.count(c)) for c in sorted(set(s)))'],
     ),
@@ -196,7 +230,8 @@ FAMILIES = [
         phrasings=[
             (
                 "Pattern Count",
-                "You are given two strings {s} and {t}. Count the positions where {t} occurs in {s} as a substring (occurrences may overlap).",
+                "You are given two strings {s} and {t}. Count the positions where {t} occurs in {s} as a substring "
+                "(occurrences may overlap).",
             ),
             ("Overlapping Matches", "How many times does {t} appear inside {s}, counting overlapping occurrences?"),
             ("Find Every Copy", "Count the indices i such that the substring of {s} starting at i equals {t}."),
