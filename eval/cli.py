@@ -59,7 +59,8 @@ def run(
 ) -> None:
     """Run (or resume) a LiveCodeBench evaluation.
 
-    Example: xcoder eval --model runs/sft --backend transformers --dataset lcb/ --preset v5 --n 8 --output-dir runs/eval-v5
+    Example: xcoder eval --model runs/sft --backend transformers --dataset lcb/ --preset v5 --n 8 \
+      --output-dir runs/eval-v5
 
     Or: xcoder eval --config run.yaml --n 4 (YAML in EvalConfig's sections; typed flags override it)
     """

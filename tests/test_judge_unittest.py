@@ -247,7 +247,8 @@ def test_tests_defined_by_the_program_do_not_count(judge, tmp_path):
     # `from solution import *` would bring them into the test module; they must not pad the count.
     code = (
         ADD
-        + "\ndef test_free_point():\n    assert True\n\nclass TestFree:\n    def test_more(self):\n        assert True\n"
+        + "\ndef test_free_point():\n    assert True\n\n"
+        + "class TestFree:\n    def test_more(self):\n        assert True\n"
     )
     result = judge.judge(unit("def test_real():\n    assert add(2, 2) == 5\n"), code)
     assert [t.name for t in result.tests] == ["test_solution.py::test_real"] and result.passed == 0
@@ -282,7 +283,11 @@ def test_program_errors_are_verdicts(judge):
 
 def test_a_hanging_test_times_out_and_keeps_the_others(judge):
     code = "def add(a, b):\n    while b == 99:\n        pass\n    return a + b\n"
-    tests = "def test_a():\n    assert add(1, 2) == 3\ndef test_hang():\n    add(1, 99)\ndef test_c():\n    assert add(2, 2) == 4\n"
+    tests = (
+        "def test_a():\n    assert add(1, 2) == 3\n"
+        "def test_hang():\n    add(1, 99)\n"
+        "def test_c():\n    assert add(2, 2) == 4\n"
+    )
     start = time.monotonic()
     result = judge.judge(unit(tests), code, test_file_timeout=2)
     assert time.monotonic() - start < 20
