@@ -73,6 +73,15 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return out
 
 
+def write_run_config(merged: dict[str, Any], out: Path, seed: int) -> Path:
+    """``out/pipeline.yaml``: a merged pipeline config with its own output directory and seed (one
+    run of a variant or of a benchmark seed); relative recipe paths resolve as :mod:`pipeline.locate` says."""
+    out.mkdir(parents=True, exist_ok=True)
+    config_path = out / "pipeline.yaml"
+    atomic_write_text(config_path, yaml.safe_dump({**merged, "output_dir": str(out), "seed": seed}, sort_keys=False))
+    return config_path
+
+
 def variant_dir(cfg: AblationConfig, experiment: str, seed: int, variant: str) -> Path:
     return Path(cfg.output_dir) / experiment / f"seed{seed}" / variant
 
@@ -90,13 +99,9 @@ def run_ablations(cfg: AblationConfig, only: tuple[str, ...] = (), console: Cons
             first: Path | None = None
             for variant, overrides in exp.variants.items():
                 out = variant_dir(cfg, name, seed, variant)
-                merged = deep_merge(deep_merge(base, exp.shared), overrides)
-                merged.update(output_dir=str(out), seed=seed)
                 if first is not None and not out.exists():
                     shutil.copytree(first, out, ignore=shutil.ignore_patterns("eval", "checkpoint-*"))
-                out.mkdir(parents=True, exist_ok=True)
-                config_path = out / "pipeline.yaml"
-                atomic_write_text(config_path, yaml.safe_dump(merged, sort_keys=False))
+                config_path = write_run_config(deep_merge(deep_merge(base, exp.shared), overrides), out, seed)
                 console.rule(f"[bold magenta]ablation {name} · seed {seed} · {variant}")
                 run_pipeline(load_pipeline_config(config_path), console=console)
                 first = first or out

@@ -73,6 +73,10 @@ def register(app: typer.Typer) -> None:
         for name in ("base", "sft", "rl"):
             if name in summary:
                 console.print(f"{name:>4}: avg@{n} = {100 * summary[name][f'avg@{n}']:.1f}%")
+        from pipeline.report import DIFFERENCES, comparison_from_dict, difference_line
+
+        for key, comparison in summary.get("paired", {}).items():
+            console.print(difference_line(DIFFERENCES[key][2], comparison_from_dict(comparison)), soft_wrap=True)
 
     @app.command("ablations")
     def ablations(

@@ -1,8 +1,10 @@
 """Stage ``report``, the pipeline's results: ``summary.json``, ``report.md`` (tables) and PNG plots.
 
 Plots: ``sft_loss.png`` (training loss per step), ``rl_reward.png`` (mean reward per GRPO step),
-``avg_at_n.png`` (held-out avg@n of base, SFT and RL with 95% intervals). Everything is read
-from the pipeline state and the files the stages wrote, so the report can be rebuilt at will.
+``avg_at_n.png`` (held-out avg@n of base, SFT and RL with 95% intervals). SFT − base and RL − SFT
+are paired comparisons over the held-out problems (:mod:`eval.paired` on the eval's ``samples.jsonl``):
+the mean per-problem difference with a bootstrap 95% interval and up/down/unchanged counts. Everything
+is read from the pipeline state and the files the stages wrote, so the report can be rebuilt at will.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.config import MODELS
 from xcoder.io import atomic_write_json, atomic_write_text
 
 if TYPE_CHECKING:
@@ -18,6 +21,24 @@ if TYPE_CHECKING:
     from pipeline.state import State
 
 LABELS = {"base": "base (random init)", "sft": "after SFT", "rl": "after SFT + GRPO"}
+# Paired differences the summary reports: key -> (model A, model B, label); the value is B - A.
+DIFFERENCES = {"sft_minus_base": ("base", "sft", "SFT − base"), "rl_minus_sft": ("sft", "rl", "RL − SFT")}
+
+
+def moving_average(values: list[float], window: int) -> list[float]:
+    """Trailing mean of the last ``window`` values at each point (fewer at the start)."""
+    out, total = [], 0.0
+    for i, v in enumerate(values):
+        total += v
+        if i >= window:
+            total -= values[i - window]
+        out.append(total / min(i + 1, window))
+    return out
+
+
+def smoothing_window(num_points: int) -> int:
+    """The moving-average window the reward and loss plots use."""
+    return max(3, num_points // 10)
 
 
 def _plot_curve(path: Path, points: list[tuple[float, float]], title: str, ylabel: str) -> bool:
@@ -31,8 +52,8 @@ def _plot_curve(path: Path, points: list[tuple[float, float]], title: str, ylabe
     fig, ax = plt.subplots(figsize=(6, 3.5))
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     if len(points) >= 10:  # noisy per-step values: show them faintly, with a moving average
-        k = max(3, len(points) // 10)
-        smooth = [sum(ys[max(0, i - k + 1) : i + 1]) / len(ys[max(0, i - k + 1) : i + 1]) for i in range(len(ys))]
+        k = smoothing_window(len(points))
+        smooth = moving_average(ys, k)
         ax.plot(xs, ys, color="#4c72b0", alpha=0.3, linewidth=1, label="per step")
         ax.plot(xs, smooth, color="#4c72b0", linewidth=2, label=f"mean of last {k}")
         ax.legend(fontsize=8)
@@ -87,6 +108,38 @@ def _history(path: Path) -> list[dict[str, Any]]:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
 
 
+def paired_differences(eval_dir: Path, models: set[str] | list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """``eval.paired`` comparisons for each of :data:`DIFFERENCES` whose two models were evaluated
+    (``eval_dir/<model>/samples.jsonl``): ``{key: PairedComparison}``. Deterministic (bootstrap seed 0)."""
+    from eval.paired import PairedRun, paired_bootstrap, per_problem_scores
+
+    out = {}
+    for key, (a, b, _) in DIFFERENCES.items():
+        paths = [eval_dir / m / "samples.jsonl" for m in (a, b)]
+        if a in models and b in models and all(p.is_file() for p in paths):
+            out[key] = paired_bootstrap(PairedRun(per_problem_scores(paths[0]), per_problem_scores(paths[1])))
+    return out
+
+
+def comparison_from_dict(data: dict[str, Any]) -> Any:
+    """A ``PairedComparison`` back from its ``to_dict()`` (as stored in summary.json)."""
+    from dataclasses import fields
+
+    from eval.paired import PairedComparison
+
+    return PairedComparison(**{f.name: data[f.name] for f in fields(PairedComparison)})
+
+
+def difference_line(label: str, comparison: Any) -> str:
+    """``RL − SFT: +2.4 points (95% CI −1.0 .. +5.9, paired over 210 problems; up 20, down 11, ...)``."""
+    c = comparison
+    return (
+        f"{label}: {100 * c.diff:+.1f} points ({100 * c.confidence:.0f}% CI {100 * c.ci_low:+.1f} .. "
+        f"{100 * c.ci_high:+.1f}, paired over {c.num_problems} held-out problems; up {c.up}, down {c.down}, "
+        f"unchanged {c.unchanged}; sign test p = {c.sign_test_p:.2g})"
+    )
+
+
 def build_summary(cfg: PipelineConfig, state: State) -> dict[str, Any]:
     n = cfg.eval.n
     evals = state.get("eval").get("info", {})
@@ -107,6 +160,14 @@ def build_summary(cfg: PipelineConfig, state: State) -> dict[str, Any]:
         summary["sft_minus_base"] = round(summary["sft"][f"avg@{n}"] - summary["base"][f"avg@{n}"], 4)
     if "sft" in summary and "rl" in summary:
         summary["rl_minus_sft"] = round(summary["rl"][f"avg@{n}"] - summary["sft"][f"avg@{n}"], 4)
+    # The same differences, paired over the held-out problems: <key>_ci (bootstrap 95% interval),
+    # <key>_counts (problems up/down/unchanged) and the whole comparison under "paired".
+    paired = paired_differences(cfg.out / "eval", [m for m in MODELS if m in summary])
+    for key, c in paired.items():
+        summary[f"{key}_ci"] = [round(c.ci_low, 4), round(c.ci_high, 4)]
+        summary[f"{key}_counts"] = {"up": c.up, "down": c.down, "unchanged": c.unchanged}
+    if paired:
+        summary["paired"] = {key: c.to_dict() for key, c in paired.items()}
     stages = state.data.get("stages", {})
     timings = {s: v.get("seconds") for s, v in stages.items() if s != "report"}
     summary["timings_seconds"] = {**timings, "total": round(sum(t for t in timings.values() if t), 1)}
@@ -196,9 +257,19 @@ def write_report(cfg: PipelineConfig, state: State) -> dict[str, Any]:
                 f"{_fmt(e.get(f'pass@{n}'))} | {e.get('num_problems')} |"
             )
         lines.append("")
-        for key, label in (("sft_minus_base", "SFT − base"), ("rl_minus_sft", "RL − SFT")):
-            if key in summary:
+        paired = {key: comparison_from_dict(d) for key, d in summary.get("paired", {}).items()}
+        for key, (_, _, label) in DIFFERENCES.items():
+            if key in paired:
+                lines.append(f"- {difference_line(label, paired[key])}")
+            elif key in summary:
                 lines.append(f"- {label}: {100 * summary[key]:+.1f} points")
+        if paired:
+            lines += [
+                "",
+                "Paired differences: the mean over held-out problems of the per-problem avg@n difference; the "
+                "interval is a percentile bootstrap over problems (eval.paired); up/down count the problems "
+                "the later model solves more/less often.",
+            ]
         lines.append("")
         platforms = sorted({p for e in evals.values() for p in (e.get("by_platform") or {})})
         if platforms:
@@ -249,3 +320,14 @@ def write_report(cfg: PipelineConfig, state: State) -> dict[str, Any]:
         lines += ["", "## Plots", ""] + [f"![{k}]({v})" for k, v in plots.items()]
     atomic_write_text(out / "report.md", "\n".join(lines) + "\n")
     return {"plots": plots, **{k: summary.get(k) for k in ("sft_minus_base", "rl_minus_sft")}}
+
+
+__all__ = [
+    "DIFFERENCES",
+    "build_summary",
+    "comparison_from_dict",
+    "difference_line",
+    "moving_average",
+    "paired_differences",
+    "write_report",
+]

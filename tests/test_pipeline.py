@@ -89,8 +89,28 @@ def test_pipeline_end_to_end_and_resume(tmp_path):
     assert 0 < sizes["sft_rows"] <= 24 and sizes["model_parameters"] > 0
     assert sizes["sft_steps"] == 2 and sizes["grpo_steps"] == 2
 
+    # SFT - base and RL - SFT: paired over the held-out problems, from the eval's samples.jsonl.
+    from eval.paired import per_problem_scores
+
+    scores = {m: per_problem_scores(out / "eval" / m) for m in ("base", "sft", "rl")}
+    for key, (a, b) in {"sft_minus_base": ("base", "sft"), "rl_minus_sft": ("sft", "rl")}.items():
+        diffs = [scores[b][q] - scores[a][q] for q in scores[a]]
+        paired = summary["paired"][key]
+        assert len(diffs) == paired["num_problems"] == 6 and paired["num_runs"] == 1
+        assert summary[key] == pytest.approx(sum(diffs) / 6, abs=1e-4)
+        assert paired["diff"] == pytest.approx(sum(diffs) / 6)
+        assert summary[f"{key}_counts"] == {
+            "up": sum(d > 0 for d in diffs),
+            "down": sum(d < 0 for d in diffs),
+            "unchanged": sum(d == 0 for d in diffs),
+        }
+        low, high = summary[f"{key}_ci"]
+        assert min(diffs) <= low <= paired["diff"] <= high <= max(diffs)
+
     report = (out / "report.md").read_text()
     assert "| after SFT |" in report and "avg@2" in report and "![avg_at_n](avg_at_n.png)" in report
+    assert "- RL − SFT: " in report and "95% CI" in report and "paired over 6 held-out problems" in report
+    assert "RL − SFT: " in first.stderr and "95% CI" in first.stderr  # the command's closing lines
     for png in ("sft_loss.png", "rl_reward.png", "avg_at_n.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", png
 

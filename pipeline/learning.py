@@ -1,0 +1,387 @@
+"""The learning benchmark (``python benchmarks/learning.py``): does SFT, then GRPO, improve the tiny model
+on held-out problems beyond noise, seed after seed?
+
+Each seed is one full pipeline run (:func:`pipeline.runner.run_pipeline`) of the base config with the
+benchmark's overrides deep-merged in (``recipes/tiny/learning.yaml``; the merge and the per-run config
+are :mod:`pipeline.ablations`'), in ``output_dir/seed_<s>``; a rerun resumes finished stages. The runs
+are then pooled:
+
+* SFT − base and RL − SFT as paired comparisons over the held-out problems (:mod:`eval.paired`), per
+  seed and pooled over seeds by a bootstrap stratified by seed (each seed samples its own held-out
+  split, so problems are resampled within their seed);
+* the GRPO training reward per step of each seed (``rl/log_history.json``), its moving average, and
+  whether it rose (:func:`reward_trend`);
+* a verdict against the targets: pooled RL − SFT ≥ ``target_points`` with its 95% interval above 0,
+  and the training reward rising on every seed.
+
+Results: ``learning.json``, ``learning.md`` (table), ``learning.png`` (reward curves and the paired
+differences with their intervals), and the table on the console.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from pipeline.config import STAGES, load_pipeline_config
+from pipeline.report import DIFFERENCES, moving_average, smoothing_window
+from xcoder.config import read_yaml
+from xcoder.io import atomic_write_json, atomic_write_text
+
+DEFAULT_CONFIG = "recipes/tiny/pipeline.yaml"
+DEFAULT_OVERRIDES = "recipes/tiny/learning.yaml"
+DEFAULT_OUTPUT = "runs/learning"
+TARGET_POINTS = 3.0  # RL − SFT, percentage points, pooled over seeds
+RESAMPLES = 10_000
+COLORS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c"]
+
+
+def seed_dir(output_dir: str | Path, seed: int) -> Path:
+    return Path(output_dir) / f"seed_{seed}"
+
+
+@dataclass
+class RewardTrend:
+    """Whether the GRPO training reward rose: the mean of the last third of the logged steps against the
+    mean of the first third. ``rising`` when the difference exceeds its standard error,
+    ``sqrt(var_first / k + var_last / k)`` (sample variances, k steps per third; it treats steps as
+    independent, which consecutive GRPO steps are not quite). None with fewer than 6 logged steps."""
+
+    steps: int
+    first_third: float | None
+    last_third: float | None
+    diff: float | None
+    se: float | None
+    rising: bool | None
+
+
+def reward_trend(rewards: Sequence[float]) -> RewardTrend:
+    k = len(rewards) // 3
+    if k < 2:
+        return RewardTrend(len(rewards), None, None, None, None, None)
+    first, last = list(rewards[:k]), list(rewards[-k:])
+    diff = statistics.mean(last) - statistics.mean(first)
+    se = math.sqrt(statistics.variance(first) / k + statistics.variance(last) / k)
+    return RewardTrend(len(rewards), statistics.mean(first), statistics.mean(last), diff, se, diff > se)
+
+
+def reward_points(run: Path) -> list[tuple[float, float]]:
+    """(step, mean reward) per logged GRPO step of one run (``rl/log_history.json``)."""
+    path = run / "rl" / "log_history.json"
+    history = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
+    return sorted((h["step"], h["reward"]) for h in history if "reward" in h and "step" in h)
+
+
+def model_scores(run: Path) -> dict[str, dict[str, float]]:
+    """Per-problem avg@n of each evaluated model of one run: ``{model: {question_id: score}}``."""
+    from eval.paired import per_problem_scores
+
+    return {
+        m: per_problem_scores(run / "eval" / m / "samples.jsonl")
+        for m in ("base", "sft", "rl")
+        if (run / "eval" / m / "samples.jsonl").is_file()
+    }
+
+
+def _minutes(run: Path) -> float | None:
+    path = run / "pipeline_state.json"
+    if not path.is_file():
+        return None
+    stages = json.loads(path.read_text(encoding="utf-8")).get("stages", {})
+    seconds = [v.get("seconds") for s, v in stages.items() if s != "report" and v.get("seconds")]
+    return round(sum(seconds) / 60, 1) if seconds else None
+
+
+def pool(
+    output_dir: str | Path, seeds: Sequence[int], *, resamples: int = RESAMPLES, target_points: float = TARGET_POINTS
+) -> dict[str, Any]:
+    """Everything the benchmark reports, from the seeds' run directories (missing pieces are left out)."""
+    from eval.paired import PairedRun, paired_bootstrap
+
+    per_seed: dict[str, Any] = {}
+    pairs: dict[str, list[PairedRun]] = {key: [] for key in DIFFERENCES}
+    for seed in seeds:
+        run = seed_dir(output_dir, seed)
+        scores = model_scores(run)
+        points = reward_points(run)
+        row: dict[str, Any] = {
+            "run": str(run),
+            "problems": len(next(iter(scores.values()))) if scores else 0,
+            "avg": {m: sum(s.values()) / len(s) for m, s in scores.items() if s},
+            "reward": {"steps": [p[0] for p in points], "values": [p[1] for p in points]},
+            "reward_trend": asdict(reward_trend([p[1] for p in points])),
+            "minutes": _minutes(run),
+        }
+        for key, (a, b, _) in DIFFERENCES.items():
+            if a in scores and b in scores:
+                pair = PairedRun(scores[a], scores[b])
+                pairs[key].append(pair)
+                row[key] = paired_bootstrap(pair, resamples=resamples, seed=seed).to_dict()
+        per_seed[str(seed)] = row
+    pooled = {key: paired_bootstrap(runs, resamples=resamples).to_dict() for key, runs in pairs.items() if runs}
+    results = {
+        "output_dir": str(output_dir),
+        "seeds": list(seeds),
+        "per_seed": per_seed,
+        "pooled": pooled,
+        "targets": {"rl_minus_sft_points": target_points, "rl_minus_sft_ci_above_zero": True, "reward_rising": "all"},
+    }
+    results["verdict"] = verdict(results, target_points)
+    return results
+
+
+def verdict(results: dict[str, Any], target_points: float = TARGET_POINTS) -> dict[str, Any]:
+    """The targets, each met or not, and one line saying so."""
+    rl = results["pooled"].get("rl_minus_sft")
+    trends = {s: r["reward_trend"]["rising"] for s, r in results["per_seed"].items()}
+    gain_met = bool(rl and 100 * rl["diff"] >= target_points and rl["ci_low"] > 0)
+    rising_met = bool(trends) and all(v is True for v in trends.values())
+    if rl:
+        gain = (
+            f"RL − SFT {100 * rl['diff']:+.1f} points "
+            f"(95% CI {100 * rl['ci_low']:+.1f} .. {100 * rl['ci_high']:+.1f}, "
+            f"{rl['num_problems']} problems, {rl['num_runs']} seed(s))"
+        )
+    else:
+        gain = "RL − SFT not measured (no eval of both models)"
+    rising = sum(v is True for v in trends.values())
+    line = (
+        f"{'MET' if gain_met and rising_met else 'NOT MET'}: {gain} [target ≥ {target_points:+.1f} with the "
+        f"interval above 0: {'met' if gain_met else 'not met'}]; training reward rising on {rising}/{len(trends)} "
+        f"seed(s) [target: all: {'met' if rising_met else 'not met'}]"
+    )
+    return {
+        "met": gain_met and rising_met,
+        "rl_minus_sft_met": gain_met,
+        "reward_rising_met": rising_met,
+        "line": line,
+    }
+
+
+def _pts(v: float | None) -> str:
+    return "–" if v is None else f"{100 * v:.1f}"
+
+
+def _diff(c: dict[str, Any] | None) -> str:
+    if not c:
+        return "–"
+    return f"{100 * c['diff']:+.1f} ({100 * c['ci_low']:+.1f} .. {100 * c['ci_high']:+.1f})"
+
+
+def _counts(c: dict[str, Any] | None) -> str:
+    return "–" if not c else f"{c['up']}/{c['down']}/{c['unchanged']}"
+
+
+def _trend(t: dict[str, Any]) -> str:
+    if t["rising"] is None:
+        return f"– ({t['steps']} steps)"
+    return (
+        f"{t['first_third']:.3f} → {t['last_third']:.3f} ({t['diff']:+.3f} ± {t['se']:.3f}) "
+        f"{'yes' if t['rising'] else 'no'}"
+    )
+
+
+COLUMNS = [
+    "seed",
+    "problems",
+    "base",
+    "SFT",
+    "RL",
+    "SFT − base (95% CI)",
+    "RL − SFT (95% CI)",
+    "RL vs SFT up/down/same",
+    "reward first → last third (± SE) rising",
+    "minutes",
+]
+
+
+def table_rows(results: dict[str, Any]) -> list[list[str]]:
+    """The table's rows: one per seed, then the pooled row."""
+    rows = []
+    for seed, r in results["per_seed"].items():
+        rows.append(
+            [
+                seed,
+                str(r["problems"]),
+                *(_pts(r["avg"].get(m)) for m in ("base", "sft", "rl")),
+                _diff(r.get("sft_minus_base")),
+                _diff(r.get("rl_minus_sft")),
+                _counts(r.get("rl_minus_sft")),
+                _trend(r["reward_trend"]),
+                "–" if r["minutes"] is None else f"{r['minutes']:.1f}",
+            ]
+        )
+    pooled = results["pooled"]
+    any_pooled = next(iter(pooled.values()), None)
+    means = {}
+    if pooled.get("sft_minus_base"):
+        means = {"base": pooled["sft_minus_base"]["mean_a"], "sft": pooled["sft_minus_base"]["mean_b"]}
+    if pooled.get("rl_minus_sft"):
+        means |= {"sft": pooled["rl_minus_sft"]["mean_a"], "rl": pooled["rl_minus_sft"]["mean_b"]}
+    minutes = [r["minutes"] for r in results["per_seed"].values() if r["minutes"] is not None]
+    rising = [r["reward_trend"]["rising"] for r in results["per_seed"].values()]
+    rows.append(
+        [
+            "pooled",
+            str(any_pooled["num_problems"]) if any_pooled else "0",
+            *(_pts(means.get(m)) for m in ("base", "sft", "rl")),
+            _diff(pooled.get("sft_minus_base")),
+            _diff(pooled.get("rl_minus_sft")),
+            _counts(pooled.get("rl_minus_sft")),
+            f"rising on {sum(v is True for v in rising)}/{len(rising)}",
+            f"{sum(minutes):.1f} (total)" if minutes else "–",
+        ]
+    )
+    return rows
+
+
+def markdown(results: dict[str, Any]) -> str:
+    lines = [
+        "# Learning benchmark",
+        "",
+        f"Seeds {results['seeds']}; held-out avg@n in %, differences in points with paired bootstrap 95% intervals "
+        "over problems (pooled: stratified by seed). Reward: GRPO mean training reward per step, the mean of the "
+        "last third of the steps against the first third; rising when the difference exceeds its standard error.",
+        "",
+        "| " + " | ".join(COLUMNS) + " |",
+        "|" + "|".join(["---"] + ["---:"] * 6 + ["---"] * (len(COLUMNS) - 8) + ["---:"]) + "|",
+    ]
+    lines += ["| " + " | ".join(row) + " |" for row in table_rows(results)]
+    lines += ["", f"**Verdict:** {results['verdict']['line']}", "", "![learning](learning.png)", ""]
+    return "\n".join(lines)
+
+
+def print_table(results: dict[str, Any], console: Console) -> None:
+    table = Table(title="Learning benchmark (held-out avg@n %, differences in points)")
+    for i, col in enumerate(COLUMNS):
+        table.add_column(col, justify="right" if 0 < i < 7 else "left")
+    rows = table_rows(results)
+    for i, row in enumerate(rows):
+        table.add_row(*row, style="bold" if i == len(rows) - 1 else None)
+    console.print(table)
+
+
+def plot(path: Path, results: dict[str, Any]) -> None:
+    """Left: the GRPO training reward per seed (faint per step, bold moving average). Right: SFT − base
+    and RL − SFT per seed and pooled, with their 95% intervals."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    for i, (seed, r) in enumerate(results["per_seed"].items()):
+        xs, ys = r["reward"]["steps"], r["reward"]["values"]
+        if not ys:
+            continue
+        color = COLORS[i % len(COLORS)]
+        k = smoothing_window(len(ys))
+        left.plot(xs, ys, color=color, alpha=0.25, linewidth=1)
+        trend = r["reward_trend"]
+        mark = {True: "rising", False: "not rising", None: "too few steps"}[trend["rising"]]
+        left.plot(xs, moving_average(ys, k), color=color, linewidth=2, label=f"seed {seed} ({mark}; mean of {k})")
+    left.set_xlabel("GRPO step")
+    left.set_ylabel("mean training reward")
+    left.set_title("GRPO training reward per seed")
+    left.grid(alpha=0.3)
+    if left.get_legend_handles_labels()[0]:
+        left.legend(fontsize=8)
+
+    labels, diffs, lows, highs, colors, markers = [], [], [], [], [], []
+    for key, (_, _, label) in DIFFERENCES.items():
+        entries = [(f"seed {s}", r.get(key)) for s, r in results["per_seed"].items()]
+        entries.append(("pooled", results["pooled"].get(key)))
+        for name, c in entries:
+            if not c:
+                continue
+            labels.append(f"{label}, {name}")
+            diffs.append(100 * c["diff"])
+            lows.append(100 * (c["diff"] - c["ci_low"]))
+            highs.append(100 * (c["ci_high"] - c["diff"]))
+            colors.append("#4c72b0" if key == "sft_minus_base" else "#dd8452")
+            markers.append("D" if name == "pooled" else "o")
+    ys = list(range(len(labels)))[::-1]
+    if labels:
+        for x, y, lo, hi, color, marker in zip(diffs, ys, lows, highs, colors, markers):
+            right.errorbar([x], [y], xerr=[[lo], [hi]], fmt=marker, color=color, capsize=3)
+        right.set_yticks(ys, labels, fontsize=8)
+    right.axvline(0, color="black", linewidth=0.8)
+    target = results["targets"]["rl_minus_sft_points"]
+    right.axvline(target, color="#dd8452", linestyle="--", linewidth=0.8, label=f"RL − SFT target {target:+g}")
+    right.set_xlabel("paired difference, points (95% CI)")
+    right.set_title("Held-out paired differences")
+    right.legend(fontsize=8)
+    right.grid(alpha=0.3, axis="x")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def write_results(
+    output_dir: str | Path,
+    seeds: Sequence[int],
+    *,
+    console: Console | None = None,
+    resamples: int = RESAMPLES,
+    target_points: float = TARGET_POINTS,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Pool the finished runs; write learning.json, learning.md and learning.png; print the table and verdict."""
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    results = {**pool(out, seeds, resamples=resamples, target_points=target_points), **(extra or {})}
+    atomic_write_json(out / "learning.json", results)
+    plot(out / "learning.png", results)
+    atomic_write_text(out / "learning.md", markdown(results))
+    if console is not None:
+        print_table(results, console)
+        console.print(f"results: {out / 'learning.md'}, {out / 'learning.json'}, {out / 'learning.png'}")
+        console.print(f"[bold]verdict:[/bold] {escape(results['verdict']['line'])}", soft_wrap=True)
+    return results
+
+
+def run_learning(
+    *,
+    config: str | Path = DEFAULT_CONFIG,
+    overrides: str | Path | None = DEFAULT_OVERRIDES,
+    seeds: Sequence[int] = (0, 1, 2),
+    output_dir: str | Path = DEFAULT_OUTPUT,
+    stages: tuple[str, ...] = STAGES,
+    console: Console | None = None,
+    target_points: float = TARGET_POINTS,
+) -> dict[str, Any]:
+    """Run (or resume) the pipeline once per seed, then :func:`write_results`."""
+    from pipeline.ablations import deep_merge, write_run_config
+    from pipeline.runner import run_pipeline
+
+    console = console or Console(stderr=True)
+    merged = deep_merge(read_yaml(config), read_yaml(overrides) if overrides else {})
+    configs = [load_pipeline_config(write_run_config(merged, seed_dir(output_dir, s), s)) for s in seeds]
+    for seed, cfg in zip(seeds, configs):  # every seed's config checked above, before the first runs
+        console.rule(f"[bold magenta]learning benchmark · seed {seed}")
+        run_pipeline(cfg, stages=stages, console=console)
+    extra = {"config": str(config), "overrides": str(overrides) if overrides else None, "merged_config": merged}
+    return write_results(output_dir, seeds, console=console, target_points=target_points, extra=extra)
+
+
+__all__ = [
+    "RewardTrend",
+    "markdown",
+    "plot",
+    "pool",
+    "reward_points",
+    "reward_trend",
+    "run_learning",
+    "seed_dir",
+    "verdict",
+    "write_results",
+]
