@@ -33,6 +33,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from pipeline.config import STAGES, load_pipeline_config
+from pipeline.locate import locate
 from pipeline.report import DIFFERENCES, moving_average, smoothing_window
 from xcoder.config import read_yaml
 from xcoder.io import atomic_write_json, atomic_write_text
@@ -364,6 +365,8 @@ def run_learning(
     from pipeline.runner import run_pipeline
 
     console = console or Console(stderr=True)
+    config = locate(config, None, "config")
+    overrides = locate(overrides, None, "overrides") if overrides else None
     merged = deep_merge(read_yaml(config), read_yaml(overrides) if overrides else {})
     configs = [load_pipeline_config(write_run_config(merged, seed_dir(output_dir, s), s)) for s in seeds]
     for seed, cfg in zip(seeds, configs):  # every seed's config checked above, before the first runs
