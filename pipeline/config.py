@@ -44,6 +44,12 @@ class DataSection:
         "tests (alternatives first). For the unique-tasks vs solutions-per-task ablation.",
         default=1,
     )
+    rl_phrasings: int = help_field(
+        "Training phrasings per family whose tasks go to GRPO only, never to SFT (0: GRPO trains on the SFT "
+        "tasks, as X-Coder does). GRPO on memorised SFT rows can only sharpen them; on unseen statements it "
+        "can learn (docs/notes/rl_learning.md).",
+        default=0,
+    )
     tokenizer_corpus_tasks: int = help_field(
         "Training tasks whose statement and program text also train the tiny model's tokenizer.", default=300
     )

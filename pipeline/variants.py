@@ -96,3 +96,40 @@ def corrupt_labels(rl_path: str | Path, fraction: float, seed: int) -> tuple[lis
             outputs.append(out)
         rows.append({**row, "input_output": json.dumps({**io, "outputs": outputs}, ensure_ascii=False)})
     return rows, corrupted
+
+
+def split_by_phrasing(synth_dir: str | Path, rl_phrasings: int) -> tuple[list[dict], list[dict]]:
+    """SFT rows of the first training phrasings of each family, RL rows of the last ``rl_phrasings``.
+
+    GRPO on the SFT rows themselves only sharpens a policy that has memorised them; on statements it
+    has never seen (as the held-out ones are) it has something to learn (docs/notes/rl_learning.md).
+    The phrasing of a row comes from its procedural task record (``provenance.extra``).
+    """
+    from data_gen.procedural import get_families
+    from data_gen.procedural.styles import phrasing_indices
+    from data_gen.records import Task
+    from data_gen.storage import read_records
+
+    synth = Path(synth_dir)
+    where = {
+        t.id: (t.provenance.extra["family"], int(t.provenance.extra["phrasing"]))
+        for t in read_records(synth, "tasks", Task)
+        if "phrasing" in t.provenance.extra
+    }
+    rl_only: dict[str, set[int]] = {}
+    for family in {f for f, _ in where.values()}:
+        train = phrasing_indices(get_families([family])[0], "train")
+        if rl_phrasings >= len(train):
+            raise ValueError(
+                f"data.rl_phrasings={rl_phrasings} leaves family {family} no SFT phrasing (it has {len(train)})"
+            )
+        rl_only[family] = set(train[-rl_phrasings:])
+
+    def is_rl(row: dict) -> bool:
+        family, phrasing = where[row["id"]]
+        return phrasing in rl_only[family]
+
+    export = synth / "export"
+    sft = [json.loads(x) for x in (export / "sft.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+    rl = [json.loads(x) for x in (export / "rl.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+    return [r for r in sft if not is_rl(r)], [r for r in rl if is_rl(r)]

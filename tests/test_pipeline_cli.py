@@ -165,3 +165,31 @@ def test_old_training_packages_stop_the_pipeline_before_any_work(tmp_path, monke
     ):
         run_pipeline(cfg, stages=("data", "model", "verify", "sft"))
     assert not (tmp_path / "run" / "data").exists()
+
+
+def test_rl_phrasings_keep_grpo_tasks_out_of_sft(tmp_path):
+    """``data.rl_phrasings: 1``: the last training phrasing of every family goes to GRPO only; SFT
+    and RL rows are disjoint and together are every exported task."""
+    from pipeline.runner import run_pipeline
+    from pipeline.variants import split_by_phrasing
+
+    cfg = load_pipeline_config(
+        ROOT / "recipes/tiny/pipeline.yaml",
+        {
+            "output_dir": str(tmp_path / "run"),
+            "procedural.families": ["sum_mod", "count_vowels"],
+            "procedural.train_tasks": 24,
+            "procedural.holdout_tasks": 2,
+            "data.rl_phrasings": 1,
+            "judge.workers": 1,
+        },
+    )
+    run_pipeline(cfg, stages=("data", "model", "verify"))
+    info = json.loads((tmp_path / "run" / "pipeline_state.json").read_text())["stages"]["verify"]["info"]
+    assert info["sft_file"].endswith("sft_split.jsonl") and info["rl_file"].endswith("rl_split.jsonl")
+    read = lambda name: [json.loads(x) for x in (tmp_path / "run" / info[name]).read_text().splitlines()]  # noqa: E731
+    sft_ids, rl_ids = {r["id"] for r in read("sft_file")}, {r["id"] for r in read("rl_file")}
+    all_ids = {json.loads(x)["id"] for x in (tmp_path / "run/synth/export/sft.jsonl").read_text().splitlines()}
+    assert sft_ids and rl_ids and not sft_ids & rl_ids and sft_ids | rl_ids == all_ids
+    with pytest.raises(ValueError, match="no SFT phrasing"):
+        split_by_phrasing(tmp_path / "run" / "synth", 9)

@@ -49,6 +49,18 @@ def stage_verify(cfg: PipelineConfig, console: Console, fresh: bool = True) -> d
         "sft_file": "synth/export/sft.jsonl",
         "rl_file": "synth/export/rl.jsonl",
     }
+    if cfg.data.rl_phrasings > 0:
+        from pipeline.variants import split_by_phrasing
+
+        sft_rows, rl_rows = split_by_phrasing(gen.output_dir, cfg.data.rl_phrasings)
+        atomic_write_jsonl(export / "sft_split.jsonl", sft_rows)
+        atomic_write_jsonl(export / "rl_split.jsonl", rl_rows)
+        info.update(
+            sft_file="synth/export/sft_split.jsonl",
+            rl_file="synth/export/rl_split.jsonl",
+            sft_rows=len(sft_rows),
+            rl_rows=len(rl_rows),
+        )
     if cfg.data.sft_solutions_per_task > 1:
         from pipeline.variants import more_solutions
 
