@@ -530,3 +530,45 @@ def make_backend(gen: GenerationConfig, sampling: SamplingConfig) -> Backend:
         "samples": SamplesBackend,
     }
     return classes[gen.backend](gen, sampling)
+
+
+def generate_cached(
+    gen: GenerationConfig, sampling: SamplingConfig, problems: Sequence[Problem], n: int, cache: Path | None
+) -> dict[tuple[str, int], Generation]:
+    """``n`` generations per problem: those already in the JSONL ``cache`` plus the missing ones from
+    the backend, each appended to ``cache`` as it arrives (a killed run loses nothing it generated).
+    ``cache=None`` keeps nothing (a samples file is simply re-read). Ctrl-C stops the backend and
+    raises :class:`xcoder.cancel.Cancelled` saying what was kept."""
+    from xcoder.cancel import Cancelled
+    from xcoder.io import JsonlAppender, iter_jsonl_tolerant
+
+    gens: dict[tuple[str, int], Generation] = {}
+    if cache is not None:
+        wanted = {p.question_id for p in problems}
+        for row in iter_jsonl_tolerant(cache, log.warning):
+            if isinstance(row, dict) and row.get("question_id") in wanted and 0 <= row.get("sample", -1) < n:
+                g = Generation(**row)
+                gens[(g.question_id, g.sample)] = g
+    jobs = [Job(p, [i for i in range(n) if (p.question_id, i) not in gens]) for p in problems]
+    jobs = [j for j in jobs if j.samples]
+    if not jobs:
+        if cache is not None:
+            log.info("all %d generations cached", len(gens))
+        return gens
+    backend = make_backend(gen, sampling)
+    appender = JsonlAppender(cache) if cache is not None else None
+
+    def on_result(g: Generation) -> None:
+        gens[(g.question_id, g.sample)] = g
+        if appender is not None:
+            appender.write(g.to_json())
+
+    try:
+        backend.generate(jobs, on_result)
+    except Cancelled:
+        raise Cancelled(f"{len(gens)} generations cached in {cache}" if cache else "nothing generated") from None
+    finally:
+        backend.close()
+        if appender is not None:
+            appender.close()
+    return gens

@@ -25,12 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from eval.generate import Generation, GenerationConfig, Job, SamplingConfig, generation_fingerprint, make_backend
-from xcoder.cancel import Cancelled
+from eval.generate import Generation, GenerationConfig, SamplingConfig, generate_cached, generation_fingerprint
 from xcoder.config import config_to_dict, help_field
 from xcoder.extract import extract_code
 from xcoder.hashing import fingerprint
-from xcoder.io import JsonlAppender, atomic_write_json, atomic_write_jsonl, atomic_write_text, iter_jsonl
+from xcoder.io import atomic_write_json, atomic_write_jsonl, atomic_write_text, iter_jsonl
 from xcoder.judge import JudgeConfig
 from xcoder.problem import Problem, ProblemFormatError, check_test_file, parse_input_output
 
@@ -208,40 +207,15 @@ def _generate(cfg: SelectConfig, problems: list[Problem]) -> dict[tuple[str, int
     """Cached samples plus the missing ones; the cache is dropped when the settings changed."""
     paths, k = cfg.paths(), cfg.k
     sampling = SamplingConfig(**{**config_to_dict(cfg.sampling), "n": k})
-    state = {"generation": generation_fingerprint(cfg.generation, sampling)}
-    use_cache = cfg.generation.backend != "samples"
-    gens: dict[tuple[str, int], Generation] = {}
-    if use_cache:
+    cache = None
+    if cfg.generation.backend != "samples":
+        state = {"generation": generation_fingerprint(cfg.generation, sampling)}
         old = json.loads(paths["state"].read_text()) if paths["state"].exists() else None
         if old != state:
             paths["generations"].unlink(missing_ok=True)
         atomic_write_json(paths["state"], state)
-        wanted = {p.question_id for p in problems}
-        for _, row, _ in iter_jsonl(paths["generations"]) if paths["generations"].exists() else ():
-            if isinstance(row, dict) and row.get("question_id") in wanted and 0 <= row.get("sample", -1) < k:
-                g = Generation(**row)
-                gens[(g.question_id, g.sample)] = g
-    jobs = [Job(p, [i for i in range(k) if (p.question_id, i) not in gens]) for p in problems]
-    jobs = [j for j in jobs if j.samples]
-    if not jobs:
-        return gens
-    backend = make_backend(cfg.generation, sampling)
-    appender = JsonlAppender(paths["generations"]) if use_cache else None
-
-    def on_result(g: Generation) -> None:
-        gens[(g.question_id, g.sample)] = g
-        if appender is not None:
-            appender.write(g.to_json())
-
-    try:
-        backend.generate(jobs, on_result)
-    except Cancelled:
-        raise Cancelled(f"{len(gens)} samples cached in {paths['generations']}" if use_cache else "") from None
-    finally:
-        backend.close()
-        if appender is not None:
-            appender.close()
-    return gens
+        cache = paths["generations"]
+    return generate_cached(cfg.generation, sampling, problems, k, cache)
 
 
 def _judge(cfg: SelectConfig, tasks: list[Task], gens: dict[tuple[str, int], Generation]) -> None:

@@ -28,10 +28,9 @@ from eval.dataset import DatasetConfig, load_selection
 from eval.generate import (
     Generation,
     GenerationConfig,
-    Job,
     SamplingConfig,
+    generate_cached,
     generation_fingerprint,
-    make_backend,
 )
 from eval.scoring import ProblemScore, score, score_group
 from xcoder.cancel import Cancelled
@@ -137,40 +136,9 @@ def _check_state(out: Path, cfg: EvalConfig) -> dict[str, Any]:
 
 
 def _generate(cfg: EvalConfig, out: Path, problems: list[Problem]) -> dict[tuple[str, int], Generation]:
-    """Cached generations plus the missing ones from the backend."""
-    n = cfg.sampling.n
-    wanted = {p.question_id for p in problems}
-    gens: dict[tuple[str, int], Generation] = {}
-    use_cache = cfg.generation.backend != "samples"  # a samples file is re-read every time
-    if use_cache:
-        for row in iter_jsonl_tolerant(out / GENERATIONS, log.warning):
-            if row.get("question_id") in wanted and 0 <= row.get("sample", -1) < n:
-                g = Generation(**row)
-                gens[(g.question_id, g.sample)] = g
-    jobs = [Job(p, [i for i in range(n) if (p.question_id, i) not in gens]) for p in problems]
-    jobs = [j for j in jobs if j.samples]
-    if not jobs:
-        if use_cache:
-            log.info("all %d generations cached", len(gens))
-        return gens
-    backend = make_backend(cfg.generation, cfg.sampling)
-    appender = JsonlAppender(out / GENERATIONS) if use_cache else None
-
-    def on_result(g: Generation) -> None:
-        gens[(g.question_id, g.sample)] = g
-        if appender is not None:
-            appender.write(g.to_json())
-
-    try:
-        backend.generate(jobs, on_result)
-    except Cancelled:
-        what = f"{len(gens)} generations cached in {out / GENERATIONS}" if use_cache else "nothing generated"
-        raise Cancelled(what) from None
-    finally:
-        backend.close()
-        if appender is not None:
-            appender.close()
-    return gens
+    """Cached generations plus the missing ones from the backend (a samples file is re-read every time)."""
+    cache = out / GENERATIONS if cfg.generation.backend != "samples" else None
+    return generate_cached(cfg.generation, cfg.sampling, problems, cfg.sampling.n, cache)
 
 
 def _judge(
