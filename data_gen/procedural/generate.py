@@ -97,6 +97,24 @@ class Instance:
     def starter_code(self) -> str:
         return self.family.starter_code() if self.style == "leetcode" else ""
 
+    def to_problem(self, tests: list[TestCase], **fields: Any) -> Problem:
+        """The instance as a judge problem with ``tests``; ``fields`` add or override Problem fields."""
+        return Problem(
+            **{
+                "question_id": self.id,
+                "tests": tests,
+                "fn_name": self.fn_name,
+                "starter_code": self.starter_code,
+                "question_content": self.statement,
+                "question_title": self.title,
+                "platform": self.style,
+                "difficulty": AREA_DIFFICULTY[area_of(self.family.name)],
+                "num_public": len(self.examples),
+                "metadata": {"family": self.family.name},
+                **fields,
+            }
+        )
+
     def candidates(self, alternatives: int, buggy: int) -> list[tuple[str, str]]:
         """``(role, code)`` candidate programs: the reference first."""
         f = self.family
@@ -235,17 +253,9 @@ def holdout_problems(instances: Sequence[Instance], judge: Any, progress: bool =
             TestCase(text, r.output if inst.fn_name else (r.output or "").rstrip("\n")) for text, r in zip(inputs, run)
         ]
         problems.append(
-            Problem(
-                question_id=inst.id,
-                tests=tests,
-                fn_name=inst.fn_name,
-                starter_code=inst.starter_code,
-                question_content=inst.statement,
-                question_title=inst.title,
-                platform=inst.style,
-                difficulty=AREA_DIFFICULTY[area_of(inst.family.name)],
+            inst.to_problem(
+                tests,
                 contest_date=HOLDOUT_DATE,
-                num_public=len(inst.examples),
                 metadata={"family": inst.family.name, "phrasing": inst.phrasing, "framing": inst.framing},
             )
         )

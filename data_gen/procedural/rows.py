@@ -28,7 +28,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from data_gen.procedural.families import AREA_DIFFICULTY, area_of
 from data_gen.procedural.family import FamilyError
 from data_gen.procedural.generate import Instance
 from data_gen.procedural.styles import codeforces_input, display_names, fill
@@ -71,18 +70,7 @@ def instance_problem(inst: Instance) -> Problem:
         if family.test_input(inst.style, values) != text:
             raise FamilyError(f"family {family.name}: input of seed {seed} is not reproducible")
         tests.append(TestCase(text, family.test_output(inst.style, family.solve(values))))
-    return Problem(
-        question_id=inst.id,
-        tests=tests,
-        fn_name=inst.fn_name,
-        starter_code=inst.starter_code,
-        question_content=inst.statement,
-        question_title=inst.title,
-        platform=inst.style,
-        difficulty=AREA_DIFFICULTY[area_of(family.name)],
-        num_public=len(inst.examples),
-        metadata={"family": family.name},
-    )
+    return inst.to_problem(tests)
 
 
 def brief_prompt(inst: Instance) -> str:
