@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import shutil
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +48,8 @@ class AblationConfig:
     output_dir: str = help_field("Where the runs and the results go.", default="runs/ablations")
     seeds: list[int] = help_field("Task-sampler seeds; every variant runs once per seed.", default_factory=lambda: [0])
     experiments: dict[str, Experiment] = help_field("Experiments by name.", default_factory=dict)
-    source: str | None = field(
-        default=None,
-        init=False,
-        metadata={"help": "The YAML this config was read from (a relative base is looked up beside it first)."},
+    source: str | None = help_field(
+        "The YAML this config was read from (a relative base is looked up beside it first).", default=None, init=False
     )
 
     def base_path(self) -> Path:

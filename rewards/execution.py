@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import ast
 import asyncio
-import hashlib
 import json
 import random
 from collections import Counter
@@ -35,6 +34,7 @@ from rewards.base import Reward, RewardBatch, RewardList, logger, warn_once
 from rewards.shared_judge import get_judge
 from xcoder.config import help_field
 from xcoder.extract import extract_code
+from xcoder.hashing import stable_int
 from xcoder.judge import JudgeResult, Verdict
 from xcoder.problem import Problem, ProblemFormatError, parse_input_output
 
@@ -115,12 +115,6 @@ def parses(code: str) -> bool:
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return False
     return True
-
-
-def _stable_int(*parts: Any) -> int:
-    """A hash that is the same in every process (``hash()`` is salted per process)."""
-    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode("utf-8", "surrogatepass"), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
 
 
 class ExecutionReward(Reward):
@@ -301,7 +295,7 @@ class ExecutionReward(Reward):
             chosen = sorted(range(len(tests)), key=lambda i: (-len(tests[i].input), i))[:k]
         elif mode == "group":
             # Same subset for every completion of this problem at this step, in every process.
-            chosen = random.Random(_stable_int(key, step, self.options.seed)).sample(range(len(tests)), k)
+            chosen = random.Random(stable_int(key, step, self.options.seed)).sample(range(len(tests)), k)
         else:
             chosen = self._rng.sample(range(len(tests)), k)
         return replace(problem, tests=[tests[i] for i in sorted(chosen)])

@@ -10,7 +10,6 @@ that can *learn*, quickly, not one that already knows anything.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from xcoder.config import help_field
+from xcoder.hashing import digest
 
 logger = logging.getLogger(__name__)
 
@@ -207,7 +207,7 @@ def _write_model(out: Path, spec: TinyModelSpec) -> dict[str, Any]:
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     n_params = sum(p.numel() for p in model.parameters())
-    corpus_hash = hashlib.sha256(DOC_SEPARATOR.join(docs).encode()).hexdigest()
+    corpus_hash = digest(DOC_SEPARATOR.join(docs), 64)
     info = {"spec": asdict(spec), "vocab": vocab, "parameters": n_params, "corpus_sha256": corpus_hash}
     (out / MARKER_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     return info

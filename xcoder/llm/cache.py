@@ -21,7 +21,6 @@ server is reused against another serving the same model.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import threading
@@ -29,6 +28,8 @@ import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+
+from xcoder.hashing import digest
 
 KEY_VERSION = 1
 
@@ -50,7 +51,7 @@ def cache_key(model: str, messages: list[dict[str, Any]], params: Mapping[str, A
 
     payload = {"v": KEY_VERSION, "model": model, "messages": messages, "params": norm(dict(params))}
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    return digest(blob, 64)
 
 
 class ResponseCache:

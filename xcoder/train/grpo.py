@@ -36,6 +36,7 @@ from typing import Any
 import trl
 from trl import ScriptArguments
 
+from xcoder.config import help_field
 from xcoder.kodcode import is_kodcode_columns
 from xcoder.kodcode import rl_row as kodcode_rl_row
 from xcoder.problem import ProblemFormatError, check_test_file, parse_input_output, problem_from_row
@@ -63,17 +64,15 @@ class GroupSamplingOptions:
     late. Dynamic sampling (DAPO) replaces such groups with fresh ones; the online curriculum
     draws tasks whose running pass rate is in the informative band more often."""
 
-    dynamic_sampling: bool = field(
+    dynamic_sampling: bool = help_field(
+        "Drop groups whose rewards are all equal and refill the generation batch with groups of "
+        "fresh prompts, up to dynamic_sampling_max_rounds extra generation rounds; past that budget the "
+        "batch is padded with zero-std groups (zero advantage). Logs groups/all_pass, groups/all_fail, "
+        "groups/mixed and dynamic_sampling/rounds.",
         default=False,
-        metadata={
-            "help": "Drop groups whose rewards are all equal and refill the generation batch with groups of "
-            "fresh prompts, up to dynamic_sampling_max_rounds extra generation rounds; past that budget the "
-            "batch is padded with zero-std groups (zero advantage). Logs groups/all_pass, groups/all_fail, "
-            "groups/mixed and dynamic_sampling/rounds."
-        },
     )
-    dynamic_sampling_max_rounds: int = field(
-        default=3, metadata={"help": "Extra generation rounds per generation batch that dynamic sampling may spend."}
+    dynamic_sampling_max_rounds: int = help_field(
+        "Extra generation rounds per generation batch that dynamic sampling may spend.", default=3
     )
     curriculum: str = field(
         default="none",
@@ -83,30 +82,23 @@ class GroupSamplingOptions:
             "choices": list(CURRICULA),
         },
     )
-    curriculum_ema: float = field(
-        default=0.5, metadata={"help": "Weight of a task's newest group pass rate in its running pass rate (EMA)."}
+    curriculum_ema: float = help_field(
+        "Weight of a task's newest group pass rate in its running pass rate (EMA).", default=0.5
     )
-    curriculum_prior: float = field(
+    curriculum_prior: float = help_field(
+        "Pass rate assumed for a task not seen yet (0.5: the highest weight, so unseen tasks are tried early).",
         default=0.5,
-        metadata={
-            "help": "Pass rate assumed for a task not seen yet (0.5: the highest weight, so "
-            "unseen tasks are tried early)."
-        },
     )
-    curriculum_min_weight: float = field(
+    curriculum_min_weight: float = help_field(
+        "Added to every task's weight, so all-pass and all-fail tasks are still "
+        "drawn now and then (their pass rate may have moved).",
         default=0.02,
-        metadata={
-            "help": "Added to every task's weight, so all-pass and all-fail tasks are still "
-            "drawn now and then (their pass rate may have moved)."
-        },
     )
-    pass_reward_threshold: float = field(
+    pass_reward_threshold: float = help_field(
+        "A completion whose total (weighted) reward reaches this counts as a pass, for the "
+        "running pass rates and the all-pass/all-fail group counts (1.0 for binary/pass_rate; 5.0 "
+        "for xcoder_graded).",
         default=1.0,
-        metadata={
-            "help": "A completion whose total (weighted) reward reaches this counts as a pass, for the "
-            "running pass rates and the all-pass/all-fail group counts (1.0 for binary/pass_rate; 5.0 "
-            "for xcoder_graded)."
-        },
     )
 
     def check_group_sampling(self) -> None:
@@ -134,12 +126,10 @@ class GroupSamplingOptions:
 class GRPOScriptArguments(GroupSamplingOptions, ScriptArguments):
     """TRL's script arguments (``dataset_name``, splits, ...) plus the data, reward and group-sampling options."""
 
-    dataset_files: list[str] | None = field(
+    dataset_files: list[str] | None = help_field(
+        "Local data files (JSONL/JSON/Parquet, globs allowed), used in this order instead of "
+        "dataset_name, e.g. X-Coder's rl_tasks_easy.parquet then part_0000..0003.parquet.",
         default=None,
-        metadata={
-            "help": "Local data files (JSONL/JSON/Parquet, globs allowed), used in this order instead of "
-            "dataset_name, e.g. X-Coder's rl_tasks_easy.parquet then part_0000..0003.parquet."
-        },
     )
     dataset_format: str = field(
         default="auto",
@@ -150,60 +140,47 @@ class GRPOScriptArguments(GroupSamplingOptions, ScriptArguments):
             "choices": list(RL_LAYOUTS),
         },
     )
-    system_prompt: str | None = field(
-        default=DEFAULT_SYSTEM_PROMPT,
-        metadata={"help": "System prompt for prompts built from lcb/problems rows (null: none)."},
+    system_prompt: str | None = help_field(
+        "System prompt for prompts built from lcb/problems rows (null: none).", default=DEFAULT_SYSTEM_PROMPT
     )
-    reward_funcs: list[str] = field(
+    reward_funcs: list[str] = help_field(
+        "Reward names (rewards.available_rewards()) or import paths package.module:function.",
         default_factory=lambda: ["binary"],
-        metadata={"help": "Reward names (rewards.available_rewards()) or import paths package.module:function."},
     )
-    reward_options: dict[str, Any] | str | None = field(
+    reward_options: dict[str, Any] | str | None = help_field(
+        "Options of the rewards: shared keys (max_tests, timeout, ...), per-reward mappings under "
+        "a reward's name, and `judge` (JudgeConfig fields). See docs/rewards.md.",
         default=None,
-        metadata={
-            "help": "Options of the rewards: shared keys (max_tests, timeout, ...), per-reward mappings under "
-            "a reward's name, and `judge` (JudgeConfig fields). See docs/rewards.md."
-        },
     )
-    async_rewards: bool = field(
-        default=False, metadata={"help": "Use the async form of the built-in rewards (TRL awaits them concurrently)."}
+    async_rewards: bool = help_field(
+        "Use the async form of the built-in rewards (TRL awaits them concurrently).", default=False
     )
-    curriculum_column: str | None = field(
-        default=None,
-        metadata={"help": "Train in the order of this column (e.g. a pass rate); turns shuffle_dataset off."},
+    curriculum_column: str | None = help_field(
+        "Train in the order of this column (e.g. a pass rate); turns shuffle_dataset off.", default=None
     )
-    curriculum_descending: bool = field(
-        default=True, metadata={"help": "Sort the curriculum column high to low (highest pass rate = easiest first)."}
+    curriculum_descending: bool = help_field(
+        "Sort the curriculum column high to low (highest pass rate = easiest first).", default=True
     )
-    max_prompt_tokens: int | None = field(
-        default=None, metadata={"help": "Drop rows whose rendered prompt is longer than this many tokens."}
+    max_prompt_tokens: int | None = help_field(
+        "Drop rows whose rendered prompt is longer than this many tokens.", default=None
     )
-    max_train_samples: int | None = field(
-        default=None, metadata={"help": "Keep only the first N training rows (after ordering)."}
+    max_train_samples: int | None = help_field("Keep only the first N training rows (after ordering).", default=None)
+    skip_invalid_rows: bool = help_field(
+        "Drop rows that cannot be converted (logged with a count) instead of stopping at the first.", default=False
     )
-    skip_invalid_rows: bool = field(
+    dataset_num_proc: int | None = help_field(
+        "Processes for converting and filtering the data (None: one).", default=None
+    )
+    build_tiny_model: bool = help_field(
+        "Build the tiny local model at model_name_or_path if missing (plumbing tests only: an "
+        "untrained model earns no reward; point at an SFT output instead).",
         default=False,
-        metadata={
-            "help": "Drop rows that cannot be converted (logged with a count) instead of stopping at the first."
-        },
     )
-    dataset_num_proc: int | None = field(
-        default=None, metadata={"help": "Processes for converting and filtering the data (None: one)."}
-    )
-    build_tiny_model: bool = field(
-        default=False,
-        metadata={
-            "help": "Build the tiny local model at model_name_or_path if missing (plumbing tests only: an "
-            "untrained model earns no reward; point at an SFT output instead)."
-        },
-    )
-    auto_kernels: bool = field(
+    auto_kernels: bool = help_field(
+        "With attn_implementation unset or 'auto', pick the fastest correct attention "
+        "(flash_attention_2 if installed on a GPU, else sdpa; printed). Liger is never switched on "
+        "here: set use_liger_kernel. false: use the config as written.",
         default=True,
-        metadata={
-            "help": "With attn_implementation unset or 'auto', pick the fastest correct attention "
-            "(flash_attention_2 if installed on a GPU, else sdpa; printed). Liger is never switched on "
-            "here: set use_liger_kernel. false: use the config as written."
-        },
     )
 
 
