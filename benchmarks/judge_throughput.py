@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from xcoder.judge import Judge, JudgeConfig  # noqa: E402
 from xcoder.judge.compare import compare_lcb, compare_values, loads_json  # noqa: E402
+from xcoder.judge.worker.lcb import GUARDED_OS  # noqa: E402
 from xcoder.judge.worker.prelude import PRELUDE_MODULES  # noqa: E402
 from xcoder.problem import Problem, TestCase  # noqa: E402
 
@@ -356,32 +357,7 @@ def _disable_destructive_functions() -> None:
     faulthandler.disable()
     os.environ["OMP_NUM_THREADS"] = "1"
     builtins.exit = builtins.quit = builtins.help = None
-    for name in (
-        "kill",
-        "system",
-        "putenv",
-        "remove",
-        "removedirs",
-        "rmdir",
-        "fchdir",
-        "setuid",
-        "fork",
-        "forkpty",
-        "killpg",
-        "rename",
-        "renames",
-        "truncate",
-        "replace",
-        "unlink",
-        "fchmod",
-        "fchown",
-        "chmod",
-        "chown",
-        "chroot",
-        "lchown",
-        "getcwd",
-        "chdir",
-    ):
+    for name in GUARDED_OS:  # the os functions LCB's reliability guard disables (one list, the judge's)
         setattr(os, name, None)
     shutil.rmtree = shutil.move = shutil.chown = None
     sp.Popen = None
