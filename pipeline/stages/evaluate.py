@@ -10,7 +10,6 @@ from rich.console import Console
 
 from pipeline.config import MODELS, PipelineConfig, model_paths
 from pipeline.state import State
-from xcoder.judge import JudgeConfig
 
 
 def stage_eval(cfg: PipelineConfig, state: State, console: Console, fresh: bool = True) -> dict[str, Any]:
@@ -27,11 +26,6 @@ def stage_eval(cfg: PipelineConfig, state: State, console: Console, fresh: bool 
         return {name: eval_one(cfg, name, paths[name], console) for name in MODELS if name in cfg.eval.models}
     finally:
         torch.set_num_threads(threads)
-
-
-def eval_judge(cfg: PipelineConfig) -> JudgeConfig:
-    """The eval's judge: the pipeline's one ``JudgeConfig``, passed through."""
-    return cfg.judge
 
 
 def eval_one(cfg: PipelineConfig, name: str, path: str, console: Console) -> dict[str, Any]:
@@ -56,7 +50,7 @@ def eval_one(cfg: PipelineConfig, name: str, path: str, console: Console) -> dic
             sampling=SamplingConfig(
                 n=e.n, temperature=e.temperature, top_p=e.top_p, max_tokens=e.max_tokens, seed=e.seed
             ),
-            judge=eval_judge(cfg),
+            judge=cfg.judge,  # the pipeline's one JudgeConfig
             name=name,
             overwrite=True,
         )
