@@ -64,7 +64,7 @@ class ResponseCache:
         # isolation_level=None: autocommit; each put is its own transaction, committed at once.
         self._conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False)
         try:
-            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._set_wal(timeout)
             self._conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
             self._conn.execute(
                 "CREATE TABLE IF NOT EXISTS responses ("
@@ -74,6 +74,20 @@ class ResponseCache:
         except sqlite3.DatabaseError as err:
             self._conn.close()
             raise sqlite3.DatabaseError(f"response cache {self.path}: {err}") from err
+
+    def _set_wal(self, timeout: float) -> None:
+        """Switch to WAL. Two processes opening a new cache file at once can get SQLITE_BUSY here at
+        once (SQLite does not wait on its busy timeout for a journal-mode change), so retry until
+        ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def get(self, key: str) -> Any | None:
         """The stored value, or None on a miss."""
