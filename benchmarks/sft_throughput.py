@@ -313,7 +313,7 @@ def settings_to_run(opts, on_gpu: bool, available: list[str], liger_ok: bool) ->
     """The settings and the notes on what was left out. ``oat``: the recipe's own choice on this
     machine, then one factor changed at a time, plus the issue's baseline (packed, sdpa, no Liger,
     AC on); ``full``: the cross product of the flags."""
-    from xcoder.train.attention import choose_attention, flash_attn_usable
+    from xcoder.train.attention import choose_attention, flash_attn_usable, flex_attention_available
 
     notes = []
     attns = _flags(opts.attn, available) if opts.attn else [a for a in available if a != "eager" or not on_gpu]
@@ -332,7 +332,9 @@ def settings_to_run(opts, on_gpu: bool, available: list[str], liger_ok: bool) ->
     if opts.sweep == "full":
         chosen = [Setting(p, a, lg, ac) for p, a, lg, ac in itertools.product(packings, attns, ligers, acs)]
     else:
-        auto_attn, _ = choose_attention(None, True, on_gpu, on_gpu and flash_attn_usable())
+        auto_attn, _ = choose_attention(
+            None, True, on_gpu, on_gpu and flash_attn_usable(), on_gpu and flex_attention_available()
+        )
         base = Setting(
             True in packings, auto_attn if auto_attn in attns else attns[0], liger_ok and True in ligers, True in acs
         )

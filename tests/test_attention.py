@@ -55,9 +55,12 @@ def test_positions_are_what_trls_collator_makes():
     assert torch.equal(batch["position_ids"], packed_position_ids(DOCS))
 
 
-def test_choice_prefers_flash_attention_then_sdpa_and_refuses_unsafe_with_packing():
-    assert choose_attention(None, True, on_gpu=True, flash_attn=True)[0] == "flash_attention_2"
-    assert choose_attention("auto", True, on_gpu=True, flash_attn=False)[0] == "sdpa"
+def test_choice_prefers_flash_attention_then_flex_for_packed_rows_then_sdpa_and_refuses_unsafe_with_packing():
+    assert choose_attention(None, True, on_gpu=True, flash_attn=True, flex=True)[0] == "flash_attention_2"
+    assert choose_attention("auto", True, on_gpu=True, flash_attn=False, flex=True)[0] == "flex_attention"
+    assert choose_attention("auto", False, on_gpu=True, flash_attn=False, flex=True)[0] == "sdpa"  # padded: unmeasured
+    assert choose_attention("auto", True, on_gpu=True, flash_attn=False, flex=False)[0] == "sdpa"
+    assert choose_attention(None, True, on_gpu=False, flash_attn=False, flex=True)[0] == "sdpa"
     assert choose_attention(None, False, on_gpu=False, flash_attn=False)[0] == "sdpa"
     assert choose_attention("eager", True, on_gpu=True, flash_attn=True) == ("eager", "as configured")
     with pytest.raises(ValueError, match="does not keep packed documents apart"):

@@ -10,8 +10,11 @@ in :data:`PACKING_SAFE` is refused with packing.
 
 With ``attn_implementation`` unset (or ``auto``) the recipes pick, on a GPU,
 ``flash_attention_2`` when flash-attn is installed (no mask at all, and no work across documents),
-else ``sdpa``; on a CPU ``sdpa``. SFT also turns on Liger kernels on a GPU when liger-kernel is
-installed. The choice is printed at launch; ``auto_kernels: false`` keeps the config as written.
+else ``flex_attention`` for packed rows (its block mask skips the work across documents that
+``sdpa``'s dense mask pays for: 26.5-37.6% MFU against 8.1-23.3% on an H100, BENCHMARKS.md
+§ SFT throughput), else ``sdpa``; on a CPU ``sdpa``. SFT also turns on Liger kernels on a GPU when
+liger-kernel is installed. The choice is printed at launch; ``auto_kernels: false`` keeps the
+config as written.
 """
 
 from __future__ import annotations
@@ -27,10 +30,9 @@ logger = logging.getLogger(__name__)
 # tests/test_attention.py (per-token losses packed == unpacked); flash_attention_2/3 take the
 # document boundaries from position_ids (cu_seqlens, varlen kernel) and are checked by gpu_check.
 PACKING_SAFE = ("flash_attention_2", "flash_attention_3", "flex_attention", "sdpa", "eager")
-# Preference on a GPU, fastest first, among the installed and packing-safe ones. flex_attention is
-# not in it: it compiles per sequence length (padding-free rows vary), so it is opt-in until
-# benchmarks/sft_throughput.py shows it ahead on the target GPU.
-GPU_PREFERENCE = ("flash_attention_2", "sdpa")
+# Preference on a GPU, fastest first, among the installed and packing-safe ones; flex_attention only
+# for packed (padding-free) rows, where it was measured ahead of sdpa (padded batches: not measured).
+GPU_PREFERENCE = ("flash_attention_2", "flex_attention", "sdpa")
 AUTO = (None, "", "auto")
 
 
@@ -58,21 +60,31 @@ def liger_installed() -> bool:
     return importlib.util.find_spec("liger_kernel") is not None
 
 
+def flex_attention_available() -> bool:
+    """torch ships flex_attention (2.5 and newer)."""
+    import torch
+
+    return hasattr(torch.nn.attention, "flex_attention") or bool(
+        importlib.util.find_spec("torch.nn.attention.flex_attention")
+    )
+
+
 def available_implementations(on_gpu: bool) -> list[str]:
     """The attention implementations this machine can run (for the benchmark's sweep)."""
     impls = ["sdpa", "eager"]
-    import torch
-
-    if hasattr(torch.nn.attention, "flex_attention") or importlib.util.find_spec("torch.nn.attention.flex_attention"):
+    if flex_attention_available():
         impls.append("flex_attention")
     if on_gpu and flash_attn_usable():
         impls.append("flash_attention_2")
     return impls
 
 
-def choose_attention(requested: str | None, padding_free: bool, on_gpu: bool, flash_attn: bool) -> tuple[str, str]:
+def choose_attention(
+    requested: str | None, padding_free: bool, on_gpu: bool, flash_attn: bool, flex: bool = False
+) -> tuple[str, str]:
     """``(implementation, reason)``. A requested implementation is kept, unless it is not correct
-    for padding-free batches and the batches are padding-free (``ValueError``)."""
+    for padding-free batches and the batches are padding-free (``ValueError``). ``flash_attn`` and
+    ``flex``: whether those are usable here."""
     if requested not in AUTO:
         if padding_free and requested not in PACKING_SAFE:
             raise ValueError(
@@ -84,6 +96,11 @@ def choose_attention(requested: str | None, padding_free: bool, on_gpu: bool, fl
         return "sdpa", "CPU"
     if flash_attn:
         return "flash_attention_2", "flash-attn installed"
+    if padding_free and flex:
+        return (
+            "flex_attention",
+            "packed rows: a block mask skips work across documents; pip install flash-attn for varlen",
+        )
     why = "packed rows kept apart by position ids" if padding_free else "flash-attn not installed"
     return "sdpa", f"{why}; pip install flash-attn for the varlen kernel"
 
@@ -93,7 +110,9 @@ def choose_kernels(
 ) -> KernelChoice:
     """Attention as :func:`choose_attention`; Liger on when asked, or when ``auto_liger`` on a GPU
     with liger-kernel installed."""
-    attn, reason = choose_attention(requested_attn, padding_free, on_gpu, on_gpu and flash_attn_usable())
+    attn, reason = choose_attention(
+        requested_attn, padding_free, on_gpu, on_gpu and flash_attn_usable(), on_gpu and flex_attention_available()
+    )
     liger = use_liger or (auto_liger and on_gpu and liger_installed())
     if liger and not use_liger:
         reason += "; liger-kernel installed"
