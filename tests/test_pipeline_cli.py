@@ -193,3 +193,10 @@ def test_rl_phrasings_keep_grpo_tasks_out_of_sft(tmp_path):
     assert sft_ids and rl_ids and not sft_ids & rl_ids and sft_ids | rl_ids == all_ids
     with pytest.raises(ValueError, match="no SFT phrasing"):
         split_by_phrasing(tmp_path / "run" / "synth", 9)
+    # five training phrasings per family: rl_phrasings 2 gives GRPO phrasings 3 and 4, SFT keeps 0-2
+    from data_gen.records import Task
+    from data_gen.storage import read_records
+
+    phrasing = {t.id: t.provenance.extra["phrasing"] for t in read_records(tmp_path / "run/synth", "tasks", Task)}
+    sft2, rl2 = split_by_phrasing(tmp_path / "run" / "synth", 2)
+    assert {phrasing[r["id"]] for r in sft2} == {0, 1, 2} and {phrasing[r["id"]] for r in rl2} == {3, 4}

@@ -141,6 +141,24 @@ def test_holdout_uses_unseen_phrasings_framings_and_instances():
     assert seen == {(f, s) for f in FAMILIES for s in STYLES}
 
 
+def test_every_family_has_five_training_phrasings_none_close_to_the_held_out_one():
+    """``data.rl_phrasings: 2`` must leave SFT three phrasings of every family, and a training legend
+    must not paraphrase the held-out one: no run of four words in common (words as the
+    decontamination check reads them), and every title and legend of a family differs."""
+    from data_gen.checks.decontam import ngrams, words
+
+    for family in FAMILIES.values():
+        assert family.holdout == 1 and len(phrasing_indices(family, "train")) >= 5, family.name
+        titles, legends = zip(*family.phrasings)
+        assert len(set(titles)) == len(titles) and len(set(legends)) == len(legends), family.name
+        held_out = set().union(
+            *(ngrams(words(family.phrasings[i][1]), 4) for i in phrasing_indices(family, "holdout"))
+        )
+        for i in phrasing_indices(family, "train"):
+            shared = ngrams(words(family.phrasings[i][1]), 4) & held_out
+            assert not shared, (family.name, family.phrasings[i][0], shared)
+
+
 @pytest.mark.parametrize("style", STYLES)
 def test_statements_render_completely(style):
     for family in FAMILIES.values():

@@ -33,6 +33,16 @@ FAMILIES = [
             ),
             ("Modular Sum", "Given the values {a_i} and a modulus {m}, determine their sum mod {m}."),
             (
+                "Dial Hand",
+                "A hand on a dial with {m} marks, numbered from 0, starts at mark 0 and moves forward {a_i} marks "
+                "for each i in turn. At which mark does it stop?",
+            ),
+            (
+                "Running Counter",
+                "Starting from zero, add each {a_i} to a counter in turn and give the final counter value reduced "
+                "modulo {m}.",
+            ),
+            (
                 "Leftover After Division",
                 "Numbers {a} are summed; what is left over when that sum is split into groups of {m}?",
             ),
@@ -63,6 +73,12 @@ FAMILIES = [
                 "An element {a_i} is good if it can be divided by {k} without remainder. Find the number of good "
                 "elements.",
             ),
+            ("Factor Check", "For how many indices i is {k} a factor of {a_i}?"),
+            (
+                "Full Buses",
+                "Tour groups have {a} members. Every bus seats exactly {k} people, and a group is happy if it fills "
+                "its buses with no seat left empty. How many groups are happy?",
+            ),
             (
                 "Clean Division",
                 "Determine the count of values in {a} that leave remainder zero after division by {k}.",
@@ -90,6 +106,8 @@ FAMILIES = [
             ),
             ("Range of Values", "Compute max({a}) minus min({a}) for the given sequence {a}."),
             ("Highest Minus Lowest", "Among the numbers {a_i}, subtract the lowest value from the highest value."),
+            ("Tallest and Shortest", "Tree heights are {a}. How much taller is the tallest tree than the shortest?"),
+            ("Widest Difference", "Output the largest value of {a_i} - {a}_j, where i and j may be equal."),
             ("Gap Between Extremes", "How far apart are the greatest and the least of the {n} given numbers?"),
         ],
         answer="the largest element minus the smallest element",
@@ -114,6 +132,13 @@ FAMILIES = [
             ),
             ("Steps Up", "Compute {a} + ({a}+{d}) + ({a}+2{d}) + ... with {n} terms in total."),
             ("Evenly Spaced Sum", "Sum the {n} numbers that begin at {a} and are spaced {d} apart."),
+            (
+                "Savings Jar",
+                "On day 1 you deposit {a} coins in a jar, and each following day's deposit is the previous deposit "
+                "plus {d} (a negative deposit takes coins out, and the balance may be negative). How many coins are "
+                "in the jar after {n} days?",
+            ),
+            ("Linear Terms", "Let x_i = {a} + (i - 1) * {d} for i = 1, ..., {n}. Output x_1 + x_2 + ... + x_{n}."),
             (
                 "Ladder Total",
                 "A ladder has {n} rungs; the first rung is worth {a} and every next rung is worth {d} more. What are "
@@ -146,6 +171,15 @@ FAMILIES = [
             ),
             ("Between Bounds", "How many numbers of {a} lie in the closed interval [{l}, {r}]?"),
             ("Window of Values", "Count the indices i such that {a_i} is at least {l} and at most {r}."),
+            (
+                "Height Limit",
+                "A ride lets on everyone whose height is from {l} up to {r}, both ends allowed. The visitors' "
+                "heights are {a}. How many of them may ride?",
+            ),
+            (
+                "Survivors of the Cut",
+                "Discard every element of {a} that is less than {l} or greater than {r}. How many elements survive?",
+            ),
             (
                 "Accepted Readings",
                 "A reading {a_i} is accepted when it is not below {l} and not above {r}. Find how many readings are "

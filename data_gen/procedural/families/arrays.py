@@ -50,6 +50,16 @@ SORTING = [
                 "If the numbers {a_i} are lined up from smallest to largest, which number stands at place {k}?",
             ),
             (
+                "Remove the Minimum",
+                "Repeatedly remove one copy of the smallest remaining value from {a}. Which value is removed by "
+                "removal number {k}?",
+            ),
+            (
+                "Race Finish",
+                "Runners finish a race with times {a}; a smaller time finishes earlier, and equal times take "
+                "consecutive places in some order. What is the time of the runner finishing in place {k}?",
+            ),
+            (
                 "Queue by Height",
                 "Children with heights {a} line up from shortest to tallest. What is the height of the child standing "
                 "{k}-th in line?",
@@ -77,6 +87,16 @@ SORTING = [
             ),
             ("Nearest Values", "Among all pairs i < j, find the minimum of |{a_i} - {a}_j|."),
             ("Tightest Gap", "Sort the values {a} and find the minimum difference between neighbouring values."),
+            (
+                "Parking Spots",
+                "Cars are parked at positions {a} along a street, and several cars may share a position. What is "
+                "the shortest distance between two different cars?",
+            ),
+            (
+                "Smallest Separation",
+                "Of all pairs of positions in {a}, find the pair whose values differ the least and output that "
+                "difference (never negative).",
+            ),
             (
                 "Close Call",
                 "Two of the given {n} numbers are picked so that they are as close to each other as possible. How far "
@@ -108,6 +128,15 @@ SORTING = [
             ),
             ("Largest Elements", "Find the sum of the {k} largest values of the array {a}."),
             ("Pick the Top", "Sort {a} in decreasing order and add up its first {k} elements."),
+            (
+                "Coin Grab",
+                "Coins have values {a}, and a value may be negative. You must take exactly {k} coins. What is the "
+                "greatest total value you can take?",
+            ),
+            (
+                "Drop the Rest",
+                "Throw away the {n} - {k} smallest elements of {a} and output the sum of the elements left.",
+            ),
             ("Prize Pool", "A jury keeps the {k} highest of the scores {a}. What is the total of the kept scores?"),
         ],
         answer="the maximum possible sum",
@@ -128,6 +157,11 @@ SORTING = [
             ("Distinct Values", "You are given {n} integers {a}. List its distinct values in increasing order."),
             ("Remove Duplicates", "Remove repeated values from {a} and sort what remains in ascending order."),
             ("Set in Order", "Find all values that appear in {a} at least once, from smallest to largest."),
+            ("Ticket Draw", "Tickets {a} were drawn, some repeatedly. List each ticket once, smallest first."),
+            (
+                "Merge Equal Neighbours",
+                "Sort {a} in increasing order, then collapse each group of equal neighbours into one element.",
+            ),
             (
                 "Catalogue",
                 "A shop keeps items with codes {a}. Produce the catalogue: every code once, in ascending order.",
@@ -160,6 +194,16 @@ PREFIX_SUMS = [
                 "Interval Sums",
                 "For each pair ({l_i}, {r_i}), add up the elements of {a} whose 1-based index lies between {l_i} and "
                 "{r_i}.",
+            ),
+            (
+                "Shelf Weights",
+                "Book i on a shelf weighs {a_i}. For each of the {q} requests ({l_i}, {r_i}), give the total weight "
+                "of books {l_i} through {r_i}, with books numbered from 1.",
+            ),
+            (
+                "Subarray Totals",
+                "Each of the {q} queries names a first index {l_i} and a last index {r_i} of {a}, counting from 1; "
+                "answer each query with the sum of that piece of the array.",
             ),
             (
                 "Daily Sales",
@@ -201,6 +245,17 @@ PREFIX_SUMS = [
                 "Equal Halves",
                 "Choose an index i of {a}; it is balanced if everything to its left sums to the same value as "
                 "everything to its right. Find the leftmost balanced index (1-based) or -1.",
+            ),
+            (
+                "Marker Plant",
+                "Plants along a fence yield {a}. Choose one plant as the marker so that the plants before it yield "
+                "as much together as the plants after it (the marker belongs to neither side). Output the smallest "
+                "1-based index of such a marker, or -1.",
+            ),
+            (
+                "Prefix Meets Suffix",
+                "Find the minimum i (1-based) for which {a}_1 + ... + {a}_(i-1) = {a}_(i+1) + ... + {a}_{n}, where "
+                "an empty sum is 0. If no i works, output -1.",
             ),
             (
                 "Seesaw",
@@ -248,6 +303,15 @@ PREFIX_SUMS = [
             ),
             ("Target Segments", "How many pairs (l, r) with l <= r satisfy {a}_l + ... + {a}_r = {k}?"),
             ("Exact Total", "Count the contiguous pieces of {a} that add up to exactly {k}."),
+            (
+                "Counting Chains",
+                "A chain is a non-empty run of neighbouring elements of {a}. How many chains have a sum of {k}?",
+            ),
+            (
+                "Net Climb",
+                "A hiker's height changes by {a_i} on step i. For how many choices of a start step and an end step, "
+                "start <= end, is the net climb from the start step through the end step exactly {k}?",
+            ),
             (
                 "Budget Trips",
                 "Each day i costs {a_i}. Count the ranges of consecutive days whose total cost is exactly {k}.",
@@ -317,6 +381,16 @@ TWO_POINTERS = [
                 "Among all contiguous segments of exactly {k} elements of {a}, find the largest total.",
             ),
             (
+                "Tastiest Slice",
+                "A cake is cut into {n} pieces in a row with tastiness {a}, possibly negative. You take {k} "
+                "adjacent pieces. What is the best total tastiness?",
+            ),
+            (
+                "Block of K",
+                "Compute {a_i} + {a}_(i+1) + ... + {a}_(i+{k}-1) for every i where this block fits inside {a}, and "
+                "output the maximum.",
+            ),
+            (
                 "Busiest Week",
                 "Visitors on day i were {a_i}. Find the largest number of visitors over any {k} consecutive days.",
             ),
@@ -365,6 +439,16 @@ TWO_POINTERS = [
                 "Two Pointers",
                 "Using consecutive elements of {a} only, how many can you take at most so that their total stays <= "
                 "{k}?",
+            ),
+            (
+                "Stone Collector",
+                "Stones along a path weigh {a}. You pick up a run of adjacent stones whose combined weight is at "
+                "most {k}. Output the maximum count of stones in such a run (0 if no stone fits).",
+            ),
+            (
+                "Longest Affordable Run",
+                "Find the largest j - i + 1 over index pairs i <= j with {a_i} + ... + {a}_j <= {k}; output 0 if "
+                "there is no such pair.",
             ),
             (
                 "Reading Marathon",
@@ -430,6 +514,16 @@ TWO_POINTERS = [
             ("Two Sum Count", "How many index pairs (i, j), i < j, have values adding up to {k}?"),
             ("Matching Pairs", "Count the unordered pairs of different positions of {a} whose elements sum to {k}."),
             (
+                "Complement Count",
+                "For every position j, count the positions before it whose value equals {k} - {a}_j; output the sum "
+                "of these counts.",
+            ),
+            (
+                "Gift Budget",
+                "Gifts in a list cost {a}. You buy two gifts at distinct places of the list and must spend "
+                "precisely {k} on them. In how many ways can the pair be chosen?",
+            ),
+            (
                 "Dance Partners",
                 "Dancers have skill levels {a}. A couple works if their levels add up to exactly {k}. How many "
                 "different couples work?",
@@ -479,6 +573,15 @@ TWO_POINTERS = [
             (
                 "Fresh Letters",
                 "What is the longest run of consecutive characters of {s} where no letter appears twice?",
+            ),
+            (
+                "Flower Bunch",
+                "Each letter of {s} names the colour of one flower in a row. Cut out a contiguous bunch in which no "
+                "colour occurs more than once. How many flowers can the bunch hold at most?",
+            ),
+            (
+                "Duplicate-Free Substring",
+                "Output the greatest length of a substring of {s} that contains each character at most once.",
             ),
             (
                 "Unique Playlist",
@@ -546,6 +649,17 @@ GREEDY = [
                 "share an endpoint intersect).",
             ),
             (
+                "Court Bookings",
+                "A tennis court receives {n} booking requests; request i covers the minutes {l_i}, {l_i} + 1, ..., "
+                "{r_i}. Accept as many requests as possible so that no minute is booked twice. How many can be "
+                "accepted?",
+            ),
+            (
+                "Strictly Separated",
+                "Pick as many of the {n} ranges [{l_i}, {r_i}] (ends included) as possible such that, for any two "
+                "picked ones, one ends strictly before the other starts. Output how many are picked.",
+            ),
+            (
                 "Festival Planner",
                 "A visitor wants to attend shows; show i runs from {l_i} to {r_i} (both inclusive) and shows may not "
                 "overlap at all. How many shows can the visitor attend at most?",
@@ -604,6 +718,16 @@ GREEDY = [
                 "{a}_{n}.",
             ),
             (
+                "Pumping Tyres",
+                "Tyres in a row have pressures {a}. One pump stroke raises one tyre's pressure by 1, and pressure "
+                "can never be lowered. What is the smallest number of strokes after which, going left to right, the "
+                "pressures never drop?",
+            ),
+            (
+                "Running Maximum",
+                "Let c_i be the maximum of {a}_1, ..., {a_i}. Output the sum over all i of c_i - {a_i}.",
+            ),
+            (
                 "Growing Towers",
                 "Towers have heights {a}. You can only add blocks. How many blocks are needed at least so that no "
                 "tower is lower than the one before it?",
@@ -640,6 +764,16 @@ GREEDY = [
                 "One Trade",
                 "With prices {a} day by day, you may make one purchase followed by one sale. What is the best "
                 "possible gain (0 if prices only fall)?",
+            ),
+            (
+                "Altitude Gain",
+                "A hiker passes points with altitudes {a}, in order. What is the biggest rise from one point to a "
+                "point reached after it (0 if the path never rises)?",
+            ),
+            (
+                "Best Later Value",
+                "For each position j of {a}, take {a}_j minus the smallest value among positions 1..j. Output the "
+                "largest of these numbers.",
             ),
             (
                 "Fruit Market",

@@ -30,6 +30,17 @@ FAMILIES = [
             ("Best Segment", "Choose l <= r to maximise {a}_l + ... + {a}_r and find that maximum."),
             ("Kadane", "Among all non-empty runs of consecutive elements of {a}, find the greatest total."),
             (
+                "Richest Vein",
+                "A mine shaft crosses layers worth {a}; a layer may cost more than it yields and be worth a "
+                "negative amount. Dig out one non-empty block of adjacent layers. What is the most valuable block "
+                "worth?",
+            ),
+            (
+                "Cut Both Ends",
+                "Delete any number of elements from the front of {a} and any number from the back, leaving at least "
+                "one element. What is the largest possible sum of what remains?",
+            ),
+            (
                 "Lucky Streak",
                 "A gambler's result on day i is {a_i} (it may be negative). Over which stretch of consecutive days "
                 "was the gain largest? Give the gain.",
@@ -74,6 +85,16 @@ FAMILIES = [
                 "modulo {m}.",
             ),
             (
+                "Frog Jumps",
+                "A frog sits on stone 0 and wants to reach stone {n}; each jump moves it one or two stones forward. "
+                "Count the possible jump sequences modulo {m}.",
+            ),
+            (
+                "Short and Long Signals",
+                "A signal is short (1 unit long) or long (2 units long). How many sequences of signals last exactly "
+                "{n} units in total? Print the count modulo {m}.",
+            ),
+            (
                 "Tiling a Strip",
                 "A 1 x {n} strip is covered with tiles of length 1 and 2. How many coverings are there? Report the "
                 "number modulo {m}.",
@@ -115,6 +136,16 @@ FAMILIES = [
                 "LIS",
                 "Compute the length of a longest subsequence of {a} in which every element is greater than the one "
                 "before it.",
+            ),
+            (
+                "Growing Chain",
+                "Choose indices i_1 < i_2 < ... < i_t such that the values of {a} at these indices strictly "
+                "increase. How large can t be?",
+            ),
+            (
+                "Sorted Survivors",
+                "Mark as many elements of {a} as possible so that, read left to right, the marked values form a "
+                "strictly ascending list. Output how many are marked.",
             ),
             (
                 "Mountain Climber",
@@ -182,6 +213,17 @@ FAMILIES = [
                 "picked values.",
             ),
             (
+                "Party Invitations",
+                "Guests sit along one side of a long table, and guest i brings a gift worth {a_i}. No two guests "
+                "sitting next to each other may both be invited. What is the largest total value of gifts from the "
+                "invited guests?",
+            ),
+            (
+                "Gapped Selection",
+                "Select indices of {a} so that any two selected indices differ by at least two. Output the largest "
+                "possible sum of the selected elements; selecting nothing gives 0.",
+            ),
+            (
                 "Garden Beds",
                 "Flower beds in a line yield {a} flowers. Neighbouring beds cannot both be harvested. How many "
                 "flowers can be harvested at most?",
@@ -225,6 +267,18 @@ FAMILIES = [
                 "Down and Right",
                 "Find the smallest sum of digits along a monotone path (steps right or down) from the first cell of "
                 "the grid to its last cell.",
+            ),
+            (
+                "Toll Roads",
+                "A city map is an {h} x {w} grid of digits; entering a cell costs its digit, and the starting cell "
+                "is paid too. A driver starts in the first cell of the first row and stops in the last cell of the "
+                "last row, each move going one cell right or one cell down. What is the smallest total toll?",
+            ),
+            (
+                "Staircase Path",
+                "A path of {h} + {w} - 1 cells starts in the upper-left corner of the digit grid and ends in the "
+                "lower-right corner; each next cell is directly below or directly to the right of the previous one. "
+                "Output the least possible sum of the digits on such a path.",
             ),
             (
                 "Orchard Walk",
@@ -276,6 +330,16 @@ FAMILIES = [
                 "Fix the Typo",
                 "One operation inserts, deletes or changes one letter. How many operations are needed at least to "
                 "change {s} into {t}?",
+            ),
+            (
+                "Gene Mutations",
+                "A gene {s} mutates into {t}. A single mutation inserts one base, deletes one base or replaces one "
+                "base by a different one. What is the fewest number of mutations that can explain the change?",
+            ),
+            (
+                "Transform Cost",
+                "You may add a character anywhere in {s}, erase a character, or overwrite a character with another; "
+                "each such action is one step. Output the fewest steps that turn {s} into {t}.",
             ),
             (
                 "Spelling Bee",

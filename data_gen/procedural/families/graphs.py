@@ -62,6 +62,18 @@ FAMILIES = [
                 "({h}, {w}) through open cells, or -1 if impossible.",
             ),
             (
+                "Mouse and Cheese",
+                "A mouse in the first cell of the first row of an {h} x {w} board wants the cheese in the last cell "
+                "of the last row. Each step takes it to a side-adjacent '.' cell; it cannot enter '#' cells. Output "
+                "the fewest steps, or -1 if the cheese is unreachable.",
+            ),
+            (
+                "Wave Distance",
+                "A wave spreads from the first cell of the grid: each step it reaches the '.' cells above, below, "
+                "left and right of the cells it covers, and it never passes '#'. After how many steps does it reach "
+                "the last cell of the grid? Print -1 if never.",
+            ),
+            (
                 "Robot Courier",
                 "A robot stands in the north-west corner of a warehouse map ('#' marks shelves, '.' marks aisles) and "
                 "must reach the south-east corner, moving one aisle cell at a time horizontally or vertically. How "
@@ -127,6 +139,16 @@ FAMILIES = [
                 "cells does the grid contain?",
             ),
             (
+                "Ink Blots",
+                "A sheet is an {h} x {w} grid; '#' cells are inked and '.' cells are clean. Inked cells that share "
+                "an edge belong to the same blot. How many blots are on the sheet?",
+            ),
+            (
+                "Walkable Groups",
+                "Group the '#' cells of the grid so that two cells are in one group exactly when you can walk from "
+                "one to the other through '#' cells, stepping up, down, left or right. Output the number of groups.",
+            ),
+            (
                 "Oil Fields",
                 "A survey map marks oil with '#' and rock with '.'. Oil cells touching horizontally or vertically "
                 "form one field. How many separate fields are there?",
@@ -189,6 +211,16 @@ FAMILIES = [
                 "Groups of Friends",
                 "There are {n} people and {m} friendships. Friends of friends are in the same group. Count the "
                 "groups.",
+            ),
+            (
+                "Power Circuits",
+                "A country has {n} houses and {m} wires; wire i links houses {u_i} and {v_i}. Houses joined "
+                "directly or through other houses share one circuit. How many separate circuits are there?",
+            ),
+            (
+                "Maximal Linked Sets",
+                "Vertices 1..{n} are linked by the {m} undirected edges ({u_i}, {v_i}). Output the number of "
+                "maximal vertex sets in which every two vertices are joined by some path.",
             ),
             (
                 "Island Ferries",
@@ -267,6 +299,17 @@ FAMILIES = [
                 "Run a BFS from vertex 1 of the given graph and report the distance to vertex {n}, or -1.",
             ),
             (
+                "Message Relay",
+                "{n} computers are linked by {m} bidirectional cables ({u_i}, {v_i}). A message passes along one "
+                "cable per hop. What is the smallest number of hops to send it from computer 1 to computer {n}? "
+                "Output -1 if it cannot arrive.",
+            ),
+            (
+                "Layer of the Target",
+                "Put vertex 1 in layer 0; every neighbour of a vertex in layer d that has no layer yet goes to "
+                "layer d + 1. Which layer does vertex {n} end up in? Answer -1 if it never gets one.",
+            ),
+            (
                 "Subway Transfers",
                 "A subway has {n} stations and {m} two-way tracks between stations {u_i} and {v_i}. How many tracks "
                 "must one ride at least to get from station 1 to station {n}? If it is impossible, the answer is -1.",
@@ -324,6 +367,16 @@ FAMILIES = [
                 "Split in Two",
                 "Can the vertices 1..{n} be divided into two groups such that each of the {m} edges goes between the "
                 "groups?",
+            ),
+            (
+                "Odd Cycles",
+                "Determine whether the undirected graph with {n} vertices and the {m} edges ({u_i}, {v_i}) contains "
+                "no cycle of odd length.",
+            ),
+            (
+                "Black and White Labels",
+                "Label every vertex 1..{n} black or white so that none of the {m} edges joins two vertices with the "
+                "same label. Decide whether such a labelling exists.",
             ),
             (
                 "Rival Teams",
@@ -387,6 +440,16 @@ FAMILIES = [
             ),
             ("Farthest Pair", "In the given tree, find the largest distance (in edges) between any two vertices."),
             ("Longest Path in a Tree", "Compute the diameter of the tree on vertices 1..{n} described by its edges."),
+            (
+                "Message Delay",
+                "In a tree network of {n} nodes and {m} = {n} - 1 links, a message takes one second per link. What "
+                "is the maximum time a message between two nodes can take along the unique path between them?",
+            ),
+            (
+                "Largest Eccentricity",
+                "For every vertex x of the tree, let far(x) be the largest number of edges between x and any "
+                "vertex. Output the maximum of far(x) over all x.",
+            ),
             (
                 "Cable Network",
                 "{n} towns are linked by {m} = {n} - 1 roads so that every town can reach every other. How many roads "

@@ -19,6 +19,16 @@ FAMILIES = [
             ("GCD of All", "Compute gcd({a}_1, {a}_2, ..., {a}_{n})."),
             ("Largest Shared Factor", "Find the largest integer that divides every element of {a}."),
             (
+                "Measuring Stick",
+                "Rods have lengths {a}. Find the longest integer length L of a measuring stick such that every rod "
+                "is exactly a whole number of sticks long.",
+            ),
+            (
+                "Euclid in Turn",
+                "Start with g = 0 and, for every element x of {a} in turn, replace g by gcd(g, x). Output the final "
+                "g.",
+            ),
+            (
                 "Equal Packs",
                 "Boxes contain {a} candies. All candies must be split into packs of one common size, with no box "
                 "mixed or left over. What is the largest possible pack size?",
@@ -45,6 +55,12 @@ FAMILIES = [
             ),
             ("Prime Sieve", "Count the primes p with 2 <= p <= {n}."),
             ("Primes Up To N", "How many integers in the range 1..{n} are prime?"),
+            ("Prime Counting Function", "Output pi({n}), the number of primes that are at most {n}."),
+            (
+                "Crossing Out Multiples",
+                "Write the integers 2, 3, ..., {n} on a board. Repeatedly take the smallest number on the board not "
+                "taken yet and erase all its larger multiples. How many numbers remain on the board at the end?",
+            ),
             (
                 "Lonely Numbers",
                 "A number greater than 1 is lonely when its only divisors are 1 and itself. How many lonely numbers "
@@ -84,6 +100,16 @@ FAMILIES = [
             (
                 "Repeated Multiplication",
                 "Multiply {a} by itself {b} times (the empty product is 1) and report the result modulo {m}.",
+            ),
+            (
+                "Lock Settings",
+                "A lock has {b} dials and each dial shows one of {a} symbols. How many different settings does the "
+                "lock have, modulo {m}?",
+            ),
+            (
+                "Square and Multiply",
+                "Output the remainder of {a} raised to the {b}-th power when divided by {m} (any number to the "
+                "power 0 is 1).",
             ),
             (
                 "Bacteria",
@@ -131,6 +157,12 @@ FAMILIES = [
             ("Divisor Total", "Add up every d with 1 <= d <= {n} such that d divides {n}."),
             ("Sigma", "Compute sigma({n}), the sum of the divisors of {n}."),
             (
+                "Rectangle Widths",
+                "For every rectangle with integer width w and height h and area exactly {n} (w x h and h x w "
+                "counted separately), take its width. Output the sum of these widths.",
+            ),
+            ("Exact Divisors", "Find all positive integers d for which {n} mod d is zero, and output their total."),
+            (
                 "Fair Shares",
                 "A prize of {n} coins can be shared equally among d people whenever d divides {n}. Add up all such "
                 "group sizes d.",
@@ -175,6 +207,16 @@ FAMILIES = [
             ),
             ("Add the Digits", "Replace every number of {a} by the sum of its digits and output the resulting list."),
             ("Cross Sums", "Compute the cross sum (sum of digits) of each {a_i}."),
+            (
+                "Digit Weights",
+                "The weight of a number is the total of its decimal digits, e.g. 507 weighs 12. Output the weight "
+                "of every element of {a}, in the given order.",
+            ),
+            (
+                "Peel the Digits",
+                "For each {a_i}, repeatedly take its last digit and divide it by ten, dropping the remainder, until "
+                "it becomes zero, accumulating the digits taken. Print these totals for all elements in order.",
+            ),
             (
                 "Receipt Check",
                 "A cashier checks each amount {a_i} by adding up its digits. Which check values does the cashier "

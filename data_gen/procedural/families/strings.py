@@ -38,6 +38,8 @@ FAMILIES = [
             ),
             ("Vowels Only", "How many letters of {s} are one of a, e, i, o or u?"),
             ("Sound Letters", "The letters a, e, i, o and u are vowels. Find the number of vowel positions in {s}."),
+            ("Vowel Tally", "Tally each a, e, i, o or u in {s} and give the tally."),
+            ("Long Notes", "A singer holds a note on each a, e, i, o or u of the song {s}. How many notes?"),
             ("Open Sounds", "Report how often the characters a, e, i, o, u appear in total in the word {s}."),
         ],
         answer="the number of vowels in {s}",
@@ -58,6 +60,8 @@ FAMILIES = [
             ("Palindrome", "You are given a string {s}. Decide whether it reads the same forwards and backwards."),
             ("Mirror Word", "Check if the string {s} is a palindrome."),
             ("Same Both Ways", "Reversing {s} gives a string; determine whether that string equals {s}."),
+            ("Two Readers", "One person reads {s} left to right, another right to left. Do both read the same word?"),
+            ("Backward Spelling", "Is {s} spelled identically when you spell it from the end to the beginning?"),
             (
                 "Symmetric Text",
                 "Is the sequence of letters {s} symmetric, so that its first letter equals its last, its second "
@@ -96,6 +100,12 @@ FAMILIES = [
                 "Streak",
                 "A streak is a maximal substring of {s} made of one repeated character. Find the length of the "
                 "longest streak.",
+            ),
+            ("Same Key Pressed", "While typing {s}, how many times in a row at most is the same key pressed?"),
+            (
+                "Beads on a Thread",
+                "Each letter of {s} is the colour of one bead on a thread, in order. Find the largest number of "
+                "adjacent beads of one colour that follow each other without interruption.",
             ),
             (
                 "Uniform Stretch",
@@ -141,6 +151,16 @@ FAMILIES = [
                 "Move each character of {s} forward by {k} letters cyclically and find the resulting string.",
             ),
             (
+                "Letter Wheel",
+                "The letters a to z are written around a wheel, with a right after z. Turn each letter of {s} {k} "
+                "places further around the wheel (one place turns a into b) and output the new word.",
+            ),
+            (
+                "Letter Numbers",
+                "Number the letters a = 0, b = 1, ..., z = 25. Change each letter of {s} with number x into the "
+                "letter with number (x + {k}) mod 26 and output the string obtained.",
+            ),
+            (
                 "Secret Message",
                 "A spy hides the message {s} by advancing each letter {k} steps through the alphabet, going from z "
                 "back to a. What does the hidden message look like?",
@@ -166,6 +186,11 @@ FAMILIES = [
             ("Different Letters", "You are given a string {s}. Find the number of distinct characters in it."),
             ("Alphabet Used", "How many different letters occur in {s}?"),
             ("Unique Symbols", "Count the characters of the alphabet that appear at least once in {s}."),
+            (
+                "Letter Stamps",
+                "Printing {s} needs one reusable stamp per letter that occurs in it. How many stamps are needed?",
+            ),
+            ("Set Size", "Put every character of {s} into a set, ignoring repeats. How large is the set?"),
             ("Variety", "Report how many kinds of letters the word {s} is built from."),
         ],
         answer="the number of distinct characters",
@@ -196,6 +221,16 @@ FAMILIES = [
                 "Letter Counts in Order",
                 "Split {s} into maximal runs of one letter and write each run as letter plus length, in order (zzy "
                 "gives z2y1).",
+            ),
+            (
+                "Dictation",
+                "Read {s} aloud stretch by stretch: for each maximal stretch of one repeated letter, write the "
+                "letter and then how many times it repeats, so bbbaa is written b3a2. Output the written text.",
+            ),
+            (
+                "Counted Runs",
+                "Walk through {s}; whenever the letter changes, and at the end, write down the letter just finished "
+                "and the size of its run, so that xyyy yields x1y3. What do you write?",
             ),
             (
                 "Packed Word",
@@ -235,6 +270,16 @@ FAMILIES = [
             ),
             ("Overlapping Matches", "How many times does {t} appear inside {s}, counting overlapping occurrences?"),
             ("Find Every Copy", "Count the indices i such that the substring of {s} starting at i equals {t}."),
+            (
+                "Word Search",
+                "Count the starting positions in {s} from which the letters of {t} can be read consecutively; two "
+                "such readings may share letters.",
+            ),
+            (
+                "Motif Hits",
+                "A text {s} is scanned for the motif {t}. Every place where the motif begins counts as a hit, even "
+                "if it overlaps an earlier hit. How many hits are there?",
+            ),
             ("Echoes", "Slide {t} along {s} one letter at a time and report how many placements match exactly."),
         ],
         answer="the number of occurrences of {t} in {s}",
