@@ -152,6 +152,21 @@ def run_subprocess(pairs: list[tuple[Problem, str]], parallel: int) -> tuple[flo
     return time.perf_counter() - start, sum(results)
 
 
+def subprocess_cpu_per_sample(pairs: list[tuple[Problem, str]]) -> dict[str, float]:
+    """CPU milliseconds per sample of the ``pytest`` subprocesses (reaped children), one at a time."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    for problem, code in pairs:
+        _pytest_subprocess(problem, code)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {
+        "caller": 0.0,
+        "worker": 0.0,
+        "programs": round(used * 1000 / len(pairs), 2),
+        "total": round(used * 1000 / len(pairs), 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--samples", type=int, default=40)
@@ -186,6 +201,8 @@ def main() -> None:
         figures["xcoder unit-test, auto"]["cpu_ms_per_sample"] = cpu_per_sample(unit, "auto")
         figures["xcoder unit-test, pytest forced"]["cpu_ms_per_sample"] = cpu_per_sample(unit, "pytest")
         figures["xcoder stdin, same work"]["cpu_ms_per_sample"] = cpu_per_sample(stdin)
+        subprocess_pairs = unit[: min(10, args.subprocess_samples or args.samples)]
+        figures["pytest subprocess per sample"]["cpu_ms_per_sample"] = subprocess_cpu_per_sample(subprocess_pairs)
     base = figures["xcoder unit-test, auto"]["ms_per_sample"]
     print(
         f"{args.samples} samples x {args.tests} tests ({args.style}), f loops {args.work}x per test, "
