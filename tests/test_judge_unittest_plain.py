@@ -203,6 +203,16 @@ PLAIN = {
         def test_never():
             assert True
         """,
+    "closes_stdout": """
+        import sys
+
+        def test_closes():
+            assert add(1, 1) == 2
+            sys.stdout.close()  # pytest cannot read this test's output, nor resume capturing after it
+
+        def test_after():
+            assert add(2, 2) == 4
+        """,
     "recursion_and_memory": """
         def deep(n):
             return deep(n + 1)
@@ -320,7 +330,8 @@ def comparable(run: dict) -> tuple:
             # test's return-value warning made an error) is reported in the runner's own code, a file
             # of pytest's or of the plain runner's.
             first = event["message"].split("\n")[0]
-            event["message"] = "call: <the runner>" if first.startswith("call: /") else first
+            when, _, where = first.partition(": ")
+            event["message"] = f"{when}: <the runner>" if where.startswith("/") else first
         events.append(event)
     return events, run["report"].get("pytest_exit"), run["report"].get("status"), run["exit"]
 
@@ -336,6 +347,7 @@ def _cases(files: dict[str, str], solutions: dict[str, str]) -> list[tuple[str, 
 
 
 PLAIN_CASES = _cases(PLAIN, SOLUTIONS)
+CRASHES_PYTEST = {name for name, *_ in PLAIN_CASES if name.startswith("closes_stdout")}
 IMPORT_RAISES = {f"module_level_code-{name}" for name in ("skips", "xfails", "exits", "reads")}
 FALLBACK_CASES = _cases(NOT_PLAIN, {"right": ADD, "wrong": ADD_WRONG}) + [
     (f"asserts-{name}", solution, PLAIN["asserts"], False) for name, solution in NOT_PLAIN_SOLUTIONS.items()
@@ -356,6 +368,11 @@ def test_plain_files_run_without_a_session_with_pytest_s_events(differential, ca
         assert auto["report"].get("fallback") == "importing the test module raised", auto["report"]
     else:
         assert auto["report"].get("runner") == "plain", auto["report"]
+    if case in CRASHES_PYTEST and session["report"].get("status") == "exception":
+        # pytest's own end of session fails on the closed stream (after the same events); the
+        # plain runner does not reproduce that crash, which no test's verdict depends on.
+        assert comparable(auto)[0] == comparable(session)[0]
+        return
     assert session["report"].get("runner") == "pytest"
     assert comparable(auto) == comparable(session)
     assert any(e["event"] == "collected" for e in auto["events"])

@@ -51,8 +51,11 @@ def _run(scratch: str, solution: str, test_module: str, exitfirst: bool, runner:
                 code = testfile.run_test_file(solution, test_module, scratch, exitfirst, report, runner)
             except BaseException as exc:  # noqa: BLE001 - as the worker's child reports it
                 code, report = 1, {"status": "exception", "error": f"{type(exc).__name__}: {exc}"}
-            sys.stdout.flush()
-            sys.stderr.flush()
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except (OSError, ValueError, AttributeError):
+                    pass
             os.write(3, ("\n" + json.dumps(report)).encode())
             os._exit(code)
         finally:

@@ -371,6 +371,17 @@ def _skip_report(excinfo, pt: _Internals) -> tuple[str, str] | None:
     return None
 
 
+def _capture_failure(exc: BaseException, when: str, pt: _Internals) -> dict:
+    """A test's result when pytest's capture failed around it (a program closed ``sys.stdout``):
+    reading the capture fails the call, and resuming it errors every later test's setup."""
+    try:
+        text = _text(pt.code.ExceptionInfo.from_exception(exc).getrepr(style="short"))
+    except Exception:  # noqa: BLE001
+        text = _text(f"{type(exc).__name__}: {exc}")
+    outcome = "failed" if when == "call" else "error"
+    return {"outcome": outcome, "duration": 0.0, "message": f"{when}: {text}", "exception": type(exc).__name__}
+
+
 class _Stop(Exception):
     """The session ends: ``pytest.exit`` or KeyboardInterrupt in a test (pytest re-raises both)."""
 
@@ -462,7 +473,12 @@ def run(test_path: str, exitfirst: bool, emit, report: dict, pt: _Internals | No
                 for name in (TEST_MODULE, SOLUTION):
                     sys.modules.pop(name, None)
                 return "importing the test module raised"
-            capture.readouterr()
+            try:
+                capture.readouterr()
+            except Exception:  # noqa: BLE001 - its top-level code broke the capture: pytest's way, from scratch
+                for name in (TEST_MODULE, SOLUTION):
+                    sys.modules.pop(name, None)
+                return "importing the test module broke the output capture"
             plan = collection_obstacle(module, test_path, pt)
             if isinstance(plan, str):
                 return plan  # (the module stays imported: pytest takes it from sys.modules)
@@ -471,15 +487,24 @@ def run(test_path: str, exitfirst: bool, emit, report: dict, pt: _Internals | No
                 emit({"event": "excluded", "nodeids": excluded})
             emit({"event": "collected", "nodeids": [nodeid for nodeid, _ in tests]})
             status = 0
+            broken: BaseException | None = None  # what a test did to the capture (closed sys.stdout...)
             for nodeid, fn in tests:
                 emit({"event": "start", "nodeid": nodeid})
-                try:
-                    state, failed = _call(nodeid, fn, pt)
-                except _Stop as stop:
-                    os.environ.pop("PYTEST_CURRENT_TEST", None)
-                    status = stop.status
-                    break
-                capture.readouterr()  # (pytest reads and empties the capture after each phase)
+                if broken is not None:  # pytest cannot resume capturing: the test's setup errors
+                    state, failed = _capture_failure(broken, "setup", pt), True
+                else:
+                    try:
+                        state, failed = _call(nodeid, fn, pt)
+                    except _Stop as stop:
+                        os.environ.pop("PYTEST_CURRENT_TEST", None)
+                        status = stop.status
+                        break
+                    try:
+                        capture.readouterr()  # (pytest reads and empties the capture after each phase)
+                    except Exception as exc:  # noqa: BLE001 - the call fails as in pytest, on reading it
+                        broken = exc
+                        if not failed:
+                            state, failed = {**_capture_failure(exc, "call", pt), "duration": state["duration"]}, True
                 emit({"event": "result", "nodeid": nodeid, **state})
                 if failed:
                     status = 1
