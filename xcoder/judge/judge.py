@@ -31,6 +31,8 @@ from xcoder.judge.sandbox import SANDBOX_KINDS, Worker, WorkerDied, WorkerError,
 from xcoder.judge.unittests import TEST_FILE_NAME, TestFileError, results_of_run, solution_test_module
 from xcoder.problem import Problem, TestCase
 
+UNIT_TEST_RUNNERS = ("auto", "pytest")  # JudgeConfig.unit_test_runner; the worker knows the same names
+
 
 @dataclass(frozen=True)
 class JudgeConfig:
@@ -65,6 +67,12 @@ class JudgeConfig:
         "KodCode uses 30). total_timeout, when smaller, bounds it too.",
         default=30.0,
     )
+    unit_test_runner: Literal["auto", "pytest"] = help_field(
+        "What runs a unit-test file: auto (a plain file, module-level test functions without fixtures, "
+        "parameters, marks, classes or setup hooks, runs without a pytest session, outcome for outcome as "
+        "pytest runs it and several times cheaper; any other file in pytest) or pytest (always a pytest session).",
+        default="auto",
+    )
     semantics: Literal["xcoder", "lcb"] = help_field(
         "Execution semantics: xcoder (as `python3 solution.py < input` runs it) or lcb (LiveCodeBench's runner "
         "verdict for verdict: mocked stdin, captured sys.stdout, function wrapping, recursion limit 50000, shared "
@@ -81,6 +89,10 @@ class JudgeConfig:
             raise ValueError("timeout must be positive")
         if self.test_file_timeout <= 0:
             raise ValueError("test_file_timeout must be positive")
+        if self.unit_test_runner not in UNIT_TEST_RUNNERS:
+            raise ValueError(
+                f"unit_test_runner must be one of {', '.join(UNIT_TEST_RUNNERS)}, not {self.unit_test_runner!r}"
+            )
         if self.semantics not in SEMANTICS:
             raise ValueError(f"semantics must be one of {', '.join(SEMANTICS)}, not {self.semantics!r}")
 
@@ -415,6 +427,7 @@ class _Session:
                     **self._load_msg("main", self.code, None),
                     "mode": "pytest",
                     "exitfirst": self.cfg.stop_on_first_failure,
+                    "runner": self.cfg.unit_test_runner,
                 },
                 60,
             )

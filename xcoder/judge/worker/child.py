@@ -149,7 +149,7 @@ def _serve_tests(slot: _Slot, sock: socket.socket, scratch: str, prelude: dict) 
                     module_ns = ns
                 exit_code = _call(ns, slot.func_name, args, report)
             elif slot.mode == "pytest":
-                exit_code = run_test_file(slot.source, args, scratch, slot.exitfirst, report)
+                exit_code = run_test_file(slot.source, args, scratch, slot.exitfirst, report, slot.runner)
             else:
                 exec(slot.code, ns)
         except SystemExit as exc:

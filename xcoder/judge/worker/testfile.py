@@ -7,6 +7,10 @@ from installed plugins. pytest itself was imported by the worker before forking
 (``prelude.TEST_RUNNER_MODULES``), so a file costs a pytest session, not an interpreter start and
 pytest's import.
 
+A plain file (module-level test functions and nothing else pytest would act on) runs without a
+session by default (``plaintests.py``, ``JudgeConfig.unit_test_runner="auto"``), with the same
+events; any other file, or every file with ``"pytest"``, runs in the session described here.
+
 Results travel as JSON lines on the status descriptor (fd 3) as they happen: the collected node
 ids, each test's start and outcome, collection errors. A test that hangs or kills the process
 therefore leaves everything before it on record; the host (``xcoder/judge/unittests.py``) turns
@@ -18,6 +22,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+
+from . import plaintests
 
 SOLUTION = "solution"
 TEST_MODULE = "test_solution"
@@ -170,20 +176,35 @@ def prepare(scratch: str) -> None:
         os.chdir(here)
 
 
-def run_test_file(source: str, test_file: str, scratch: str, exitfirst: bool, report: dict) -> int:
-    """Write the two files and run pytest on them; returns the exit code for the child to use,
-    and leaves pytest's own exit status in ``report["pytest_exit"]``."""
+def run_test_file(
+    source: str, test_file: str, scratch: str, exitfirst: bool, report: dict, runner: str = "auto"
+) -> int:
+    """Write the two files and run the tests; returns the exit code for the child to use, and
+    leaves pytest's own exit status in ``report["pytest_exit"]`` (what pytest's would be, when the
+    plain runner ran them) and which runner ran them in ``report["runner"]``.
+
+    ``runner``: ``auto`` runs a plain file with ``plaintests`` (no pytest session) and any other in
+    a pytest session (``report["fallback"]`` says why); ``pytest`` always runs a session."""
     pytest = sys.modules.get("pytest")
     if pytest is None:
         report.update(status="setup_error", error="pytest is not installed in the judge's interpreter")
         return 1
+    paths = {}
     for name, text in ((SOLUTION, source), (TEST_MODULE, test_file)):
-        with open(os.path.join(scratch, name + ".py"), "w", encoding="utf-8", errors="surrogateescape") as fh:
+        paths[name] = os.path.join(scratch, name + ".py")
+        with open(paths[name], "w", encoding="utf-8", errors="surrogateescape") as fh:
             fh.write(text)
     for name in (SOLUTION, TEST_MODULE):
         sys.modules.pop(name, None)
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     sys.dont_write_bytecode = True
+    if runner == "auto":
+        why = plaintests.run(paths[TEST_MODULE], exitfirst, _emit, report)
+        if why is None:
+            report["runner"] = "plain"
+            return 0
+        report["fallback"] = why
+    report["runner"] = "pytest"
     args, reporter = _args(scratch, exitfirst), _Reporter()
     prepared = _prepared.get(exitfirst)
     if prepared is not None and prepared[1] == args:

@@ -35,6 +35,7 @@ from .testfile import prepare as prepare_test_runner
 
 WINDOW = 4  # tests sent ahead to a warm child
 MODES = ("stdin", "call", "pytest")  # run the program / call its function / run a unit-test file on it
+RUNNERS = ("auto", "pytest")  # pytest mode: plain files without a pytest session (plaintests.py) / always pytest
 STACK_BYTES = 1 << 30  # main-thread stack reserve for deep recursion (set before re-exec)
 PYTHON_THREAD_STACK = 16 << 20
 
@@ -53,9 +54,11 @@ class _Slot:
         exitfirst: bool = False,
         lcb: bool = False,
         solution_class: bool = False,
+        runner: str = "auto",
     ):
         self.code, self.mode, self.func_name = code, mode, func_name
         self.source, self.exitfirst = source, exitfirst  # pytest mode: the program's text, and -x
+        self.runner = runner  # pytest mode: auto (plain files without a pytest session) or pytest
         self.lcb, self.solution_class = lcb, solution_class  # LiveCodeBench's semantics (lcb.py)
         self.pid: int | None = None
         self.sock: socket.socket | None = None
@@ -150,8 +153,19 @@ class Zygote:
             return {"ok": False, "error": f"unknown mode {mode!r}"}
         source = msg["code"] if mode == "pytest" else ""
         lcb = msg.get("semantics") == "lcb" and mode != "pytest"
+        runner = msg.get("runner", "auto")
+        if runner not in RUNNERS:
+            self.slots.pop(name, None)
+            return {"ok": False, "error": f"unknown unit-test runner {runner!r}"}
         self.slots[name] = slot = _Slot(
-            code, mode, msg.get("func_name"), source, bool(msg.get("exitfirst")), lcb, bool(msg.get("solution_class"))
+            code,
+            mode,
+            msg.get("func_name"),
+            source,
+            bool(msg.get("exitfirst")),
+            lcb,
+            bool(msg.get("solution_class")),
+            runner,
         )
         if "memory_mb" in msg:
             self._warm = (slot, _limits(msg))
@@ -351,7 +365,7 @@ class Zygote:
             reply["error"] = child["error"]
         if "result" in child:
             reply["result"] = child["result"]
-        for key in ("pytest_exit", "captured", "typed_result", "lcb_stage"):
+        for key in ("pytest_exit", "runner", "fallback", "captured", "typed_result", "lcb_stage"):
             if key in child:
                 reply[key] = child[key]
         reply["stdout"] = stdout.decode("utf-8", "replace")
