@@ -263,6 +263,43 @@ def test_the_program_cannot_skip_its_way_to_a_pass(judge):
     assert result.verdict is Verdict.WRONG_ANSWER and "skipped the test" in result.tests[0].message
 
 
+@pytest.mark.parametrize("runner", ["auto", "pytest"])
+@pytest.mark.parametrize(
+    "raising, says",
+    [
+        ("import pytest\n\ndef add(a, b):\n    pytest.xfail('nope')\n", "expected failure"),
+        ("import unittest\n\ndef add(a, b):\n    raise unittest.SkipTest('nope')\n", "skipped the test"),
+        (
+            "import pytest\n\ndef add(a, b):\n    raise BaseExceptionGroup('g', [pytest.skip.Exception('a')])\n",
+            "skipped the test",
+        ),
+    ],
+)
+def test_no_skip_or_xfail_the_program_raises_counts_as_a_pass(runner, raising, says):
+    """pytest counts skipped and xfailed tests as not failed; raised by the program they would pass
+    any test. Plain files (the plain runner) and files only a session can run (a fixture) alike."""
+    plain = "def test_add():\n    assert add(1, 2) == 3\n"
+    with_fixture = (
+        "import pytest\n\n@pytest.fixture\ndef two():\n    return 2\n\n"
+        "def test_add(two):\n    assert add(1, two) == 3\n"
+    )
+    config = JudgeConfig(workers=1, stop_on_first_failure=False, test_file_timeout=10, unit_test_runner=runner)
+    with Judge(config) as judge:
+        for tests in (plain, with_fixture):
+            result = judge.judge(unit(tests), raising)
+            assert result.verdict is Verdict.WRONG_ANSWER, (tests, result)
+            assert says in result.tests[0].message, result.tests[0].message
+        # The test author's own skip and expected failure still count as pytest counts them.
+        authored = (
+            "import pytest\n\ndef test_skip():\n    pytest.skip('later')\n\n"
+            "def test_xfail():\n    pytest.xfail('known')\n\n"
+            "@pytest.mark.xfail(raises=ValueError)\ndef test_raises():\n    add(-1, 0)\n"
+        )
+        code = "def add(a, b):\n    if a < 0:\n        raise ValueError(a)\n    return a + b\n"
+        result = judge.judge(unit(authored), code)
+        assert result.accepted, result
+
+
 def test_exiting_at_import_is_not_a_pass(judge):
     for code in ("import os\nos._exit(0)\n", "import sys\nsys.exit(0)\n", "import pytest\npytest.exit('bye', 0)\n"):
         result = judge.judge(unit("def test_add():\n    assert add(1, 2) == 3\n"), code)

@@ -25,7 +25,8 @@ TEST_FILE_NAME = "test_solution.py"
 
 # Outcomes of the worker's reporter, and what they count as.
 _PASSING = {"passed": "", "xpassed": "xpassed", "skipped": "skipped", "xfailed": "xfailed"}
-_WRONG_ANSWER_EXCEPTIONS = {"AssertionError", "Failed", "Skipped"}  # Failed: pytest.fail, pytest.raises' DID NOT RAISE
+# Failed: pytest.fail, pytest.raises' DID NOT RAISE; Skipped/XFailed: a skip or xfail the program raised
+_WRONG_ANSWER_EXCEPTIONS = {"AssertionError", "Failed", "Skipped", "XFailed"}
 _MISSING_MODULE = re.compile(r"No module named '([^']+)'")
 
 

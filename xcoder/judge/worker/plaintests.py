@@ -347,6 +347,39 @@ def _failure_repr(excinfo, fn, pt: _Internals) -> str:
         return _text(f"{type(excinfo.value).__name__}: {excinfo.value}")
 
 
+def program_made_outcome(exc: BaseException) -> bool:
+    """Whether ``exc`` is a skip or an expected failure (``pytest.skip``/``pytest.xfail``,
+    ``unittest.SkipTest``, a group of skips) raised while the program's own code ran. pytest would
+    count such a test as not failed, so a program could pass any test by raising one; both runners
+    report it as failed instead. (An ordinary exception under an ``xfail`` mark stays the test
+    author's expected failure.)"""
+    outcomes, unittest = sys.modules.get("_pytest.outcomes"), sys.modules.get("unittest")
+    kinds = tuple(
+        k
+        for k in (
+            getattr(outcomes, "Skipped", None),
+            getattr(outcomes, "XFailed", None),
+            getattr(unittest, "SkipTest", None),
+        )
+        if k is not None
+    )
+    if not kinds:
+        return False
+    if isinstance(exc, BaseExceptionGroup):
+        matched, rest = exc.split(kinds)
+        return rest is None and matched is not None and any(map(_through_program, [exc, *exc.exceptions]))
+    return isinstance(exc, kinds) and _through_program(exc)
+
+
+def _through_program(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None:
+        if os.path.basename(tb.tb_frame.f_code.co_filename) == SOLUTION + ".py":
+            return True
+        tb = tb.tb_next
+    return False
+
+
 def _skip_report(excinfo, pt: _Internals) -> tuple[str, str] | None:
     """(where, reason) when the exception makes pytest report a skip: ``pytest.skip`` (or
     ``unittest.SkipTest``, which pytest turns into one raised from its own code), or an exception
@@ -424,13 +457,18 @@ def _call(nodeid: str, fn: types.FunctionType, pt: _Internals) -> tuple[dict, bo
             skip = _skip_report(excinfo, pt)
             if skip is not None:
                 where, reason = skip
-                if os.path.basename(where) == SOLUTION + ".py":
+                if os.path.basename(where) == SOLUTION + ".py" or program_made_outcome(exc):
                     message = f"the program skipped the test: {_text(reason)}"
                     state.update(outcome="failed", exception="Skipped", message=message)
                 else:
                     state.update(outcome="skipped", message=_text(reason))
             elif isinstance(exc, pt.outcomes.XFailed):
-                state.update(outcome="xfailed", message=_failure_repr(excinfo, fn, pt))
+                if program_made_outcome(exc):
+                    reason = _text(getattr(exc, "msg", None) or str(exc))
+                    message = f"the program marked the test an expected failure: {reason}"
+                    state.update(outcome="failed", exception="XFailed", message=message)
+                else:
+                    state.update(outcome="xfailed", message=_failure_repr(excinfo, fn, pt))
             else:
                 failed = True
                 message = "call: " + _failure_repr(excinfo, fn, pt)

@@ -25,7 +25,7 @@ import sys
 
 from . import plaintests
 
-SOLUTION = "solution"
+SOLUTION = plaintests.SOLUTION
 TEST_MODULE = "test_solution"
 STATUS_FD = 3
 
@@ -58,6 +58,15 @@ class _Reporter:
     def __init__(self) -> None:
         self.state: dict[str, dict] = {}
         self.exc_types: dict[str, str] = {}
+        self.program_made: set[str] = set()
+
+    def pytest_runtest_makereport(self, item, call) -> None:
+        """Notes a skip or xfail the program raised (``plaintests.program_made_outcome``). Marked
+        ``tryfirst`` by :func:`_mark_hooks`: pytest's unittest plugin, also first, replaces a
+        ``unittest.SkipTest`` with its own skip, and the program's frames with it."""
+        excinfo = getattr(call, "excinfo", None)
+        if excinfo is not None and plaintests.program_made_outcome(excinfo.value):
+            self.program_made.add(item.nodeid)
 
     def pytest_collectreport(self, report) -> None:
         if report.failed:
@@ -94,6 +103,12 @@ class _Reporter:
             elif state["outcome"] in ("passed", "skipped", "xfailed", "xpassed"):
                 state["outcome"] = "error"  # setup (a fixture raised, or is missing) or teardown
             state["message"] = state["message"] or f"{when}: {_text(report.longrepr)}"
+        elif report.skipped and report.nodeid in self.program_made:
+            kind = "XFailed" if wasxfail else "Skipped"  # (the plain runner's names)
+            what = "marked the test an expected failure" if wasxfail else "skipped the test"
+            reason = report.wasxfail if wasxfail else report.longrepr
+            reason = reason[-1] if isinstance(reason, tuple) else reason
+            state.update(outcome="failed", exception=kind, message=f"the program {what}: {_text(reason)}")
         elif report.skipped:
             where = report.longrepr[0] if isinstance(report.longrepr, tuple) and report.longrepr else ""
             if os.path.basename(str(where)) == SOLUTION + ".py":
@@ -150,6 +165,15 @@ def _args(scratch: str, exitfirst: bool) -> list[str]:
     return args
 
 
+def _mark_hooks() -> None:
+    """Mark the reporter's ``pytest_runtest_makereport`` ``tryfirst`` with the pre-imported
+    pytest's own marker (this module imports nothing outside the worker's list by name)."""
+    pytest = sys.modules.get("pytest")
+    hook = _Reporter.pytest_runtest_makereport
+    if pytest is not None and not hasattr(hook, "pytest_impl"):
+        pytest.hookimpl(tryfirst=True)(hook)
+
+
 def prepare(scratch: str) -> None:
     """In the worker, before any fork: do the part of ``pytest.main`` that depends on nothing
     but the arguments, which are the same for every sample (the scratch directory is the
@@ -164,6 +188,7 @@ def prepare(scratch: str) -> None:
     get_config = getattr(config_module, "get_config", None)
     if get_config is None or not os.path.isdir(scratch):
         return
+    _mark_hooks()
     here = os.getcwd()  # (the environment stays as it is: every judged program inherits it)
     try:
         os.chdir(scratch)  # get_config records the working directory as the invocation's
@@ -205,6 +230,7 @@ def run_test_file(
             return 0
         report["fallback"] = why
     report["runner"] = "pytest"
+    _mark_hooks()
     args, reporter = _args(scratch, exitfirst), _Reporter()
     prepared = _prepared.get(exitfirst)
     if prepared is not None and prepared[1] == args:
