@@ -2,14 +2,21 @@
 
     python benchmarks/learning.py [--seeds 0,1,2] [--config recipes/tiny/pipeline.yaml]
                                   [--overrides recipes/tiny/learning.yaml] [--output-dir runs/learning]
+                                  [--train-probe 96] [--train-probe-k 4] [--report-only | --probe-only]
 
 One pipeline run per seed (the base config with the overrides deep-merged in) in ``OUTPUT/seed_<s>``;
 a rerun resumes finished stages, so an interrupted benchmark continues where it stopped. Then SFT − base
 and RL − SFT as paired bootstrap comparisons over the held-out problems, per seed and pooled (stratified
-by seed); the GRPO training reward per seed; a table (console and ``learning.md``), ``learning.json``,
-``learning.png``, and a one-line verdict against the targets (RL − SFT ≥ +3 points with the pooled 95%
-interval above 0; training reward rising on every seed). About an hour on 2 CPU cores with the defaults;
-BENCHMARKS.md records ours. The logic is :mod:`pipeline.learning`.
+by seed); whether GRPO got better at its own training tasks (the training-task probe: after each seed's
+run, the SFT model, GRPO's start, and the RL model, its end, each sample ``--train-probe`` seeded rows of
+the RL rows GRPO trained on ``--train-probe-k`` times at GRPO's temperature and token limit; judged and
+paired per row, per seed and pooled; cached in ``seed_<s>/train_probe/``; ``--probe-only`` adds it to
+finished runs); the GRPO per-step training reward per seed (with a few prompts per step it mostly shows
+which prompts came up); a table (console and ``learning.md``), ``learning.json``, ``learning.png``, and
+a one-line verdict against the targets (RL − SFT ≥ +3 points with the pooled 95% interval above 0;
+training reward rising on every seed), also saying on how many seeds the training-task pass rate rose
+with its interval above 0. About an hour on 2 CPU cores with the defaults, plus the probe (minutes per
+seed); BENCHMARKS.md records ours. The logic is :mod:`pipeline.learning` and :mod:`pipeline.train_probe`.
 """
 
 from __future__ import annotations
@@ -31,10 +38,12 @@ from pipeline.learning import (  # noqa: E402
     DEFAULT_OUTPUT,
     DEFAULT_OVERRIDES,
     TARGET_POINTS,
+    probe_runs,
     run_learning,
     write_results,
 )
 from pipeline.runner import check_stages  # noqa: E402
+from pipeline.train_probe import DEFAULT_K, DEFAULT_ROWS  # noqa: E402
 from xcoder.cancel import cancellable  # noqa: E402
 from xcoder.cli_errors import UserError, user_errors  # noqa: E402
 
@@ -53,7 +62,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--target-points", type=float, default=TARGET_POINTS, help="RL − SFT target in points (default 3)."
     )
-    ap.add_argument("--report-only", action="store_true", help="Only pool the finished runs (no training).")
+    ap.add_argument(
+        "--train-probe",
+        type=int,
+        default=DEFAULT_ROWS,
+        metavar="N",
+        help=f"RL rows per seed on which GRPO's start and end are compared (default {DEFAULT_ROWS}; 0: no probe).",
+    )
+    ap.add_argument(
+        "--train-probe-k",
+        type=int,
+        default=DEFAULT_K,
+        metavar="K",
+        help=f"Samples per row and model in the training-task probe (default {DEFAULT_K}).",
+    )
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--report-only", action="store_true", help="Only pool the finished runs (no training, no sampling)."
+    )
+    mode.add_argument(
+        "--probe-only",
+        action="store_true",
+        help="Run the training-task probe on the seeds' finished runs (no training), then pool them.",
+    )
     args = ap.parse_args(argv)
     console = Console(stderr=True)
     try:
@@ -66,8 +97,23 @@ def main(argv: list[str] | None = None) -> int:
                 raise UserError("--seeds: at least one seed")
             stages = split_list(args.stages)
             check_stages(stages, "stage in --stages")
+            if args.train_probe < 0 or args.train_probe_k < 1:
+                raise UserError("--train-probe must be >= 0 (0: no probe) and --train-probe-k >= 1")
+            if args.probe_only and args.train_probe == 0:
+                raise UserError("--probe-only needs --train-probe N > 0")
             if args.report_only:
                 write_results(args.output_dir, seeds, console=console, target_points=args.target_points)
+                return 0
+            if args.probe_only:
+                with cancellable("cached probe samples are kept; rerun the same command to resume"):
+                    probe_runs(
+                        args.output_dir,
+                        seeds,
+                        rows=args.train_probe,
+                        k=args.train_probe_k,
+                        console=console,
+                        target_points=args.target_points,
+                    )
                 return 0
             with cancellable("finished stages are kept; rerun the same command to resume"):
                 run_learning(
@@ -78,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
                     stages=tuple(stages) or STAGES,
                     console=console,
                     target_points=args.target_points,
+                    probe_rows=args.train_probe,
+                    probe_k=args.train_probe_k,
                 )
     except typer.Exit as stop:  # a user error (2) or a stop request (130/143), already reported
         return stop.exit_code

@@ -9,10 +9,15 @@ are then pooled:
 * SFT − base and RL − SFT as paired comparisons over the held-out problems (:mod:`eval.paired`), per
   seed and pooled over seeds by a bootstrap stratified by seed (each seed samples its own held-out
   split, so problems are resampled within their seed);
+* GRPO's start against its end on its own training tasks (:mod:`pipeline.train_probe`, run after each
+  seed's pipeline run): the SFT and RL models' pass rates on a seeded subset of the RL rows at GRPO's
+  sampling temperature, paired per row, per seed and pooled (stratified by seed);
 * the GRPO training reward per step of each seed (``rl/log_history.json``), its moving average, and
-  whether it rose (:func:`reward_trend`);
+  whether it rose (:func:`reward_trend`; with a few prompts per step it mostly measures which prompts
+  came up, hence the probe);
 * a verdict against the targets: pooled RL − SFT ≥ ``target_points`` with its 95% interval above 0,
-  and the training reward rising on every seed.
+  and the training reward rising on every seed; it also says on how many seeds the training-task pass
+  rate rose with its interval above 0 (information, not a target).
 
 Results: ``learning.json``, ``learning.md`` (table), ``learning.png`` (reward curves and the paired
 differences with their intervals), and the table on the console.
@@ -35,6 +40,7 @@ from rich.table import Table
 from pipeline.config import STAGES, load_pipeline_config
 from pipeline.locate import locate
 from pipeline.report import DIFFERENCES, moving_average, smoothing_window
+from pipeline.train_probe import DEFAULT_K, DEFAULT_ROWS, probe_pair, run_train_probe
 from xcoder.config import read_yaml
 from xcoder.io import atomic_write_json, atomic_write_text
 
@@ -110,6 +116,7 @@ def pool(
 
     per_seed: dict[str, Any] = {}
     pairs: dict[str, list[PairedRun]] = {key: [] for key in DIFFERENCES}
+    probes: list[PairedRun] = []
     for seed in seeds:
         run = seed_dir(output_dir, seed)
         scores = model_scores(run)
@@ -127,6 +134,11 @@ def pool(
                 pair = PairedRun(scores[a], scores[b])
                 pairs[key].append(pair)
                 row[key] = paired_bootstrap(pair, resamples=resamples, seed=seed).to_dict()
+        probe = probe_pair(run)
+        row["train_probe"] = None
+        if probe:
+            probes.append(probe[0])
+            row["train_probe"] = {**paired_bootstrap(probe[0], resamples=resamples, seed=seed).to_dict(), **probe[1]}
         per_seed[str(seed)] = row
     pooled = {key: paired_bootstrap(runs, resamples=resamples).to_dict() for key, runs in pairs.items() if runs}
     results = {
@@ -134,6 +146,7 @@ def pool(
         "seeds": list(seeds),
         "per_seed": per_seed,
         "pooled": pooled,
+        "train_probe_pooled": paired_bootstrap(probes, resamples=resamples).to_dict() if probes else None,
         "targets": {"rl_minus_sft_points": target_points, "rl_minus_sft_ci_above_zero": True, "reward_rising": "all"},
     }
     results["verdict"] = verdict(results, target_points)
@@ -155,15 +168,25 @@ def verdict(results: dict[str, Any], target_points: float = TARGET_POINTS) -> di
     else:
         gain = "RL − SFT not measured (no eval of both models)"
     rising = sum(v is True for v in trends.values())
+    probes = [r["train_probe"] for r in results["per_seed"].values() if r.get("train_probe")]
+    rose = sum(p["ci_low"] > 0 for p in probes)
+    if probes:
+        missing = len(trends) - len(probes)
+        probe = f"training-task pass rate rose on {rose}/{len(probes)} seed(s) (interval above 0)"
+        probe += f", not measured on {missing}" if missing else ""
+    else:
+        probe = "training-task pass rate not measured"
     line = (
         f"{'MET' if gain_met and rising_met else 'NOT MET'}: {gain} [target ≥ {target_points:+.1f} with the "
-        f"interval above 0: {'met' if gain_met else 'not met'}]; training reward rising on {rising}/{len(trends)} "
-        f"seed(s) [target: all: {'met' if rising_met else 'not met'}]"
+        f"interval above 0: {'met' if gain_met else 'not met'}]; {probe}; training reward rising on "
+        f"{rising}/{len(trends)} seed(s) [target: all: {'met' if rising_met else 'not met'}]"
     )
     return {
         "met": gain_met and rising_met,
         "rl_minus_sft_met": gain_met,
         "reward_rising_met": rising_met,
+        "train_probe_rose": rose if probes else None,
+        "train_probe_seeds": len(probes),
         "line": line,
     }
 
@@ -180,6 +203,31 @@ def _diff(c: dict[str, Any] | None) -> str:
 
 def _counts(c: dict[str, Any] | None) -> str:
     return "–" if not c else f"{c['up']}/{c['down']}/{c['unchanged']}"
+
+
+def _probe(c: dict[str, Any] | None) -> str:
+    if not c:
+        return "–"
+    return f"{100 * c['mean_a']:.1f} → {100 * c['mean_b']:.1f} ({_diff(c)})"
+
+
+def probe_lines(results: dict[str, Any]) -> list[str]:
+    """One line per seed with a probe, then the pooled one: SFT x% → RL y% on the training tasks."""
+    entries = [(f"seed {s}", r.get("train_probe")) for s, r in results["per_seed"].items()]
+    entries.append(("pooled", results.get("train_probe_pooled")))
+    lines = []
+    for name, c in entries:
+        if not c:
+            continue
+        where = f"{c['num_problems']} rows" + (f", {c['num_runs']} seeds" if c["num_runs"] > 1 else "")
+        if "k" in c:
+            where += f" × {c['k']} samples at temperature {c['temperature']:g}, {c['max_tokens']} tokens"
+        lines.append(
+            f"training tasks, {name}: SFT {100 * c['mean_a']:.1f}% → RL {100 * c['mean_b']:.1f}% "
+            f"({100 * c['diff']:+.1f} points, 95% CI {100 * c['ci_low']:+.1f} .. {100 * c['ci_high']:+.1f}; "
+            f"rows up/down/same {_counts(c)}; {where})"
+        )
+    return lines
 
 
 def _trend(t: dict[str, Any]) -> str:
@@ -200,6 +248,7 @@ COLUMNS = [
     "SFT − base (95% CI)",
     "RL − SFT (95% CI)",
     "RL vs SFT up/down/same",
+    "training tasks SFT → RL % (RL − SFT, 95% CI)",
     "reward first → last third (± SE) rising",
     "minutes",
 ]
@@ -217,6 +266,7 @@ def table_rows(results: dict[str, Any]) -> list[list[str]]:
                 _diff(r.get("sft_minus_base")),
                 _diff(r.get("rl_minus_sft")),
                 _counts(r.get("rl_minus_sft")),
+                _probe(r.get("train_probe")),
                 _trend(r["reward_trend"]),
                 "–" if r["minutes"] is None else f"{r['minutes']:.1f}",
             ]
@@ -238,6 +288,7 @@ def table_rows(results: dict[str, Any]) -> list[list[str]]:
             _diff(pooled.get("sft_minus_base")),
             _diff(pooled.get("rl_minus_sft")),
             _counts(pooled.get("rl_minus_sft")),
+            _probe(results.get("train_probe_pooled")),
             f"rising on {sum(v is True for v in rising)}/{len(rising)}",
             f"{sum(minutes):.1f} (total)" if minutes else "–",
         ]
@@ -250,13 +301,18 @@ def markdown(results: dict[str, Any]) -> str:
         "# Learning benchmark",
         "",
         f"Seeds {results['seeds']}; held-out avg@n in %, differences in points with paired bootstrap 95% intervals "
-        "over problems (pooled: stratified by seed). Reward: GRPO mean training reward per step, the mean of the "
-        "last third of the steps against the first third; rising when the difference exceeds its standard error.",
+        "over problems (pooled: stratified by seed). Training tasks: the pass rate of GRPO's start (SFT) and end "
+        "(RL) on the same subset of GRPO's own training rows at its sampling temperature, paired per row. "
+        "Reward: GRPO mean training reward per step, the mean of the last third of the steps against the first "
+        "third; rising when the difference exceeds its standard error.",
         "",
         "| " + " | ".join(COLUMNS) + " |",
         "|" + "|".join(["---"] + ["---:"] * 6 + ["---"] * (len(COLUMNS) - 8) + ["---:"]) + "|",
     ]
     lines += ["| " + " | ".join(row) + " |" for row in table_rows(results)]
+    probes = probe_lines(results)
+    if probes:
+        lines += [""] + [f"- {line[0].upper()}{line[1:]}" for line in probes]
     lines += ["", f"**Verdict:** {results['verdict']['line']}", "", "![learning](learning.png)", ""]
     return "\n".join(lines)
 
@@ -269,17 +325,27 @@ def print_table(results: dict[str, Any], console: Console) -> None:
     for i, row in enumerate(rows):
         table.add_row(*row, style="bold" if i == len(rows) - 1 else None)
     console.print(table)
+    for line in probe_lines(results):
+        console.print(escape(line), soft_wrap=True)
 
 
 def plot(path: Path, results: dict[str, Any]) -> None:
-    """Left: the GRPO training reward per seed (faint per step, bold moving average). Right: SFT − base
-    and RL − SFT per seed and pooled, with their 95% intervals."""
+    """Left: the GRPO training reward per seed (faint per step, bold moving average). Middle: SFT − base
+    and RL − SFT per seed and pooled, with their 95% intervals. Right, when a training-task probe ran: the
+    SFT and RL pass rates on GRPO's training rows per seed and pooled."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    probes = [(f"seed {s}", r["train_probe"]) for s, r in results["per_seed"].items() if r.get("train_probe")]
+    if results.get("train_probe_pooled"):
+        probes.append(("pooled", results["train_probe_pooled"]))
+    if probes:
+        fig, (left, right, probe_ax) = plt.subplots(1, 3, figsize=(16, 4), gridspec_kw={"width_ratios": [3, 3, 2]})
+        plot_probes(probe_ax, probes)
+    else:
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     for i, (seed, r) in enumerate(results["per_seed"].items()):
         xs, ys = r["reward"]["steps"], r["reward"]["values"]
         if not ys:
@@ -327,6 +393,25 @@ def plot(path: Path, results: dict[str, Any]) -> None:
     plt.close(fig)
 
 
+def plot_probes(ax: Any, probes: list[tuple[str, dict[str, Any]]]) -> None:
+    """A bar pair per seed (and pooled): SFT and RL pass rate on the training rows, RL − SFT above them
+    (bold when its interval is above 0)."""
+    xs = range(len(probes))
+    sft = [100 * c["mean_a"] for _, c in probes]
+    rl = [100 * c["mean_b"] for _, c in probes]
+    ax.bar([x - 0.2 for x in xs], sft, width=0.4, color="#4c72b0", label="SFT (GRPO's start)")
+    ax.bar([x + 0.2 for x in xs], rl, width=0.4, color="#dd8452", label="RL (GRPO's end)")
+    for x, (_, c), top in zip(xs, probes, map(max, sft, rl)):
+        text = f"{100 * c['diff']:+.1f}\n({100 * c['ci_low']:+.1f}..{100 * c['ci_high']:+.1f})"
+        ax.text(x, top + 1, text, ha="center", va="bottom", fontsize=7, weight="bold" if c["ci_low"] > 0 else None)
+    ax.set_xticks(list(xs), [name for name, _ in probes], fontsize=8)
+    ax.set_ylim(0, max(sft + rl) * 1.35 + 5)
+    ax.set_ylabel("pass rate on training rows, %")
+    ax.set_title("GRPO's training tasks: start vs end")
+    ax.legend(fontsize=8, loc="upper left")
+    ax.grid(alpha=0.3, axis="y")
+
+
 def write_results(
     output_dir: str | Path,
     seeds: Sequence[int],
@@ -359,8 +444,11 @@ def run_learning(
     stages: tuple[str, ...] = STAGES,
     console: Console | None = None,
     target_points: float = TARGET_POINTS,
+    probe_rows: int = DEFAULT_ROWS,
+    probe_k: int = DEFAULT_K,
 ) -> dict[str, Any]:
-    """Run (or resume) the pipeline once per seed, then :func:`write_results`."""
+    """Run (or resume) the pipeline once per seed, each followed by its training-task probe (``probe_rows``
+    rows × ``probe_k`` samples; 0 rows: none), then :func:`write_results`."""
     from pipeline.ablations import deep_merge, write_run_config
     from pipeline.runner import run_pipeline
 
@@ -372,8 +460,32 @@ def run_learning(
     for seed, cfg in zip(seeds, configs):  # every seed's config checked above, before the first runs
         console.rule(f"[bold magenta]learning benchmark · seed {seed}")
         run_pipeline(cfg, stages=stages, console=console)
+        if probe_rows > 0:
+            run_train_probe(seed_dir(output_dir, seed), cfg, rows=probe_rows, k=probe_k, console=console)
     extra = {"config": str(config), "overrides": str(overrides) if overrides else None, "merged_config": merged}
     return write_results(output_dir, seeds, console=console, target_points=target_points, extra=extra)
+
+
+def probe_runs(
+    output_dir: str | Path,
+    seeds: Sequence[int],
+    *,
+    rows: int = DEFAULT_ROWS,
+    k: int = DEFAULT_K,
+    console: Console | None = None,
+    target_points: float = TARGET_POINTS,
+) -> dict[str, Any]:
+    """The training-task probe for the seeds' finished runs (each with its own ``pipeline.yaml``: the judge
+    and generation settings), then :func:`write_results`; a run without a finished GRPO stage is skipped."""
+    console = console or Console(stderr=True)
+    for seed in seeds:
+        run = seed_dir(output_dir, seed)
+        if not (run / "pipeline.yaml").is_file():
+            console.print(f"train probe: {run} has no pipeline.yaml (never ran); skipped")
+            continue
+        console.rule(f"[bold magenta]learning benchmark · train probe · seed {seed}")
+        run_train_probe(run, load_pipeline_config(run / "pipeline.yaml"), rows=rows, k=k, console=console)
+    return write_results(output_dir, seeds, console=console, target_points=target_points)
 
 
 __all__ = [
@@ -381,6 +493,8 @@ __all__ = [
     "markdown",
     "plot",
     "pool",
+    "probe_lines",
+    "probe_runs",
     "reward_points",
     "reward_trend",
     "run_learning",
