@@ -1,6 +1,7 @@
 """The learning benchmark (``benchmarks/learning.py``, :mod:`pipeline.learning`): pooling of paired
 comparisons over seeds, reward trends and the verdict on synthetic eval outputs written in the real
-layout (``samples.jsonl``, ``rl/log_history.json``); then one tiny real run end to end (slow)."""
+layout (``samples.jsonl``, ``rl/log_history.json``, ``train_probe/*.pass_rates.jsonl``); the training-task
+probe for real on the tiny model through ``--probe-only``; then one tiny real run end to end (slow)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.learning import pool, reward_trend, seed_dir, write_results
+from pipeline.learning import markdown, pool, reward_trend, seed_dir, write_results
+from pipeline.train_probe import probe_pair, probe_plan, run_train_probe
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 4  # samples per problem
@@ -122,6 +124,191 @@ def test_write_results_table_json_and_png(tmp_path):
     assert (tmp_path / "learning.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def write_probe(run: Path, sft: dict[str, int], rl: dict[str, int], k: int = 4, finished: bool = True) -> None:
+    """``run/train_probe/`` as :func:`pipeline.train_probe.run_train_probe` leaves it (the files pool reads):
+    eval.pass_rate's per-row rates of each model, ``passed`` of ``k`` samples, and probe.json."""
+    out = run / "train_probe"
+    out.mkdir(parents=True, exist_ok=True)
+    for name, passed in (("sft", sft), ("rl", rl)):
+        rows = [
+            {"question_id": q, "passed": c, "k": k, "pass_rate": c / k, "decision": "kept"} for q, c in passed.items()
+        ]
+        rows.append({"question_id": "no-tests", "decision": "no_tests"})  # unscored: left out of the pairs
+        (out / f"{name}.pass_rates.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    settings = {"rows_file": "synth/export/rl.jsonl", "rows_requested": 96, "k": k, "temperature": 1.0}
+    settings |= {"top_p": 1.0, "max_tokens": 160, "subset_seed": 0, "grpo_run": ["f", "t"]}
+    (out / "probe.json").write_text(json.dumps({"settings": settings, "finished": finished}))
+
+
+def make_probes(out: Path) -> None:
+    # Seed 0: 40 rows, RL passes one more sample than SFT on 20 of them: +20 / 4 / 40 = +12.5 points, clearly up.
+    sft0 = {f"r0-{i}": i % 3 for i in range(40)}
+    write_probe(seed_dir(out, 0), sft0, {q: c + (i < 20) for i, (q, c) in enumerate(sft0.items())})
+    # Seed 1: 24 rows, 3 up and 3 down: no change.
+    sft1 = {f"r1-{i}": 1 + i % 2 for i in range(24)}
+    rl1 = {q: c + (1 if i < 3 else -1 if i < 6 else 0) for i, (q, c) in enumerate(sft1.items())}
+    write_probe(seed_dir(out, 1), sft1, rl1)
+
+
+def test_training_task_probe_pairs_rows_per_seed_and_pools_them(tmp_path):
+    make_runs(tmp_path, FLAT)
+    make_probes(tmp_path)
+    res = pool(tmp_path, [0, 1], resamples=2000)
+    p0, p1 = res["per_seed"]["0"]["train_probe"], res["per_seed"]["1"]["train_probe"]
+    assert p0["num_problems"] == 40 and p0["diff"] == pytest.approx(20 / 4 / 40) and p0["ci_low"] > 0
+    assert (p0["up"], p0["down"], p0["unchanged"]) == (20, 0, 20) and p0["k"] == 4 and p0["temperature"] == 1.0
+    assert p1["num_problems"] == 24 and p1["diff"] == 0 and p1["ci_low"] < 0 < p1["ci_high"]
+    pooled = res["train_probe_pooled"]
+    assert pooled["num_problems"] == 64 and pooled["num_runs"] == 2 and pooled["diff"] == pytest.approx(20 / 4 / 64)
+    assert (pooled["up"], pooled["down"]) == (23, 3) and pooled["mean_a"] == pytest.approx(
+        p0["mean_a"] * 40 / 64 + 1.5 / 4 * 24 / 64
+    )
+    v = res["verdict"]
+    assert (v["train_probe_rose"], v["train_probe_seeds"]) == (1, 2)
+    assert "; training-task pass rate rose on 1/2 seed(s) (interval above 0); training reward rising on" in v["line"]
+    # Information, not a target: the verdict's targets are as before.
+    assert v["met"] is False and v["rl_minus_sft_met"] and not v["reward_rising_met"]
+
+    md = markdown(res)
+    assert "| training tasks SFT → RL % (RL − SFT, 95% CI) |" in md
+    row0 = next(line for line in md.splitlines() if line.startswith("| 0 | 30 |"))
+    assert f"| {100 * p0['mean_a']:.1f} → {100 * p0['mean_b']:.1f} (+12.5 (" in row0
+    assert (
+        f"- Training tasks, seed 0: SFT {100 * p0['mean_a']:.1f}% → RL {100 * p0['mean_b']:.1f}% (+12.5 points" in md
+    )
+    assert "rows up/down/same 20/0/20; 40 rows × 4 samples at temperature 1, 160 tokens)" in md
+    assert "- Training tasks, pooled: " in md and "64 rows, 2 seeds)" in md
+    header, align = md.splitlines()[4:6]
+    assert header.count("|") == align.count("|")
+
+
+def test_training_task_probe_missing_or_unfinished_is_left_out(tmp_path):
+    make_runs(tmp_path, RISING)
+    res = write_results(tmp_path, [0, 1], resamples=500)  # no probe anywhere: reported as not measured
+    assert res["train_probe_pooled"] is None and res["per_seed"]["0"]["train_probe"] is None
+    assert "training-task pass rate not measured" in res["verdict"]["line"] and res["verdict"]["met"]
+    assert "Training tasks, seed" not in (tmp_path / "learning.md").read_text()
+    assert not (seed_dir(tmp_path, 0) / "train_probe").exists()  # pooling reads, never samples
+    make_probes(tmp_path)
+    write_probe(seed_dir(tmp_path, 1), {"a": 1}, {"a": 2}, finished=False)  # interrupted: not counted
+    res = write_results(tmp_path, [0, 1], resamples=500)
+    assert res["per_seed"]["1"]["train_probe"] is None and res["train_probe_pooled"]["num_problems"] == 40
+    assert "rose on 1/1 seed(s) (interval above 0), not measured on 1;" in res["verdict"]["line"]
+    assert (tmp_path / "learning.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads((tmp_path / "learning.json").read_text())["per_seed"]["0"]["train_probe"]["up"] == 20
+
+
+def fake_grpo_run(run: Path, original: Path, dataset: str, models: bool = True) -> None:
+    """The files of a finished GRPO stage of a run first made in ``original`` and then copied to ``run``:
+    the trainer's config names paths under ``original``."""
+    (run / "configs").mkdir(parents=True, exist_ok=True)
+    grpo = {"model_name_or_path": str(original / "sft"), "output_dir": str(original / "rl")}
+    grpo |= {"dataset_name": str(original / dataset), "max_completion_length": 8, "num_generations": 8}
+    (run / "configs" / "grpo.yaml").write_text(yaml.safe_dump(grpo))
+    stages = {
+        "verify": {"finished": True, "info": {"rl_file": "synth/export/rl.jsonl"}},
+        "grpo": {"fingerprint": "f1", "finished": True, "finished_at": "t1"},
+    }
+    (run / "pipeline_state.json").write_text(json.dumps({"stages": stages}))
+    if models:
+        for name in ("sft", "rl"):
+            (run / name).mkdir(exist_ok=True)
+            (run / name / "config.json").write_text("{}")
+
+
+def test_probe_plan_reads_the_trainers_config_of_a_copied_run(tmp_path):
+    run, original = tmp_path / "copy", tmp_path / "gone"
+    fake_grpo_run(run, original, "synth/export/rl.jsonl")
+    assert probe_plan(run) is None  # the rows file is missing
+    (run / "synth" / "export").mkdir(parents=True)
+    (run / "synth" / "export" / "rl.jsonl").write_text("{}\n")
+    plan = probe_plan(run)
+    assert plan["rows_file"] == run / "synth" / "export" / "rl.jsonl" and plan["models"] == {
+        "sft": run / "sft",
+        "rl": run / "rl",
+    }
+    assert (plan["temperature"], plan["max_tokens"], plan["grpo_run"]) == (
+        1.0,
+        8,
+        ["f1", "t1"],
+    )  # TRL's 1.0 when unset
+    # With grpo.label_noise GRPO read corrupted tests: the probe judges on the clean rows.
+    fake_grpo_run(run, original, "synth/export/rl_noisy.jsonl")
+    assert probe_plan(run)["rows_file"] == run / "synth" / "export" / "rl.jsonl"
+    (run / "rl" / "config.json").unlink()  # no RL model: nothing to probe
+    assert probe_plan(run) is None
+
+
+def test_probe_only_samples_both_models_on_the_tiny_model_and_reuses_the_result(tmp_path):
+    """For real: the tiny model as GRPO's start and end, three RL rows (two sampled), the judge; through
+    ``benchmarks/learning.py --probe-only`` on a copied run, then cached, then redone for a retrained RL model."""
+    import shutil
+
+    from rich.console import Console
+    from test_rl_select import rl_row, write_jsonl
+
+    from pipeline.config import PipelineConfig
+    from xcoder.judge import JudgeConfig
+    from xcoder.tiny_model import build_tiny_model
+
+    out = tmp_path / "learning"
+    run, original = seed_dir(out, 0), tmp_path / "original" / "seed_0"
+    fake_grpo_run(run, original, "synth/export/rl.jsonl", models=False)
+    build_tiny_model(run / "sft")
+    shutil.copytree(run / "sft", run / "rl")
+    (run / "synth" / "export").mkdir(parents=True)
+    write_jsonl(run / "synth" / "export" / "rl.jsonl", [rl_row("a"), rl_row("b"), rl_row("c")])
+    (run / "pipeline.yaml").write_text(yaml.safe_dump({"output_dir": str(original), "judge": {"workers": 2}}))
+    cmd = [sys.executable, "benchmarks/learning.py", "--seeds", "0", "--output-dir", str(out), "--probe-only"]
+    cmd += ["--train-probe", "2", "--train-probe-k", "2"]
+    first = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-4000:]
+    probe = run / "train_probe"
+    rows = [json.loads(line)["question_id"] for line in (probe / "rows.jsonl").read_text().splitlines()]
+    assert len(rows) == 2 and set(rows) < {"a", "b", "c"}
+    for name in ("sft", "rl"):
+        rates = [json.loads(line) for line in (probe / f"{name}.pass_rates.jsonl").read_text().splitlines()]
+        assert [r["question_id"] for r in rates] == rows and all(r["k"] == 2 for r in rates)
+        assert len((probe / f"{name}.generations.jsonl").read_text().splitlines()) == 4  # 2 rows x 2 samples
+    meta = json.loads((probe / "probe.json").read_text())
+    assert meta["finished"] and meta["settings"]["temperature"] == 1.0 and meta["settings"]["max_tokens"] == 8
+    res = json.loads((out / "learning.json").read_text())
+    assert res["per_seed"]["0"]["train_probe"]["num_problems"] == 2 and res["train_probe_pooled"]["num_runs"] == 1
+    # An untrained model in 8 tokens solves nothing, before or after.
+    assert "training tasks, seed 0: SFT 0.0% → RL 0.0% (+0.0 points" in first.stderr
+    assert "training-task pass rate rose on 0/1 seed(s)" in first.stderr
+
+    # GRPO ran again (new finish time): the probe starts over, in process this time.
+    state = json.loads((run / "pipeline_state.json").read_text())
+    state["stages"]["grpo"]["finished_at"] = "t2"
+    (run / "pipeline_state.json").write_text(json.dumps(state))
+    (probe / "sft.report.md").write_text("stale")
+    cfg = PipelineConfig(output_dir=str(original), judge=JudgeConfig(workers=2))
+    settings = run_train_probe(run, cfg, rows=2, k=2, console=Console(stderr=True))
+    assert settings["grpo_run"] == ["f1", "t2"] and (probe / "sft.report.md").read_text() != "stale"
+    assert probe_pair(run)[0].differences()[0] == sorted(rows)
+
+    # Same settings: reused; the models are never loaded (placeholders that cannot load stand in for them).
+    saved = (probe / "probe.json").read_text()
+    for name in ("sft", "rl"):
+        shutil.rmtree(run / name)
+        (run / name).mkdir()
+        (run / name / "config.json").write_text("{}")
+    assert run_train_probe(run, cfg, rows=2, k=2, console=Console(stderr=True)) == settings
+    assert (probe / "probe.json").read_text() == saved
+
+
+def test_probe_options_are_checked():
+    base = [sys.executable, "benchmarks/learning.py", "--seeds", "0", "--output-dir", "/nonexistent/learning"]
+    for extra, message in (
+        (["--probe-only", "--train-probe", "0"], "--probe-only needs --train-probe N > 0"),
+        (["--train-probe-k", "0"], "--train-probe-k >= 1"),
+        (["--probe-only", "--report-only"], "not allowed with argument"),
+    ):
+        proc = subprocess.run(base + extra, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_learning_benchmark_end_to_end(tmp_path):
@@ -135,7 +322,7 @@ def test_learning_benchmark_end_to_end(tmp_path):
     overrides.write_text(yaml.safe_dump({"procedural": {"holdout_tasks": 8}, "grpo": {"args": {"max_steps": 6}}}))
     out = tmp_path / "learning"
     cmd = [sys.executable, "benchmarks/learning.py", "--seeds", "0", "--config", str(base)]
-    cmd += ["--overrides", str(overrides), "--output-dir", str(out)]
+    cmd += ["--overrides", str(overrides), "--output-dir", str(out), "--train-probe", "6", "--train-probe-k", "2"]
     first = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert first.returncode == 0, first.stderr[-4000:]
     assert "Learning benchmark" in first.stderr and "verdict:" in first.stderr
@@ -145,6 +332,9 @@ def test_learning_benchmark_end_to_end(tmp_path):
     assert seed["problems"] == 8 and set(seed["avg"]) == {"base", "sft", "rl"}
     assert seed["reward"]["steps"] == [1, 2, 3, 4, 5, 6] and seed["reward_trend"]["rising"] is not None
     assert res["pooled"]["rl_minus_sft"]["num_problems"] == 8
+    probe = seed["train_probe"]  # after the run: GRPO's start and end on 6 of its rows, 2 samples each
+    assert probe["num_problems"] == 6 and probe["k"] == 2 and res["train_probe_pooled"]["num_problems"] == 6
+    assert "training tasks, seed 0: SFT" in first.stderr
     assert res["merged_config"]["procedural"]["holdout_tasks"] == 8
     run_config = yaml.safe_load((out / "seed_0" / "pipeline.yaml").read_text())
     assert run_config["output_dir"] == str(out / "seed_0") and run_config["seed"] == 0
@@ -157,3 +347,4 @@ def test_learning_benchmark_end_to_end(tmp_path):
     assert again.returncode == 0, again.stderr[-4000:]
     for stage in ("data", "model", "verify", "sft", "grpo", "eval"):
         assert f"{stage}: done" in again.stderr, stage
+    assert "train probe: reusing" in again.stderr
