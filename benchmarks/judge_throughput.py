@@ -488,17 +488,20 @@ def lcb_runner_judge(problem: Problem, code: str) -> bool:
 # -- measurement ---------------------------------------------------------------------------------
 
 
-def _cpu_breakdown(pairs) -> dict[str, float]:
+def cpu_breakdown(pairs, config: JudgeConfig | None = None) -> dict[str, float]:
     """CPU milliseconds per sample in the caller, the worker and the programs' processes: one
     worker, samples one after another. The worker reports its own and its reaped children's
-    CPU when pinged (the benchmark reaches into the judge's pool for that worker)."""
+    CPU when pinged (the benchmark reaches into the judge's pool for that worker). ``config``'s
+    worker count is overridden to 1. (``benchmarks/unit_tests.py`` measures with it too.)"""
+    import dataclasses
     import resource
 
     def own() -> float:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         return usage.ru_utime + usage.ru_stime
 
-    with Judge(JudgeConfig(workers=1, timeout=TIMEOUT)) as judge:
+    config = dataclasses.replace(config or JudgeConfig(timeout=TIMEOUT), workers=1)
+    with Judge(config) as judge:
         judge.judge(*pairs[0])
         worker = judge._idle.get()
         judge._idle.put(worker)
@@ -555,7 +558,7 @@ def main() -> None:
             res = single.judge(trivial, "print(input())")
             per_test_ms = (time.perf_counter() - t0) / len(trivial.tests) * 1000
         assert res.accepted
-    breakdown = _cpu_breakdown(pairs)
+    breakdown = cpu_breakdown(pairs)
 
     with tempfile.TemporaryDirectory() as workdir:
         Path(workdir, "harness.py").write_text(_HARNESS)

@@ -32,6 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from judge_throughput import cpu_breakdown  # noqa: E402  (this script's folder is on sys.path)
+
 from xcoder.judge import Judge, JudgeConfig  # noqa: E402
 from xcoder.problem import Problem, TestCase  # noqa: E402
 
@@ -96,27 +98,9 @@ def run_judge(pairs: list[tuple[Problem, str]], parallel: int, runner: str = "au
 
 
 def cpu_per_sample(pairs: list[tuple[Problem, str]], runner: str = "auto") -> dict[str, float]:
-    """CPU milliseconds per sample in the caller, the worker and the programs' processes: one
-    worker, samples one after another (the worker reports its own and its reaped children's CPU
-    when pinged; this reaches into the judge's pool for that worker)."""
-
-    def own() -> float:
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        return usage.ru_utime + usage.ru_stime
-
-    with Judge(JudgeConfig(workers=1, stop_on_first_failure=False, unit_test_runner=runner)) as judge:
-        judge.judge(*pairs[0])
-        worker = judge._idle.get()
-        judge._idle.put(worker)
-        before, caller = worker.call({"op": "ping"}, 10)["rusage"], own()
-        for problem, code in pairs:
-            judge.judge(problem, code)
-        after, caller = worker.call({"op": "ping"}, 10)["rusage"], own() - caller
-    parts = {
-        "caller": caller * 1000 / len(pairs),
-        "worker": (after["self"] - before["self"]) * 1000 / len(pairs),
-        "programs": (after["children"] - before["children"]) * 1000 / len(pairs),
-    }
+    """CPU milliseconds per sample in the caller, the worker and the programs' processes
+    (``judge_throughput.cpu_breakdown``: one worker, samples one after another)."""
+    parts = cpu_breakdown(pairs, JudgeConfig(stop_on_first_failure=False, unit_test_runner=runner))
     return {**{k: round(v, 2) for k, v in parts.items()}, "total": round(sum(parts.values()), 2)}
 
 

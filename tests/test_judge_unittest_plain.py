@@ -19,9 +19,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from test_judge_unittest import ADD, ADD_WRONG, FEATURES, real_pytest, unit
+from test_judge_unittest import ADD, ADD_WRONG, FEATURES, agree, unit
 
-from xcoder.judge import Judge, JudgeConfig, Verdict
+from xcoder.judge import Judge, JudgeConfig
 from xcoder.judge.unittests import solution_test_module
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -439,17 +439,7 @@ def test_judge_verdicts_are_the_same_with_either_runner(judges, fname):
 )
 def test_plain_runner_verdicts_agree_with_real_pytest(judges, tmp_path, fname, sname):
     auto, _ = judges
-    solution, tests = SOLUTIONS[sname], textwrap.dedent(PLAIN[fname])
-    result = auto.judge(unit(tests), solution)
-    code, outcomes = real_pytest(tmp_path, solution, tests)
-    ours = {t.name: t.verdict for t in result.tests}
-    assert set(ours) == set(outcomes), (ours, outcomes)
-    for name, outcome in outcomes.items():
-        assert (ours[name] is Verdict.ACCEPTED) == (outcome in ("PASSED", "SKIPPED", "XFAIL", "XPASS")), (
-            name,
-            outcome,
-        )
-    assert result.accepted == (code == 0)
+    agree(auto, tmp_path, SOLUTIONS[sname], PLAIN[fname])
 
 
 def test_the_runner_setting_is_checked():

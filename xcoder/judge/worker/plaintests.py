@@ -318,7 +318,8 @@ class _Warnings:
         self.inner.__exit__(*exc)
 
 
-def _text(value, limit: int = 3000) -> str:
+def report_text(value, limit: int = 3000) -> str:
+    """``str(value)`` cut to its last ``limit`` characters; a repr the program broke is named so."""
     try:
         text = str(value)
     except Exception:  # noqa: BLE001 - a repr the program broke
@@ -342,9 +343,9 @@ def _failure_repr(excinfo, fn, pt: _Internals) -> str:
 
     style = "value" if isinstance(excinfo.value, pt.outcomes.Failed) and not excinfo.value.pytrace else "short"
     try:
-        return _text(excinfo.getrepr(funcargs=True, abspath=False, style=style, tbfilter=cut))
+        return report_text(excinfo.getrepr(funcargs=True, abspath=False, style=style, tbfilter=cut))
     except Exception:  # noqa: BLE001 - a report pytest could not build: the exception alone
-        return _text(f"{type(excinfo.value).__name__}: {excinfo.value}")
+        return report_text(f"{type(excinfo.value).__name__}: {excinfo.value}")
 
 
 def program_made_outcome(exc: BaseException) -> bool:
@@ -408,9 +409,9 @@ def _capture_failure(exc: BaseException, when: str, pt: _Internals) -> dict:
     """A test's result when pytest's capture failed around it (a program closed ``sys.stdout``):
     reading the capture fails the call, and resuming it errors every later test's setup."""
     try:
-        text = _text(pt.code.ExceptionInfo.from_exception(exc).getrepr(style="short"))
+        text = report_text(pt.code.ExceptionInfo.from_exception(exc).getrepr(style="short"))
     except Exception:  # noqa: BLE001
-        text = _text(f"{type(exc).__name__}: {exc}")
+        text = report_text(f"{type(exc).__name__}: {exc}")
     outcome = "failed" if when == "call" else "error"
     return {"outcome": outcome, "duration": 0.0, "message": f"{when}: {text}", "exception": type(exc).__name__}
 
@@ -458,13 +459,13 @@ def _call(nodeid: str, fn: types.FunctionType, pt: _Internals) -> tuple[dict, bo
             if skip is not None:
                 where, reason = skip
                 if os.path.basename(where) == SOLUTION + ".py" or program_made_outcome(exc):
-                    message = f"the program skipped the test: {_text(reason)}"
+                    message = f"the program skipped the test: {report_text(reason)}"
                     state.update(outcome="failed", exception="Skipped", message=message)
                 else:
-                    state.update(outcome="skipped", message=_text(reason))
+                    state.update(outcome="skipped", message=report_text(reason))
             elif isinstance(exc, pt.outcomes.XFailed):
                 if program_made_outcome(exc):
-                    reason = _text(getattr(exc, "msg", None) or str(exc))
+                    reason = report_text(getattr(exc, "msg", None) or str(exc))
                     message = f"the program marked the test an expected failure: {reason}"
                     state.update(outcome="failed", exception="XFailed", message=message)
                 else:

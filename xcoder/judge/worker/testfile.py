@@ -26,20 +26,13 @@ import sys
 from . import plaintests
 
 SOLUTION = plaintests.SOLUTION
+_text = plaintests.report_text
 TEST_MODULE = "test_solution"
 STATUS_FD = 3
 
 
 def _emit(event: dict) -> None:
     os.write(STATUS_FD, (json.dumps(event) + "\n").encode("utf-8", "surrogatepass"))
-
-
-def _text(longrepr, limit: int = 3000) -> str:
-    try:
-        text = str(longrepr)
-    except Exception:  # noqa: BLE001 - a repr the program broke
-        text = "<unprintable failure report>"
-    return text if len(text) <= limit else "..." + text[-limit:]
 
 
 def _from_solution(item) -> bool:
