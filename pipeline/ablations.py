@@ -6,7 +6,14 @@ own overrides (deep-merged, validated like any pipeline config). Each variant of
 full pipeline run in ``output_dir/<experiment>/seed<k>/<variant>``. The first variant's directory
 is copied for the others before they run, so stages whose settings are identical (e.g. everything
 up to SFT when only the reward differs) resume instead of running again — the pipeline's own
-fingerprints decide. Results: ``ablations.json``, ``ablations.md`` (tables) and ``ablations.png``.
+fingerprints decide. An experiment with ``paired`` (e.g. ``paired: sft`` with ``metric: rl``) also
+reports metric − paired as a paired bootstrap over the held-out problems, per seed and pooled over
+seeds (:mod:`eval.paired`): "did GRPO beat the SFT model it started from", with an interval. A
+variant that does not evaluate the paired model itself (``eval: {models: [rl]}``) borrows it from the
+first variant of its seed, but only when the stage that made that model is the very same run in both
+(same fingerprint and finish time in ``pipeline_state.json``, as a resumed copy has); otherwise the
+variant gets no paired figure and says why. Results: ``ablations.json``, ``ablations.md`` (tables) and
+``ablations.png``.
 """
 
 from __future__ import annotations
@@ -34,10 +41,19 @@ class Experiment:
     metric: str = help_field("Whose held-out avg@n is compared: base, sft or rl.", default="sft")
     shared: dict[str, Any] = help_field("Pipeline overrides common to every variant.", default_factory=dict)
     variants: dict[str, dict[str, Any]] = help_field("Variant name -> its pipeline overrides.", default_factory=dict)
+    paired: str | None = help_field(
+        "Also report metric − this model (base, sft or rl) of the same run, paired over the held-out problems "
+        "with a bootstrap interval per seed and pooled (e.g. rl vs the sft it started from).",
+        default=None,
+    )
 
     def __post_init__(self) -> None:
         if self.metric not in MODELS:
             raise ConfigError(f"metric must be one of {list(MODELS)}, got {self.metric!r}")
+        if self.paired is not None and (self.paired not in MODELS or self.paired == self.metric):
+            raise ConfigError(
+                f"paired must be one of {list(MODELS)} other than metric {self.metric!r}, got {self.paired!r}"
+            )
         if len(self.variants) < 2:
             raise ConfigError("an experiment needs at least two variants")
 
@@ -106,8 +122,61 @@ def run_ablations(cfg: AblationConfig, only: tuple[str, ...] = (), console: Cons
     return write_results(cfg)
 
 
+# The stage that makes each model (its run must be the same for a borrowed paired baseline).
+MODEL_STAGE = {"base": "model", "sft": "sft", "rl": "grpo"}
+
+
+def _stage_run(run: Path, stage: str) -> tuple[Any, Any] | None:
+    path = run / "pipeline_state.json"
+    if not path.is_file():
+        return None
+    entry = json.loads(path.read_text(encoding="utf-8"))["stages"].get(stage, {})
+    return (entry.get("fingerprint"), entry.get("finished_at")) if entry.get("finished") else None
+
+
+def paired_scores(run: Path, first: Path, model: str) -> tuple[dict[str, float] | None, str]:
+    """Per-problem scores of ``model`` for the run ``run``: its own eval, else the first variant's when
+    the stage that made the model is the same run in both; ``(None, why)`` when neither applies."""
+    from pipeline.learning import model_scores
+
+    if not (run / "pipeline_state.json").is_file():
+        return None, "not run"
+    own = model_scores(run).get(model)
+    if own:
+        return own, "own eval"
+    stage = MODEL_STAGE[model]
+    mine = _stage_run(run, stage)
+    if mine is None or mine != _stage_run(first, stage):
+        return None, f"no {model} eval, and its {stage} stage is not the first variant's run"
+    borrowed = model_scores(first).get(model)
+    return (borrowed, f"{model} eval of {first.name} (same {stage} run)") if borrowed else (None, f"no {model} eval")
+
+
+def _paired(exp: Experiment, cfg: AblationConfig, name: str, variant: str) -> dict[str, Any] | None:
+    """metric − paired per seed and pooled (stratified by seed) for one variant, or None without ``paired``."""
+    from eval.paired import PairedRun, paired_bootstrap
+    from pipeline.learning import model_scores
+
+    if exp.paired is None:
+        return None
+    first_variant = next(iter(exp.variants))
+    per_seed, runs, notes = {}, [], {}
+    for seed in cfg.seeds:
+        out = variant_dir(cfg, name, seed, variant)
+        metric = model_scores(out).get(exp.metric)
+        base, why = paired_scores(out, variant_dir(cfg, name, seed, first_variant), exp.paired)
+        notes[seed] = why
+        if metric and base:
+            pair = PairedRun(base, metric)
+            runs.append(pair)
+            per_seed[seed] = paired_bootstrap(pair, seed=seed).to_dict()
+    pooled = paired_bootstrap(runs).to_dict() if runs else None
+    return {"per_seed": per_seed, "pooled": pooled, "baseline": notes}
+
+
 def collect(cfg: AblationConfig) -> dict[str, Any]:
-    """Per experiment and variant: the metric per seed, its mean, and training facts."""
+    """Per experiment and variant: the metric per seed, its mean, training facts and, with ``paired``,
+    metric − paired over the held-out problems."""
     results: dict[str, Any] = {}
     for name, exp in cfg.experiments.items():
         rows = {}
@@ -135,8 +204,14 @@ def collect(cfg: AblationConfig) -> dict[str, Any]:
                 "mean": statistics.mean(values) if values else None,
                 "stdev": statistics.stdev(values) if len(values) > 1 else None,
                 "facts": facts,
+                "paired": _paired(exp, cfg, name, variant),
             }
-        results[name] = {"description": exp.description, "metric": exp.metric, "variants": rows}
+        results[name] = {
+            "description": exp.description,
+            "metric": exp.metric,
+            "paired": exp.paired,
+            "variants": rows,
+        }
     return results
 
 
@@ -168,10 +243,35 @@ def write_results(cfg: AblationConfig) -> dict[str, Any]:
                 f"{avg('corrupted_test_labels')} |"
             )
         lines.append("")
+        if res["paired"]:
+            lines += paired_lines(res)
     _plot(out / "ablations.png", results)
     lines += ["![ablations](ablations.png)", ""]
     atomic_write_text(out / "ablations.md", "\n".join(lines))
     return results
+
+
+def _ci(c: dict[str, Any]) -> str:
+    return f"{100 * c['diff']:+.1f} ({100 * c['ci_low']:+.1f} … {100 * c['ci_high']:+.1f})"
+
+
+def paired_lines(res: dict[str, Any]) -> list[str]:
+    """The markdown table of metric − paired per variant: per seed and pooled, with 95% intervals."""
+    label = f"{res['metric']} − {res['paired']}"
+    lines = [
+        f"{label}, paired over the held-out problems (points, bootstrap 95% interval; pooled: stratified by seed):",
+        "",
+        f"| variant | per seed: {label} | pooled {label} | up/down/same | {res['paired']} source |",
+        "|---|---|---:|---|---|",
+    ]
+    for variant, row in res["variants"].items():
+        p = row["paired"]
+        seeds = "; ".join(f"{s}: {_ci(c)}" for s, c in p["per_seed"].items()) or "–"
+        pooled = p["pooled"]
+        counts = f"{pooled['up']}/{pooled['down']}/{pooled['unchanged']}" if pooled else "–"
+        sources = "; ".join(sorted(set(p["baseline"].values())))
+        lines.append(f"| {variant} | {seeds} | {_ci(pooled) if pooled else '–'} | {counts} | {sources} |")
+    return [*lines, ""]
 
 
 def _plot(path: Path, results: dict[str, Any]) -> None:
@@ -180,9 +280,13 @@ def _plot(path: Path, results: dict[str, Any]) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, max(1, len(results)), figsize=(4.5 * max(1, len(results)), 3.6), squeeze=False)
+    width = sum(max(4.5, 0.8 * len(r["variants"])) for r in results.values()) or 4.5
+    fig, axes = plt.subplots(1, max(1, len(results)), figsize=(width, 4.2), squeeze=False)
     for ax, (name, res) in zip(axes[0], results.items()):
         names = list(res["variants"])
+        if res["paired"]:
+            _plot_paired(ax, name, res)
+            continue
         means = [100 * (res["variants"][v]["mean"] or 0.0) for v in names]
         ax.bar(names, means, color=["#4c72b0", "#dd8452", "#55a868", "#c44e52"][: len(names)], alpha=0.8)
         for i, v in enumerate(names):
@@ -193,3 +297,26 @@ def _plot(path: Path, results: dict[str, Any]) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def _plot_paired(ax: Any, name: str, res: dict[str, Any]) -> None:
+    """Pooled metric − paired per variant with its 95% interval; dots: the seeds' differences."""
+    names = list(res["variants"])
+    for i, v in enumerate(names):
+        p = res["variants"][v]["paired"]
+        if p["pooled"]:
+            c = p["pooled"]
+            ax.bar(i, 100 * c["diff"], color="#4c72b0" if c["ci_low"] > 0 else "#8c8c8c", alpha=0.8)
+            ax.errorbar(
+                i,
+                100 * c["diff"],
+                yerr=[[100 * (c["diff"] - c["ci_low"])], [100 * (c["ci_high"] - c["diff"])]],
+                color="black",
+                capsize=4,
+            )
+        pts = [100 * c["diff"] for c in p["per_seed"].values()]
+        ax.scatter([i] * len(pts), pts, color="black", s=12, zorder=3)
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
+    ax.set_title(name, fontsize=10)
+    ax.set_ylabel(f"{res['metric']} − {res['paired']}, held-out avg@n (points)")

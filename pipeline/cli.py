@@ -84,6 +84,9 @@ def register(app: typer.Typer) -> None:
         experiments: str | None = typer.Option(
             None, "--experiments", help="Comma-separated experiments to run (default: all)."
         ),
+        seeds: str | None = typer.Option(
+            None, "--seeds", help="Comma-separated seeds instead of the config's (e.g. one process per seed)."
+        ),
         report_only: bool = typer.Option(
             False, "--report-only", help="Rebuild the tables and plot from finished runs."
         ),
@@ -92,11 +95,18 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
 
         from pipeline.ablations import load_ablation_config, run_ablations, write_results
-        from xcoder.cli_errors import user_errors
+        from xcoder.cli_errors import UserError, user_errors
 
         console = Console(stderr=True)
         with user_errors():
             cfg = load_ablation_config(config)
+            if seeds is not None:
+                try:
+                    cfg.seeds = [int(s) for s in split_list(seeds)]
+                except ValueError:
+                    raise UserError(f"--seeds: integers separated by commas, got {seeds!r}") from None
+                if not cfg.seeds:
+                    raise UserError("--seeds: at least one seed")
             if report_only:
                 write_results(cfg)
             else:

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from rich.console import Console
 
-from pipeline.ablations import collect, deep_merge, load_ablation_config
+from pipeline.ablations import collect, deep_merge, load_ablation_config, write_results
 from pipeline.config import load_pipeline_config
 from pipeline.stages import stage_data, stage_verify
 from pipeline.variants import corrupt_labels, more_solutions
@@ -24,19 +24,23 @@ def test_deep_merge_and_bundled_config():
     base = {"a": {"x": 1, "y": {"z": 2}}, "b": [1]}
     assert deep_merge(base, {"a": {"y": {"w": 3}}, "b": [2]}) == {"a": {"x": 1, "y": {"z": 2, "w": 3}}, "b": [2]}
     assert base == {"a": {"x": 1, "y": {"z": 2}}, "b": [1]}  # not mutated
-    cfg = load_ablation_config(ROOT / "recipes" / "tiny" / "ablations.yaml")
-    assert set(cfg.experiments) == {"unique_vs_solutions", "noisy_labels"}
-    base = yaml.safe_load((ROOT / cfg.base).read_text())
-    for exp in cfg.experiments.values():  # every variant is a valid pipeline config
-        for overrides in exp.variants.values():
-            merged = deep_merge(deep_merge(base, exp.shared), overrides)
-            path = ROOT / "runs" / ".ablation-config-check.yaml"
-            path.parent.mkdir(exist_ok=True)
-            path.write_text(yaml.safe_dump(merged))
-            try:
-                load_pipeline_config(path)
-            finally:
-                path.unlink()
+    for name, expected in (
+        ("ablations.yaml", {"unique_vs_solutions", "noisy_labels"}),
+        ("noise.yaml", {"label_noise"}),
+    ):
+        cfg = load_ablation_config(ROOT / "recipes" / "tiny" / name)
+        assert set(cfg.experiments) == expected
+        base = yaml.safe_load(cfg.base_path().read_text())
+        for exp in cfg.experiments.values():  # every variant is a valid pipeline config
+            for overrides in exp.variants.values():
+                merged = deep_merge(deep_merge(base, exp.shared), overrides)
+                path = ROOT / "runs" / ".ablation-config-check.yaml"
+                path.parent.mkdir(exist_ok=True)
+                path.write_text(yaml.safe_dump(merged))
+                try:
+                    load_pipeline_config(path)
+                finally:
+                    path.unlink()
 
 
 def test_bad_ablation_config(tmp_path):
@@ -114,3 +118,56 @@ def test_collect_reads_finished_runs(tmp_path):
     cfg.output_dir = str(tmp_path)
     results = collect(cfg)
     assert all(v["mean"] is None for r in results.values() for v in r["variants"].values())
+
+
+def _fake_run(out: Path, stages: dict[str, tuple[str, str]], evals: dict[str, list[int]], seed: int) -> None:
+    """A finished run's files as the pipeline writes them: pipeline_state.json, summary.json and each
+    evaluated model's samples.jsonl (``evals``: correct samples of 4 per problem)."""
+    out.mkdir(parents=True)
+    state = {s: {"fingerprint": fp, "finished": True, "finished_at": at} for s, (fp, at) in stages.items()}
+    (out / "pipeline_state.json").write_text(json.dumps({"stages": state}))
+    summary = {"eval_protocol": {"n": 4}, "sizes": {}}
+    for model, correct in evals.items():
+        (out / "eval" / model).mkdir(parents=True)
+        rows = [{"question_id": f"q{i}", "graded_list": [j < c for j in range(4)]} for i, c in enumerate(correct)]
+        (out / "eval" / model / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        summary[model] = {"avg@4": sum(correct) / (4 * len(correct))}
+    (out / "summary.json").write_text(json.dumps(summary))
+
+
+def test_paired_variants_borrow_the_baseline_only_from_the_same_stage_run(tmp_path):
+    cfg = load_ablation_config(ROOT / "recipes" / "tiny" / "noise.yaml")
+    cfg.output_dir = str(tmp_path)
+    cfg.seeds = [0, 1]
+    exp = cfg.experiments["label_noise"]
+    assert exp.metric == "rl" and exp.paired == "sft"
+    first, second, third = list(exp.variants)[:3]
+    sft_run = {"model": ("m", "t0"), "sft": ("s", "t1")}
+    for seed in cfg.seeds:
+        root = tmp_path / "label_noise" / f"seed{seed}"
+        _fake_run(root / first, {**sft_run, "grpo": ("g0", "t2")}, {"sft": [1, 2, 0, 4], "rl": [2, 2, 1, 4]}, seed)
+        _fake_run(root / second, {**sft_run, "grpo": ("g1", "t3")}, {"rl": [0, 2, 0, 4]}, seed)
+        # a third variant whose SFT was retrained: its RL must not be compared with the first's SFT
+        _fake_run(root / third, {**sft_run, "sft": ("s", "t9"), "grpo": ("g2", "t4")}, {"rl": [4, 4, 4, 4]}, seed)
+    res = collect(cfg)["label_noise"]["variants"]
+    own, borrowed, refused = res[first]["paired"], res[second]["paired"], res[third]["paired"]
+    assert own["baseline"] == {0: "own eval", 1: "own eval"}
+    assert own["pooled"]["diff"] == pytest.approx((1 + 0 + 1 + 0) / 16)  # per problem: +1/4, 0, +1/4, 0
+    assert own["pooled"]["num_runs"] == 2 and own["pooled"]["num_problems"] == 8
+    assert set(borrowed["baseline"].values()) == {f"sft eval of {first} (same sft run)"}
+    assert borrowed["pooled"]["diff"] == pytest.approx(-1 / 16) and borrowed["pooled"]["down"] == 2
+    assert refused["pooled"] is None and refused["per_seed"] == {}
+    assert "not the first variant's run" in refused["baseline"][0]
+    write_results(cfg)
+    md = (tmp_path / "ablations.md").read_text()
+    assert "rl − sft, paired" in md and "| clean_binary | 0: +12.5" in md and "| -6.2 (" in md
+    assert (tmp_path / "ablations.png").stat().st_size > 0
+
+
+def test_paired_must_name_another_model(tmp_path):
+    bad = tmp_path / "a.yaml"
+    bad.write_text(
+        yaml.safe_dump({"experiments": {"e": {"metric": "rl", "paired": "rl", "variants": {"a": {}, "b": {}}}}})
+    )
+    with pytest.raises(ConfigError, match="paired"):
+        load_ablation_config(bad)
