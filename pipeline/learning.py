@@ -88,6 +88,34 @@ def reward_points(run: Path) -> list[tuple[float, float]]:
     return sorted((h["step"], h["reward"]) for h in history if "reward" in h and "step" in h)
 
 
+def revisit_pair(run: Path) -> tuple[Any, dict[str, Any]] | None:
+    """The training reward of each task GRPO drew more than once, at its first visit (A) and its last (B),
+    from ``rl/groups.jsonl`` (GRPO's ``group_log``): did the policy get better at the same tasks, whichever
+    prompts a step happened to draw. None without the file or without a revisited task."""
+    from eval.paired import PairedRun
+    from xcoder.train.grpo_trainer import GROUPS_FILE
+
+    path = run / "rl" / GROUPS_FILE
+    if not path.is_file():
+        return None
+    visits: dict[str, list[tuple[int, float]]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        g = json.loads(line)
+        if g.get("mean_reward") is not None:
+            visits.setdefault(g["task"], []).append((g["step"], g["mean_reward"]))
+    again = {t: sorted(v) for t, v in visits.items() if len({step for step, _ in v}) > 1}
+    if not again:
+        return None
+    first = {t: v[0][1] for t, v in again.items()}
+    last = {t: v[-1][1] for t, v in again.items()}
+    gaps = [v[-1][0] - v[0][0] for v in again.values()]
+    return PairedRun(first, last), {
+        "tasks": len(visits),
+        "revisited": len(again),
+        "mean_gap_steps": statistics.mean(gaps),
+    }
+
+
 def model_scores(run: Path) -> dict[str, dict[str, float]]:
     """Per-problem avg@n of each evaluated model of one run: ``{model: {question_id: score}}``."""
     from eval.paired import per_problem_scores
@@ -134,6 +162,10 @@ def pool(
                 pair = PairedRun(scores[a], scores[b])
                 pairs[key].append(pair)
                 row[key] = paired_bootstrap(pair, resamples=resamples, seed=seed).to_dict()
+        revisit = revisit_pair(run)
+        row["revisit"] = None
+        if revisit:
+            row["revisit"] = {**paired_bootstrap(revisit[0], resamples=resamples, seed=seed).to_dict(), **revisit[1]}
         probe = probe_pair(run)
         row["train_probe"] = None
         if probe:
@@ -156,7 +188,8 @@ def pool(
 def verdict(results: dict[str, Any], target_points: float = TARGET_POINTS) -> dict[str, Any]:
     """The targets, each met or not, and one line saying so."""
     rl = results["pooled"].get("rl_minus_sft")
-    trends = {s: r["reward_trend"]["rising"] for s, r in results["per_seed"].items()}
+    trends = {s: reward_rose(r) for s, r in results["per_seed"].items()}
+    revisited = sum(bool(r.get("revisit")) for r in results["per_seed"].values())
     gain_met = bool(rl and 100 * rl["diff"] >= target_points and rl["ci_low"] > 0)
     rising_met = bool(trends) and all(v is True for v in trends.values())
     if rl:
@@ -179,7 +212,13 @@ def verdict(results: dict[str, Any], target_points: float = TARGET_POINTS) -> di
     line = (
         f"{'MET' if gain_met and rising_met else 'NOT MET'}: {gain} [target ≥ {target_points:+.1f} with the "
         f"interval above 0: {'met' if gain_met else 'not met'}]; {probe}; training reward rising on "
-        f"{rising}/{len(trends)} seed(s) [target: all: {'met' if rising_met else 'not met'}]"
+        f"{rising}/{len(trends)} seed(s) [target: all: {'met' if rising_met else 'not met'}; "
+        + (
+            f"measured on the tasks GRPO revisited (last visit − first, interval above 0) on {revisited} seed(s), "
+            f"by the per-step thirds on {len(trends) - revisited}]"
+            if revisited
+            else "measured by the per-step thirds]"
+        )
     )
     return {
         "met": gain_met and rising_met,
@@ -189,6 +228,24 @@ def verdict(results: dict[str, Any], target_points: float = TARGET_POINTS) -> di
         "train_probe_seeds": len(probes),
         "line": line,
     }
+
+
+def reward_rose(row: dict[str, Any]) -> bool | None:
+    """Whether a seed's training reward rose: on the tasks GRPO revisited (the last visit's reward above the
+    first's, paired per task, interval above 0) when the run revisited any, else by the per-step thirds
+    (:func:`reward_trend`), which with few prompts per step mostly says which prompts came up."""
+    if row.get("revisit"):
+        return row["revisit"]["ci_low"] > 0
+    return row["reward_trend"]["rising"]
+
+
+def _revisit(c: dict[str, Any] | None) -> str:
+    if not c:
+        return "–"
+    return (
+        f"{c['mean_a']:.3f} → {c['mean_b']:.3f} ({c['diff']:+.3f}, {c['ci_low']:+.3f} .. {c['ci_high']:+.3f}; "
+        f"{c['revisited']} tasks) {'yes' if c['ci_low'] > 0 else 'no'}"
+    )
 
 
 def _pts(v: float | None) -> str:
@@ -250,6 +307,7 @@ COLUMNS = [
     "RL vs SFT up/down/same",
     "training tasks SFT → RL % (RL − SFT, 95% CI)",
     "reward first → last third (± SE) rising",
+    "reward on revisited tasks, first → last visit (95% CI) rising",
     "minutes",
 ]
 
@@ -268,6 +326,7 @@ def table_rows(results: dict[str, Any]) -> list[list[str]]:
                 _counts(r.get("rl_minus_sft")),
                 _probe(r.get("train_probe")),
                 _trend(r["reward_trend"]),
+                _revisit(r.get("revisit")),
                 "–" if r["minutes"] is None else f"{r['minutes']:.1f}",
             ]
         )
@@ -280,6 +339,7 @@ def table_rows(results: dict[str, Any]) -> list[list[str]]:
         means |= {"sft": pooled["rl_minus_sft"]["mean_a"], "rl": pooled["rl_minus_sft"]["mean_b"]}
     minutes = [r["minutes"] for r in results["per_seed"].values() if r["minutes"] is not None]
     rising = [r["reward_trend"]["rising"] for r in results["per_seed"].values()]
+    revisits = [r["revisit"]["ci_low"] > 0 for r in results["per_seed"].values() if r.get("revisit")]
     rows.append(
         [
             "pooled",
@@ -290,6 +350,7 @@ def table_rows(results: dict[str, Any]) -> list[list[str]]:
             _counts(pooled.get("rl_minus_sft")),
             _probe(results.get("train_probe_pooled")),
             f"rising on {sum(v is True for v in rising)}/{len(rising)}",
+            f"rising on {sum(revisits)}/{len(revisits)}" if revisits else "–",
             f"{sum(minutes):.1f} (total)" if minutes else "–",
         ]
     )
@@ -304,7 +365,9 @@ def markdown(results: dict[str, Any]) -> str:
         "over problems (pooled: stratified by seed). Training tasks: the pass rate of GRPO's start (SFT) and end "
         "(RL) on the same subset of GRPO's own training rows at its sampling temperature, paired per row. "
         "Reward: GRPO mean training reward per step, the mean of the last third of the steps against the first "
-        "third; rising when the difference exceeds its standard error.",
+        "third; rising when the difference exceeds its standard error. Revisited tasks (GRPO's group_log, when "
+        "a run draws a task more than once): each task's mean group reward at its first and last visit, paired "
+        "per task; rising when the interval is above 0. The verdict uses the revisits where a seed has them.",
         "",
         "| " + " | ".join(COLUMNS) + " |",
         "|" + "|".join(["---"] + ["---:"] * 6 + ["---"] * (len(COLUMNS) - 8) + ["---:"]) + "|",

@@ -117,6 +117,27 @@ def test_training_logs_group_counts(tiny_model, tmp_path):
     assert all(rates[k] == 0.5 for k in rates if k.startswith("mixed"))
 
 
+def test_group_log_writes_every_group_of_every_step(tiny_model, tmp_path):
+    import json
+
+    kinds = ["pass", "fail", "mixed", "mixed"]
+    trainer = make_trainer(tiny_model, tmp_path, kinds, group_log=True)
+    trainer.args.max_steps = 4  # 2 prompts per step, 4 tasks: every task twice
+    trainer.train()
+    lines = [json.loads(x) for x in (tmp_path / "out" / "groups.jsonl").read_text().splitlines()]
+    assert [x["step"] for x in lines] == [1, 1, 2, 2, 3, 3, 4, 4]
+    seen: dict[str, int] = {}
+    for x in lines:
+        kind = x["task"].split("-")[0]
+        assert x["pass_rate"] == {"pass": 1.0, "fail": 0.0, "mixed": 0.5}[kind] == x["mean_reward"]
+        assert x["mixed"] is (kind == "mixed")
+        seen[x["task"]] = seen.get(x["task"], 0) + 1
+    assert seen == {f"{k}-{i}": 2 for i, k in enumerate(kinds)}
+    for h in (h for h in trainer.state.log_history if "reward" in h):  # the logged reward is the groups' mean
+        assert h["reward"] == pytest.approx(sum(x["mean_reward"] for x in lines if x["step"] == h["step"]) / 2)
+        assert h["groups/mixed"] == sum(x["mixed"] for x in lines if x["step"] == h["step"])
+
+
 def test_online_sampler_weights_move_toward_the_informative_band(tiny_model, tmp_path):
     kinds = ["pass", "fail", "mixed"] * 4
     trainer = make_trainer(tiny_model, tmp_path, kinds, curriculum="online", curriculum_min_weight=0.01)
@@ -184,11 +205,14 @@ def test_switches_parse_from_the_recipe_config():
             "online",
             "--dynamic_sampling_max_rounds",
             "5",
+            "--group_log",
+            "true",
         ],
         fail_with_unknown_args=True,
     )
     options = script.group_sampling()
     assert options.dynamic_sampling and options.curriculum == "online" and options.dynamic_sampling_max_rounds == 5
+    assert options.group_log
     default, _, _ = make_parser().parse_args_and_config(["--config", str(config)], fail_with_unknown_args=True)
     assert not default.group_sampling_enabled  # off unless asked for
 

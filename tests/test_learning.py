@@ -112,6 +112,40 @@ def test_verdict_needs_the_gain_and_a_rising_reward_on_every_seed(tmp_path):
     assert missing["pooled"]["rl_minus_sft"]["num_runs"] == 2
 
 
+def write_groups(run: Path, visits: dict[str, list[float]], per_step: int = 2) -> None:
+    """``run/rl/groups.jsonl`` as GRPO's group_log writes it: task t's k-th group reward is visits[t][k];
+    the tasks' first visits come first (``per_step`` groups a step), then their second ones, and so on."""
+    order = [(t, k) for k in range(max(map(len, visits.values()))) for t in visits if k < len(visits[t])]
+    lines = [
+        {"step": 1 + i // per_step, "task": t, "pass_rate": visits[t][k], "mean_reward": visits[t][k], "mixed": True}
+        for i, (t, k) in enumerate(order)
+    ]
+    (run / "rl").mkdir(parents=True, exist_ok=True)
+    (run / "rl" / "groups.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+
+
+def test_revisited_tasks_decide_whether_the_reward_rose(tmp_path):
+    make_runs(tmp_path, FLAT)  # seed 1's per-step reward is flat: not rising by the thirds
+    # Seed 1 revisits 12 tasks: 10 better at the last visit, 2 the same; one task seen once is left out.
+    visits = {f"t{i}": [0.25, 0.75 if i < 10 else 0.25] for i in range(12)} | {"once": [1.0]}
+    write_groups(seed_dir(tmp_path, 1), visits)
+    res = pool(tmp_path, [0, 1], resamples=2000)
+    r = res["per_seed"]["1"]["revisit"]
+    assert (r["tasks"], r["revisited"], r["num_problems"]) == (13, 12, 12)
+    assert r["mean_a"] == 0.25 and r["diff"] == pytest.approx(0.5 * 10 / 12) and r["ci_low"] > 0
+    assert res["per_seed"]["1"]["reward_trend"]["rising"] is False
+    assert res["per_seed"]["0"]["revisit"] is None  # no group log: the thirds decide seed 0 (rising)
+    v = res["verdict"]
+    assert v["reward_rising_met"] and v["met"]
+    assert "rising on 2/2 seed(s)" in v["line"] and "revisited" in v["line"] and "on 1 seed(s)" in v["line"]
+    md = markdown(res)
+    assert "0.250 → 0.667" in md and "12 tasks) yes" in md
+    # A run whose revisits got worse is not rising, whatever its per-step thirds say.
+    write_groups(seed_dir(tmp_path, 0), {f"t{i}": [0.75, 0.25] for i in range(12)})
+    res = pool(tmp_path, [0, 1], resamples=2000)
+    assert res["per_seed"]["0"]["reward_trend"]["rising"] is True and not res["verdict"]["reward_rising_met"]
+
+
 def test_write_results_table_json_and_png(tmp_path):
     make_runs(tmp_path, FLAT)
     res = write_results(tmp_path, [0, 1], resamples=500)

@@ -101,6 +101,13 @@ class GroupSamplingOptions:
         default=1.0,
     )
 
+    group_log: bool = help_field(
+        "Append every scored group (step, task, pass rate, mean reward) to output_dir/groups.jsonl and log "
+        "groups/all_pass, all_fail and mixed: the training reward per task, so a run that visits a task "
+        "again shows whether it got better at it, whichever prompts a step happened to draw.",
+        default=False,
+    )
+
     def check_group_sampling(self) -> None:
         if self.curriculum not in CURRICULA:
             raise ValueError(f"curriculum must be one of {', '.join(CURRICULA)}, not {self.curriculum!r}")

@@ -60,6 +60,7 @@ RIGHT_PADDED = (
     "tool_mask",
 )
 PER_ROW = ("advantages",)
+GROUPS_FILE = "groups.jsonl"  # group_log: one line per scored group
 
 
 def task_key(row: dict[str, Any]) -> str:
@@ -91,6 +92,7 @@ class GroupStats:
 
     mixed: torch.Tensor  # bool, (groups,)
     pass_rate: torch.Tensor  # float, (groups,)
+    mean_reward: torch.Tensor | None = None  # float, (groups,): mean total reward of the scored completions
 
     @property
     def all_pass(self) -> torch.Tensor:
@@ -117,7 +119,9 @@ def group_stats(
     passed = ((grouped >= threshold - 1e-9) & valid).float().sum(dim=1)
     counted = valid.float().sum(dim=1)
     rate = torch.where(counted > 0, passed / counted.clamp(min=1), torch.full_like(counted, torch.nan))
-    return GroupStats(mixed=mixed, pass_rate=rate)
+    summed = torch.where(valid, grouped, torch.zeros_like(grouped)).sum(dim=1)
+    mean = torch.where(counted > 0, summed / counted.clamp(min=1), torch.full_like(counted, torch.nan))
+    return GroupStats(mixed=mixed, pass_rate=rate, mean_reward=mean)
 
 
 # --------------------------------------------------------------------------------------------
@@ -243,15 +247,45 @@ class GroupSamplingGRPOTrainer(GRPOTrainer):
         stats = group_stats(
             self._last_rewards, self.reward_weights, self.num_generations, self.group_sampling.pass_reward_threshold
         )
-        if self._curriculum is not None:
+        if self._curriculum is not None or self.group_sampling.group_log:
             keys = gather_object([task_key(row) for row in inputs])[:: self.num_generations]
-            self._curriculum.update(keys, stats.pass_rate.tolist())
+            if self._curriculum is not None:
+                self._curriculum.update(keys, stats.pass_rate.tolist())
+            if self.group_sampling.group_log and self.accelerator.is_main_process:
+                self._write_groups(keys, stats)
         return stats
+
+    def _write_groups(self, keys: list[str], stats: GroupStats) -> None:
+        """Append the scored groups to ``output_dir/groups.jsonl`` (``group_log``); ``step`` is the
+        optimizer step these completions train (the log history's numbering)."""
+        import math
+        import os
+
+        step = self.state.global_step + 1
+        assert stats.mean_reward is not None
+        lines = [
+            json.dumps(
+                {
+                    "step": step,
+                    "task": key,
+                    "pass_rate": None if math.isnan(rate) else rate,
+                    "mean_reward": None if math.isnan(mean) else mean,
+                    "mixed": bool(mixed),
+                }
+            )
+            for key, rate, mean, mixed in zip(
+                keys, stats.pass_rate.tolist(), stats.mean_reward.tolist(), stats.mixed.tolist()
+            )
+        ]
+        os.makedirs(self.args.output_dir, exist_ok=True)
+        with open(os.path.join(self.args.output_dir, GROUPS_FILE), "a", encoding="utf-8") as f:
+            f.write("".join(line + "\n" for line in lines))
 
     # -- generation --------------------------------------------------------------------------
 
     def _generate_and_score_completions(self, inputs):
-        if not self.model.training or not self.group_sampling.group_sampling_enabled:
+        opts = self.group_sampling
+        if not self.model.training or not (opts.group_sampling_enabled or opts.group_log):
             return super()._generate_and_score_completions(inputs)
         output = super()._generate_and_score_completions(inputs)
         stats = self._score_groups(inputs)
@@ -359,4 +393,11 @@ class GroupSamplingGRPOTrainer(GRPOTrainer):
             metrics["curriculum/mean_pass_rate"].append(sum(rates) / len(rates) if rates else float("nan"))
 
 
-__all__ = ["GroupSamplingGRPOTrainer", "GroupStats", "OnlineCurriculumSampler", "group_stats", "task_key"]
+__all__ = [
+    "GROUPS_FILE",
+    "GroupSamplingGRPOTrainer",
+    "GroupStats",
+    "OnlineCurriculumSampler",
+    "group_stats",
+    "task_key",
+]
