@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import shutil
 import statistics
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ import yaml
 from rich.console import Console
 
 from pipeline.config import MODELS, load_pipeline_config
+from pipeline.learning import model_scores, revisit_pair, reward_points, reward_trend
 from pipeline.locate import locate
 from pipeline.runner import run_pipeline
 from xcoder.config import ConfigError, help_field, load, read_yaml
@@ -137,8 +138,6 @@ def _stage_run(run: Path, stage: str) -> tuple[Any, Any] | None:
 def paired_scores(run: Path, first: Path, model: str) -> tuple[dict[str, float] | None, str]:
     """Per-problem scores of ``model`` for the run ``run``: its own eval, else the first variant's when
     the stage that made the model is the same run in both; ``(None, why)`` when neither applies."""
-    from pipeline.learning import model_scores
-
     if not (run / "pipeline_state.json").is_file():
         return None, "not run"
     own = model_scores(run).get(model)
@@ -155,7 +154,6 @@ def paired_scores(run: Path, first: Path, model: str) -> tuple[dict[str, float] 
 def _paired(exp: Experiment, cfg: AblationConfig, name: str, variant: str) -> dict[str, Any] | None:
     """metric − paired per seed and pooled (stratified by seed) for one variant, or None without ``paired``."""
     from eval.paired import PairedRun, paired_bootstrap
-    from pipeline.learning import model_scores
 
     if exp.paired is None:
         return None
@@ -172,6 +170,14 @@ def _paired(exp: Experiment, cfg: AblationConfig, name: str, variant: str) -> di
             per_seed[seed] = paired_bootstrap(pair, seed=seed).to_dict()
     pooled = paired_bootstrap(runs).to_dict() if runs else None
     return {"per_seed": per_seed, "pooled": pooled, "baseline": notes}
+
+
+def _revisit(run: Path, seed: int) -> dict[str, Any] | None:
+    """The training reward on the tasks GRPO revisited, first against last visit (``revisit_pair``)."""
+    from eval.paired import paired_bootstrap
+
+    pair = revisit_pair(run)
+    return {**paired_bootstrap(pair[0], seed=seed).to_dict(), **pair[1]} if pair else None
 
 
 def collect(cfg: AblationConfig) -> dict[str, Any]:
@@ -197,6 +203,8 @@ def collect(cfg: AblationConfig) -> dict[str, Any]:
                     "train_tasks": summary["sizes"].get("train_tasks"),
                     "grpo_mean_reward": state.get("grpo", {}).get("info", {}).get("mean_reward"),
                     "corrupted_test_labels": state.get("grpo", {}).get("info", {}).get("corrupted_test_labels"),
+                    "reward_trend": asdict(reward_trend([r for _, r in reward_points(out)])),
+                    "revisit": _revisit(out, seed),
                 }
             values = list(per_seed.values())
             rows[variant] = {
@@ -245,6 +253,7 @@ def write_results(cfg: AblationConfig) -> dict[str, Any]:
         lines.append("")
         if res["paired"]:
             lines += paired_lines(res)
+        lines += reward_lines(res)
     _plot(out / "ablations.png", results)
     lines += ["![ablations](ablations.png)", ""]
     atomic_write_text(out / "ablations.md", "\n".join(lines))
@@ -272,6 +281,26 @@ def paired_lines(res: dict[str, Any]) -> list[str]:
         sources = "; ".join(sorted(set(p["baseline"].values())))
         lines.append(f"| {variant} | {seeds} | {_ci(pooled) if pooled else '–'} | {counts} | {sources} |")
     return [*lines, ""]
+
+
+def reward_lines(res: dict[str, Any]) -> list[str]:
+    """GRPO's training reward per variant and seed: first → last third of the steps, and, for a run that
+    logged its groups and revisited tasks, each task's reward at its first → last visit (95% interval)."""
+    lines = []
+    for variant, row in res["variants"].items():
+        for seed, f in row["facts"].items():
+            t, r = f.get("reward_trend") or {}, f.get("revisit")
+            if t.get("rising") is None and not r:
+                continue
+            text = f"- {variant}, seed {seed}: training reward first → last third "
+            text += f"{t['first_third']:.3f} → {t['last_third']:.3f}"
+            if r:
+                text += (
+                    f"; revisited tasks ({r['revisited']}) first → last visit {r['mean_a']:.3f} → {r['mean_b']:.3f} "
+                    f"({r['diff']:+.3f}, 95% CI {r['ci_low']:+.3f} … {r['ci_high']:+.3f})"
+                )
+            lines.append(text)
+    return ["GRPO training reward:", "", *lines, ""] if lines else []
 
 
 def _plot(path: Path, results: dict[str, Any]) -> None:

@@ -161,6 +161,26 @@ def test_paired_variants_borrow_the_baseline_only_from_the_same_stage_run(tmp_pa
     write_results(cfg)
     md = (tmp_path / "ablations.md").read_text()
     assert "rl − sft, paired" in md and "| clean_binary | 0: +12.5" in md and "| -6.2 (" in md
+    assert "GRPO training reward" not in md  # no run logged a reward
+    # The second variant's seed 1 logged 6 steps and its groups: 2 tasks visited twice, both better the 2nd time.
+    rl = tmp_path / "label_noise" / "seed1" / second / "rl"
+    rl.mkdir()
+    (rl / "log_history.json").write_text(
+        json.dumps([{"step": i + 1, "reward": r} for i, r in enumerate([0.1] * 3 + [0.5] * 3)])
+    )
+    groups = [("a", 1, 0.0), ("b", 1, 0.5), ("a", 4, 1.0), ("b", 5, 0.75), ("c", 6, 1.0)]
+    (rl / "groups.jsonl").write_text(
+        "".join(
+            json.dumps({"step": st, "task": t, "pass_rate": r, "mean_reward": r, "mixed": True}) + "\n"
+            for t, st, r in groups
+        )
+    )
+    write_results(cfg)
+    md = (tmp_path / "ablations.md").read_text()
+    assert (
+        f"- {second}, seed 1: training reward first → last third 0.100 → 0.500; "
+        "revisited tasks (2) first → last visit 0.250 → 0.875 (+0.625" in md
+    )
     assert (tmp_path / "ablations.png").stat().st_size > 0
 
 
