@@ -4,7 +4,8 @@
     runs against it inside the sandboxed worker, with ``unit_test_runner="auto"`` (a plain file runs
     without a pytest session) and with ``"pytest"`` (always a session; pytest pre-imported there).
     ``--style plain``: one ``def test_i():`` per test (the plain runner takes it, KodCode's usual
-    style); ``--style parametrize``: one parametrized test (a session either way).
+    style); ``--style parametrize``: one test with a literal ``parametrize`` (since 2026-11-27 the
+    plain runner takes it too; before, a session either way).
 (b) xcoder, stdin kind, the same work: a program that reads ``n`` and prints ``f(n)``, one stdin
     test per case, where ``f`` is the unit-test sample's function.
 (c) ``python -m pytest`` in a fresh subprocess per sample, files in a temporary directory (what

@@ -62,7 +62,7 @@ def real_pytest(tmp_path: Path, solution: str, test_file: str) -> tuple[int, dic
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
     )
     outcomes = dict(
-        re.findall(r"^(test_solution\.py::\S+) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)", proc.stdout, re.M)
+        re.findall(r"^(test_solution\.py::.+?) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)", proc.stdout, re.M)
     )
     return proc.returncode, outcomes
 

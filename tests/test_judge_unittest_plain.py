@@ -1,7 +1,8 @@
 """The plain runner for unit-test files (``unit_test_runner="auto"``) against a pytest session.
 
-A plain file (module-level test functions, nothing else pytest would act on) runs without a
-session (``xcoder/judge/worker/plaintests.py``); each corpus case below is run by both runners in
+A plain file (module-level test functions, a literal ``parametrize`` on one, plain ``Test*``
+classes; nothing else pytest would act on) runs without a session
+(``xcoder/judge/worker/plaintests.py``); each corpus case below is run by both runners in
 the worker's ``run_test_file`` and must give the same events (node ids, order, outcomes, exception
 types, the first line of each message), the same pytest exit status, and here the plain runner
 must be the one that ran it. Files pytest would treat differently must fall back to the session,
@@ -225,6 +226,181 @@ PLAIN = {
         """,
 }
 
+# Parametrized files the plain runner also takes: one ``parametrize`` mark per test function with
+# literal values (ints, floats, strings, bools, None, tuples and lists of them), no options, the
+# function taking exactly its names. Node ids are pytest's (its own id maker).
+PARAMETRIZED = {
+    "param_add": """
+        import pytest
+
+        @pytest.mark.parametrize("a,b,expected", [(1, 2, 3), (2, 2, 4), (5, -5, 0), (-1, 4, 3), (0, 0, 0)])
+        def test_add(a, b, expected):
+            assert add(a, b) == expected
+        """,
+    "param_ids": r"""
+        import pytest
+
+        @pytest.mark.parametrize(
+            "value",
+            [
+                "plain", "with space", "", "caf\u00e9", "tab\there", "new\nline", "quote'\"", "back\\slash",
+                "a::b[c]/d", "\x00nul", "\U0001F600", "LONG100", "LONG101",
+                1.5, -0.0, 0.1, 1e300, 3.0,
+                True, False, None,
+                0, -7, 12345678901234567890,
+                (1, 2), [1, [2]], ("x",), [], (),
+            ],
+        )
+        def test_value(value):
+            assert add(value, value) == value * 2
+
+        @pytest.mark.parametrize("n", [1, 1, "1", 10, "10", 1, 2, "1_0", True, 1.0, "True"])
+        def test_duplicates(n):
+            assert add(n, n) == n + n
+        """.replace("LONG100", "y" * 100).replace("LONG101", "z" * 101),
+    "param_names": """
+        import pytest
+
+        @pytest.mark.parametrize("x", [1, 2, -3])
+        def test_single_name(x):
+            assert add(x, 0) == x
+
+        @pytest.mark.parametrize(("a", "b"), [(1, 1), (2, 2), (3, 4)])
+        def test_tuple_names(a, b):
+            assert add(a, b) == a + b and a < 3
+
+        @pytest.mark.parametrize(["a", "b"], [[1, 2], [2, 2]])
+        def test_list_names(b, a):  # (the function's order need not be the names')
+            assert add(a, b) == 3
+
+        @pytest.mark.parametrize(" b ,a ", [(2, 1)])
+        def test_spaced_names(a, b):
+            assert add(a, b) == 3
+
+        @pytest.mark.parametrize("pair,", [((1, 2),), ([2, 2],)])
+        def test_trailing_comma(pair):
+            assert add(*pair) == 3
+
+        @pytest.mark.parametrize("pair", [(1, 2), (2, 2)])
+        def test_tuple_values_to_one_name(pair):
+            assert add(*pair) == 3
+
+        @pytest.mark.parametrize("capsys", [1, 2])
+        def test_name_of_a_builtin_fixture(capsys):
+            assert add(capsys, 0) == capsys
+
+        @pytest.mark.parametrize("a", [1])
+        def test_returns(a):
+            return add(a, a)
+        """,
+    "param_mixed": """
+        import os
+        import pytest
+        from solution import add
+
+        CASES = [(1, 2)]
+
+        def test_plain_first():
+            assert add(1, 1) == 2
+
+        @pytest.mark.parametrize("nums, total", [([1, 2, 3], 6), ([2, 2], 4), ([], 0), ([-1, 5], 4)])
+        def test_sum(nums, total):
+            nums.append(0)  # (a list argument is the mark's own object, as in pytest)
+            acc = 0
+            for n in nums:
+                acc = add(acc, n)
+            assert acc == total
+
+        def test_plain_between():
+            assert os.environ["PYTEST_CURRENT_TEST"] == "test_solution.py::test_plain_between (call)"
+
+        @pytest.mark.parametrize("s", ["a", "b"])
+        def test_environment(s):
+            assert os.environ["PYTEST_CURRENT_TEST"] == f"test_solution.py::test_environment[{s}] (call)"
+
+        @pytest.mark.parametrize("a, b", [(2, 2), (1, 1)])
+        def test_skip_or_xfail(a, b):
+            if a == 1:
+                pytest.skip("one")
+            if add(a, b) != 4:
+                pytest.xfail("wrong sum")
+            assert add(a, b) == 4
+
+        def test_plain_last():
+            assert add(2, 3) == 5
+        """,
+}
+PLAIN.update(PARAMETRIZED)
+# Test classes it also takes: no bases, decorators or class attributes, only undecorated methods,
+# the test ones taking ``self`` alone (an instance per test, made at collection as pytest does).
+PLAIN["classes"] = """
+    import os
+    import pytest
+
+    def helper(x):
+        return add(x, x)
+
+    class TestAdd:
+        \"\"\"Adding.\"\"\"
+
+        def test_small(self):
+            assert add(1, 2) == 3
+
+        def check(self, a, b):
+            return add(a, b) == a + b
+
+        def test_helper_method(self):
+            assert self.check(2, 2) and helper(2) == 4
+
+        def test_state_is_per_test(self):
+            assert not hasattr(self, "seen")
+            self.seen = True
+            assert add(-1, 1) == 0
+
+        def test_state_again(self):
+            assert not hasattr(self, "seen")
+            self.seen = True
+
+        def test_raises(self):
+            with pytest.raises(TypeError):
+                add(1, "a")
+
+        def test_returns(self):
+            return add(1, 1)
+
+        def test_environment(self):
+            assert os.environ["PYTEST_CURRENT_TEST"] == "test_solution.py::TestAdd::test_environment (call)"
+
+    def test_between():
+        assert add(2, 2) == 4
+
+    class TestMore:
+        def test_negative(self):
+            assert add(-1, -1) == -2
+
+        def test_skip(self):
+            pytest.skip("later")
+
+        def test_a(self):
+            assert add(1, 1) == 3
+
+        def test_rebinds_a_later_test(self):
+            type(self).test_second = lambda self: None  # pytest bound the original at collection
+
+        def test_second(self):
+            assert add(1, 1) == 3
+
+        def test_a(self):  # redefined: one test, where the first definition was
+            assert add(1, 1) == 2
+
+    class Helper:  # not a test class
+        def test_not_collected(self):
+            assert False
+
+    def test_last():
+        assert add(0, 1) == 1
+    """
+
 # Files pytest acts on beyond calling the functions: the session runs them.
 NOT_PLAIN = {
     "fixture": FEATURES["fixtures"],
@@ -289,6 +465,233 @@ NOT_PLAIN = {
             assert add(1, 1) == 2
 
         test_plain = pytest.mark.xfail(test_plain)
+        """,
+    "param_ids_option": """
+        import pytest
+
+        @pytest.mark.parametrize("a", [1, 2], ids=["one", "two"])
+        def test_a(a):
+            assert add(a, 0) == a
+        """,
+    "param_indirect": """
+        import pytest
+
+        @pytest.mark.parametrize("a", [1, 2], indirect=False)
+        def test_a(a):
+            assert add(a, 0) == a
+        """,
+    "param_scope": """
+        import pytest
+
+        @pytest.mark.parametrize("a", [1, 2], scope="module")
+        def test_a(a):
+            assert add(a, 0) == a
+        """,
+    "param_pytest_param": """
+        import pytest
+
+        @pytest.mark.parametrize("a, b", [(1, 2), pytest.param(2, 2, id="two")])
+        def test_a(a, b):
+            assert add(a, b) == a + b
+        """,
+    "param_stacked": """
+        import pytest
+
+        @pytest.mark.parametrize("a", [1, 2])
+        @pytest.mark.parametrize("b", [2, 3])
+        def test_a(a, b):
+            assert add(a, b) == a + b
+        """,
+    "param_and_mark": """
+        import pytest
+
+        @pytest.mark.xfail
+        @pytest.mark.parametrize("a", [1, 2])
+        def test_a(a):
+            assert add(a, 0) == a
+        """,
+    "param_and_fixture": """
+        import pytest
+
+        @pytest.mark.parametrize("a", [1, 2])
+        def test_a(a, tmp_path):
+            assert add(a, 0) == a
+        """,
+    "param_range": """
+        import pytest
+
+        @pytest.mark.parametrize("a", range(3))
+        def test_a(a):
+            assert add(a, 0) == a
+        """,
+    "param_name": """
+        import pytest
+
+        CASES = [(1, 2, 3), (2, 2, 4)]
+
+        @pytest.mark.parametrize("a, b, expected", CASES)
+        def test_a(a, b, expected):
+            assert add(a, b) == expected
+        """,
+    "param_computed_value": """
+        import pytest
+
+        @pytest.mark.parametrize("a, b", [(1, add(1, 1)), (2, 2)])
+        def test_a(a, b):
+            assert add(a, b) == a + b
+        """,
+    "param_bytes_and_dict": """
+        import pytest
+
+        @pytest.mark.parametrize("a", [b"x", {"k": 1}])
+        def test_a(a):
+            assert add(0, 0) == 0
+        """,
+    "param_empty": """
+        import pytest
+
+        @pytest.mark.parametrize("a", [])
+        def test_a(a):
+            assert add(a, 0) == a
+
+        def test_plain():
+            assert add(1, 1) == 2
+        """,
+    "param_wrong_count": """
+        import pytest
+
+        @pytest.mark.parametrize("a, b", [(1, 2), (3,)])
+        def test_a(a, b):
+            assert add(a, b) == a + b
+        """,
+    "param_request": """
+        import pytest
+
+        @pytest.mark.parametrize("request", [1])
+        def test_a(request):
+            assert add(request, 0) == 1
+        """,
+    "param_default_argument": """
+        import pytest
+
+        @pytest.mark.parametrize("a", [1, 2])
+        def test_a(a, b=0):
+            assert add(a, b) == a
+        """,
+    "param_mark_added_later": """
+        import pytest
+
+        @pytest.mark.parametrize("a", [1, 2])
+        def test_a(a):
+            assert add(a, 0) == a
+
+        test_a = pytest.mark.xfail(test_a)
+        """,
+    "param_applied_by_call": """
+        import pytest
+
+        def test_a(a):
+            assert add(a, 0) == a
+
+        test_a = pytest.mark.parametrize("a", [1, 2])(test_a)
+        """,
+    "param_alias": """
+        import pytest
+
+        @pytest.mark.parametrize("a", [1, 2])
+        def check(a):
+            assert add(a, 0) == a
+
+        test_alias = check
+        """,
+    "class_init": """
+        class TestInit:
+            def __init__(self):
+                self.x = 1
+
+            def test_a(self):
+                assert add(1, 1) == 2
+
+        def test_plain():
+            assert add(1, 1) == 2
+        """,
+    "class_setup_method": """
+        class TestSetup:
+            def setup_method(self, method):
+                self.x = 1
+
+            def test_a(self):
+                assert add(self.x, 1) == 2
+        """,
+    "class_attribute": """
+        class TestData:
+            cases = [(1, 2, 3), (2, 2, 4)]
+
+            def test_a(self):
+                for a, b, c in self.cases:
+                    assert add(a, b) == c
+        """,
+    "class_base": """
+        class Base:
+            def test_inherited(self):
+                assert add(1, 1) == 2
+
+        class TestChild(Base):
+            def test_own(self):
+                assert add(2, 2) == 4
+        """,
+    "class_staticmethod": """
+        class TestStatic:
+            @staticmethod
+            def test_a():
+                assert add(1, 1) == 2
+        """,
+    "class_parametrize": """
+        import pytest
+
+        class TestParam:
+            @pytest.mark.parametrize("a", [1, 2])
+            def test_a(self, a):
+                assert add(a, 0) == a
+        """,
+    "class_fixture_argument": """
+        class TestFixture:
+            def test_a(self, tmp_path):
+                assert add(1, 1) == 2
+        """,
+    "class_test_off": """
+        class TestOff:
+            __test__ = False
+
+            def test_a(self):
+                assert add(1, 1) == 3
+
+        def test_plain():
+            assert add(1, 1) == 2
+        """,
+    "class_marked": """
+        import pytest
+
+        @pytest.mark.skip(reason="later")
+        class TestMarked:
+            def test_a(self):
+                assert add(1, 1) == 3
+        """,
+    "class_metaclass": """
+        import abc
+
+        class TestMeta(metaclass=abc.ABCMeta):
+            def test_a(self):
+                assert add(1, 1) == 2
+        """,
+    "class_mark_set_later": """
+        import pytest
+
+        class TestLater:
+            def test_a(self):
+                assert add(1, 1) == 3
+
+        TestLater.test_a = pytest.mark.xfail(TestLater.test_a)
         """,
 }
 
@@ -435,6 +838,15 @@ def test_judge_verdicts_are_the_same_with_either_runner(judges, fname):
         ("outcomes", "right"),
         ("io", "prints"),
         ("warnings", "right"),
+        ("param_add", "right"),
+        ("param_add", "wrong"),
+        ("param_add", "raises"),
+        ("param_ids", "right"),
+        ("param_names", "wrong"),
+        ("param_mixed", "right"),
+        ("param_mixed", "raises"),
+        ("classes", "right"),
+        ("classes", "wrong"),
     ],
 )
 def test_plain_runner_verdicts_agree_with_real_pytest(judges, tmp_path, fname, sname):

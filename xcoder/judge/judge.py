@@ -69,8 +69,9 @@ class JudgeConfig:
     )
     unit_test_runner: Literal["auto", "pytest"] = help_field(
         "What runs a unit-test file: auto (a plain file, module-level test functions without fixtures, "
-        "parameters, marks, classes or setup hooks, runs without a pytest session, outcome for outcome as "
-        "pytest runs it and several times cheaper; any other file in pytest) or pytest (always a pytest session).",
+        "marks or setup hooks, a literal @pytest.mark.parametrize at most, plain Test* classes, runs without a "
+        "pytest session, outcome for outcome as pytest runs it and several times cheaper; any other file in "
+        "pytest) or pytest (always a pytest session).",
         default="auto",
     )
     semantics: Literal["xcoder", "lcb"] = help_field(

@@ -3,9 +3,11 @@
 Why: pytest's session (option parsing, configuring ~30 plugins, the fixture manager's scan,
 collection) costs about 33 ms of CPU per file, several times what a small sample's tests cost.
 Most KodCode files are *plain*: module-level ``def test_*():`` functions without parameters,
-decorators, classes, marks, fixtures or setup hooks. For those a session does no more than import
-the module, call each function in definition order and classify how the call ended, so this
-module does just that, with pytest's own pieces wherever they decide something: its fd-level
+decorators, marks, fixtures or setup hooks; the next most common add a literal ``parametrize`` or
+a plain ``Test*`` class. For those a session does no more than import the module, call each test
+(with its parameters; a method on a fresh instance) in definition order and classify how the call
+ended, so this module does just that, with pytest's own pieces wherever they decide something: its
+node ids for parameter sets (``IdMaker``, after ``ParameterSet``'s parsing of the mark), its fd-level
 capture (``--capture=fd``: fd 0 is ``/dev/null`` and ``sys.stdin`` raises on reads, fds 1 and 2
 go to temporary files), its assertion rewriting of the test module, its warning filters per test
 (``catch_warnings_for_item``), its outcome exceptions (skip, xfail, fail, exit) and its failure
@@ -16,13 +18,26 @@ test_judge_unittest_plain.py`` holds both paths to the same events on a corpus.
 Which files, decided in two steps before any test runs (``source_obstacle``, then
 ``collection_obstacle`` on the imported module); anything else runs in a pytest session:
 
-* the text: no module-level ``Test*`` class, test function with parameters, decorators, ``yield``
-  or ``async``, fixture, ``pytestmark``, ``__test__``, ``pytest_*`` name or xunit setup/teardown;
+* the text: no test function with parameters or decorators, except one
+  ``@pytest.mark.parametrize(names, values)`` with literal names, a non-empty list of literal
+  values (ints, floats, strings, bools, None, tuples and lists of them), no ``ids``/``indirect``/
+  ``scope`` and no ``pytest.param``, on a function taking exactly those names (not ``request``);
+  no ``yield`` or ``async`` test, fixture, ``pytestmark``, ``__test__``, ``pytest_*`` name or xunit
+  setup/teardown; a module-level ``Test*`` class only without bases, keywords or decorators, its
+  body a docstring and undecorated functions (no dunders, xunit or ``pytest_*`` names), the
+  ``test*`` ones taking ``self`` alone;
 * the module, after import: every attribute pytest would collect (its rules in ``_pytest/python.py``:
   a ``test`` name prefix or ``__test__ = True``; classes named ``Test*`` and ``unittest`` test
   cases) is a plain function, defined in ``test_solution`` (run) or in ``solution`` (excluded, as
-  ``_from_solution`` excludes it), with nothing attached to it (no marks); no fixture object, hook
-  name or setup function arrived with ``from solution import *``; at least one test remains.
+  ``_from_solution`` excludes it), with nothing attached to it (no marks), or, defined in
+  ``test_solution``, a function whose only attachment is the one ``parametrize`` mark read from
+  its source (same arguments, types included; pytest's parsing of it runs as given: every value set
+  as long as the names, no duplicate name), or a class of plain type, its only base ``object``, its
+  ``__dict__`` plain functions besides what Python puts there; no fixture object, hook name or setup
+  function arrived with ``from solution import *``; at least one test remains. Node ids are
+  ``IdMaker``'s with no config, which is what the session's ``-c /dev/null`` gives (escaped
+  non-ASCII, long strings as name and index, duplicates suffixed); an empty value list, whose skip
+  reason varies across pytest versions, goes to the session.
 
 A fallback after the import hands pytest the module already in ``sys.modules``: pytest's default
 import mode (prepend) imports ``test_solution`` with ``importlib.import_module``, which returns it,
@@ -73,6 +88,36 @@ _SESSION_NAMES = frozenset(
         "__dir__",
     }
 )
+# The fields of ``_pytest.python.IdMaker`` (over pytest versions) this runner knows how to fill:
+# the names and the parameter sets, the rest None (no ``ids``, no config: its defaults).
+_ID_MAKER_FIELDS = frozenset({"argnames", "parametersets", "idfn", "ids", "config", "nodeid", "func_name"})
+_LITERAL_TYPES = (int, float, str, bool, type(None))
+# In a ``Test*`` class: names pytest or unittest acts on (xunit setup/teardown, marks, hooks), and
+# the entries Python itself puts in a class's ``__dict__`` (with the types they have there).
+_CLASS_SESSION_NAMES = frozenset(
+    {
+        "setup_method",
+        "teardown_method",
+        "setup_class",
+        "teardown_class",
+        "setup",
+        "teardown",
+        "setUp",
+        "tearDown",
+        "setUpClass",
+        "tearDownClass",
+        "pytestmark",
+    }
+)
+_CLASS_ENTRIES = {
+    "__module__": (str,),
+    "__qualname__": (str,),
+    "__doc__": (str, type(None)),
+    "__dict__": (types.GetSetDescriptorType,),
+    "__weakref__": (types.GetSetDescriptorType,),
+    "__firstlineno__": (int,),
+    "__static_attributes__": (tuple,),
+}
 _NOT_PLAIN_FLAGS = (
     0x04  # CO_VARARGS
     | 0x08  # CO_VARKEYWORDS
@@ -97,6 +142,17 @@ class _Internals:
         self.compat = modules["_pytest.compat"]
         self.ignored = modules["_pytest.python"].IGNORED_ATTRIBUTES
         self.filter_traceback = modules["_pytest.python"].filter_traceback
+        structures = modules["_pytest.mark.structures"]
+        self.mark_type = structures.Mark
+        self.parameter_set = structures.ParameterSet
+        # (parametrized tests take this path only with these; without them, a session)
+        self.id_maker = getattr(modules["_pytest.python"], "IdMaker", None)
+        if not (
+            hasattr(self.parameter_set, "_parse_parametrize_args")
+            and hasattr(self.parameter_set, "_parse_parametrize_parameters")
+            and set(getattr(self.id_maker, "__dataclass_fields__", {"?": None})) <= _ID_MAKER_FIELDS
+        ):
+            self.id_maker = None
         self.return_not_none = modules["_pytest.warning_types"].PytestReturnNotNoneWarning
         self.logging = modules["_pytest.logging"]
         self.version = modules["pytest"].__version__
@@ -163,15 +219,97 @@ def _mentions_fixture(decorator: ast.expr) -> bool:
     )
 
 
-def source_obstacle(tree: ast.Module) -> str | None:
+def _literal(node: ast.expr) -> bool:
+    """An int, float, str, bool or None literal (a number possibly signed), or a tuple or list
+    literal of those, nested or not: what ``ast.literal_eval`` gives back as such."""
+    if isinstance(node, ast.Constant):
+        return type(node.value) in _LITERAL_TYPES
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return isinstance(node.operand, ast.Constant) and type(node.operand.value) in (int, float)
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return all(map(_literal, node.elts))
+    return False
+
+
+def _is_parametrize(func: ast.expr) -> bool:
+    """``pytest.mark.parametrize`` or ``mark.parametrize`` (what it is is checked after import)."""
+    if not (isinstance(func, ast.Attribute) and func.attr == "parametrize"):
+        return False
+    owner = func.value
+    if isinstance(owner, ast.Name):
+        return owner.id == "mark"
+    return isinstance(owner, ast.Attribute) and owner.attr == "mark" and isinstance(owner.value, ast.Name)
+
+
+def _parametrize_source(node: ast.FunctionDef) -> tuple | str:
+    """A test function's one decorator when it is ``@pytest.mark.parametrize(argnames, argvalues)``
+    with literal names and a non-empty literal list of values, no options, and the function takes
+    exactly those names: ``(argnames, argvalues)`` as ``ast.literal_eval`` gives them; else why not."""
+    why = f"decorated test {node.name}"
+    if len(node.decorator_list) != 1:
+        return why
+    deco = node.decorator_list[0]
+    if not (isinstance(deco, ast.Call) and _is_parametrize(deco.func)):
+        return why
+    if deco.keywords or len(deco.args) != 2:
+        return f"test {node.name}: parametrize with options"
+    names, values = deco.args
+    if isinstance(names, ast.Constant) and type(names.value) is str:
+        argnames = [n.strip() for n in names.value.split(",") if n.strip()]
+    elif isinstance(names, (ast.Tuple, ast.List)) and all(
+        isinstance(n, ast.Constant) and type(n.value) is str for n in names.elts
+    ):
+        argnames = [n.value for n in names.elts]
+    else:
+        return f"test {node.name}: parametrize names not a literal"
+    if not (isinstance(values, (ast.List, ast.Tuple)) and values.elts and all(map(_literal, values.elts))):
+        return f"test {node.name}: parametrize values not a non-empty list of literals"
+    a = node.args
+    params = [p.arg for p in a.args]
+    if a.posonlyargs or a.vararg or a.kwonlyargs or a.kwarg or a.defaults:
+        return f"test {node.name} takes other arguments than its parameters"
+    if sorted(params) != sorted(argnames) or len(set(params)) != len(params) or "request" in params:
+        return f"test {node.name} takes other arguments than its parameters"
+    return ast.literal_eval(names), ast.literal_eval(values)
+
+
+def _class_source(node: ast.ClassDef) -> str | None:
+    """Why pytest would do more with a ``Test*`` class than make an instance per test method and
+    call the method: anything but a class without bases, keywords or decorators whose body is
+    undecorated functions (and a docstring), its ``test*`` ones taking ``self`` alone; or None."""
+    why = f"test class {node.name}"
+    if node.bases or node.keywords or node.decorator_list:
+        return why
+    for i, item in enumerate(node.body):
+        if i == 0 and isinstance(item, ast.Expr) and isinstance(item.value, ast.Constant):
+            continue  # (the docstring)
+        if not isinstance(item, ast.FunctionDef) or item.decorator_list:
+            return why
+        name = item.name
+        if name in _CLASS_SESSION_NAMES or name.startswith(("__", "pytest_")):
+            return f"{why}: method {name}"
+        if name.startswith("test"):
+            a = item.args
+            if a.posonlyargs or len(a.args) != 1 or a.vararg or a.kwonlyargs or a.kwarg or a.defaults:
+                return f"{why}: test {name} takes arguments (fixtures or parameters)"
+            if _yields(item):
+                return f"{why}: test {name} is a generator"
+    return None
+
+
+def source_obstacle(tree: ast.Module) -> str | dict[int, tuple]:
     """Why the test module needs a pytest session, judged from its syntax tree alone (before any
-    code runs), or None when it looks plain."""
+    code runs); or, when it looks plain, its parametrized test functions: ``{line of the decorator
+    (the function's first line): (name, (argnames, argvalues))}``."""
+    parametrized: dict[int, tuple] = {}
     for node in tree.body:
         for name in _bound_names(node):
             if name in _SESSION_NAMES or name.startswith("pytest_"):
                 return f"module-level name {name!r}"
         if isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
-            return f"test class {node.name}"
+            why = _class_source(node)
+            if why is not None:
+                return why
         if isinstance(node, ast.AsyncFunctionDef) and node.name.startswith("test"):
             return f"async test {node.name}"
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
@@ -181,32 +319,134 @@ def source_obstacle(tree: ast.Module) -> str | None:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
             a = node.args
             if node.decorator_list:
-                return f"decorated test {node.name}"
-            if a.posonlyargs or a.args or a.vararg or a.kwonlyargs or a.kwarg:
+                mark = _parametrize_source(node)
+                if isinstance(mark, str):
+                    return mark
+                parametrized[node.decorator_list[0].lineno] = (node.name, mark)
+            elif a.posonlyargs or a.args or a.vararg or a.kwonlyargs or a.kwarg:
                 return f"test {node.name} takes arguments (fixtures or parameters)"
             if _yields(node):
                 return f"test {node.name} is a generator"
-    return None
+    return parametrized
 
 
-def _plain_function(fn: object) -> bool:
-    """A function pytest collects and calls with no arguments, nothing attached (marks, ``__test__``,
-    ``__wrapped__``), not a generator or coroutine."""
-    if type(fn) is not types.FunctionType or fn.__dict__:
+def _same(a: object, b: object) -> bool:
+    """Equal and of the same types throughout (``True`` is not ``1``), for literal values."""
+    if type(a) is not type(b):
         return False
+    if type(a) in (tuple, list):
+        return len(a) == len(b) and all(map(_same, a, b))
+    return a == b
+
+
+def _calls(name: str, fn: object, parametrized: dict[int, tuple], pt: _Internals) -> list[tuple[str, dict]] | str:
+    """The calls pytest makes of the test function collected as ``name``: ``[(node id, keyword
+    arguments)]``, one for a plain function (no arguments, nothing attached: marks, ``__test__``,
+    ``__wrapped__``; not a generator or coroutine), one per parameter set for a function whose only
+    attachment is the one ``parametrize`` mark its source was seen to carry (``parametrized``, by
+    first line); or why pytest would do more than call it."""
+    why = f"{name} is not a plain test function"
+    if type(fn) is not types.FunctionType:
+        return why
     code = fn.__code__
-    return not (code.co_argcount or code.co_kwonlyargcount or code.co_flags & _NOT_PLAIN_FLAGS)
+    if code.co_flags & _NOT_PLAIN_FLAGS or code.co_kwonlyargcount or code.co_posonlyargcount:
+        return why
+    if not fn.__dict__:
+        return why if code.co_argcount else [(NODE_PREFIX + name, {})]
+    seen = parametrized.get(code.co_firstlineno)
+    marks = fn.__dict__.get("pytestmark")
+    if (
+        seen is None
+        or seen[0] != fn.__name__
+        or pt.id_maker is None
+        or fn.__dict__.keys() != {"pytestmark"}
+        or type(marks) is not list
+        or len(marks) != 1
+        or fn.__defaults__
+        or fn.__kwdefaults__
+    ):
+        return why
+    mark = marks[0]
+    if (
+        type(mark) is not pt.mark_type
+        or mark.name != "parametrize"
+        or mark.kwargs
+        or not _same(mark.args, seen[1])
+        or getattr(mark, "_param_ids_from", None) is not None
+        or getattr(mark, "_param_ids_generated", None) is not None
+    ):
+        return f"{name} carries another mark than the parametrize seen in its source"
+    # What Metafunc.parametrize makes of the mark (pytest's own parsing and ids; this runner never
+    # passes a config, whose defaults are what the session's ``-c /dev/null`` gives).
+    try:
+        argnames, force_tuple = pt.parameter_set._parse_parametrize_args(*mark.args)
+        sets = pt.parameter_set._parse_parametrize_parameters(mark.args[1], force_tuple)
+        if not sets or any(s.marks or s.id is not None or len(s.values) != len(argnames) for s in sets):
+            return f"{name}: parameter sets pytest would not run as given"
+        fields = pt.id_maker.__dataclass_fields__
+        maker = pt.id_maker(**{**dict.fromkeys(fields), "argnames": argnames, "parametersets": sets})
+        ids = maker.make_unique_parameterset_ids()
+    except (Exception, pt.outcomes.Failed):  # noqa: BLE001 - pytest would report it its own way
+        return f"{name}: pytest could not parametrize it here"
+    params = code.co_varnames[: code.co_argcount]
+    if (
+        len(set(argnames)) != len(argnames)
+        or sorted(argnames) != sorted(params)
+        or "request" in argnames
+        or len(ids) != len(sets)
+        or any(type(i) is not str for i in ids)
+    ):
+        return f"{name}: its arguments are not exactly its parameters"
+    return [(f"{NODE_PREFIX}{name}[{i}]", dict(zip(argnames, s.values, strict=True))) for i, s in zip(ids, sets)]
 
 
-def collection_obstacle(module: types.ModuleType, path: str, pt: _Internals) -> tuple[list, list[str]] | str:
+def _class_calls(name: str, cls: type, module: types.ModuleType, path: str) -> list[tuple] | str:
+    """The tests pytest makes of the plain ``Test*`` class collected as ``name``, in its
+    ``__dict__`` order: ``[(node id, method bound to its own instance, {})]``; each instance made
+    now, as pytest makes them at collection (``object``'s constructor: no code of the file runs);
+    or why pytest would do more (bases, a metaclass, anything but plain functions in it)."""
+    why = f"test class {name}"
+    if type(cls) is not type or cls.__bases__ != (object,) or cls.__module__ != module.__name__:
+        return why
+    calls = []
+    for attr, value in cls.__dict__.items():
+        kinds = _CLASS_ENTRIES.get(attr)
+        if kinds is not None:
+            if type(value) not in kinds:
+                return f"{why}: its {attr}"
+            continue
+        if attr in _CLASS_SESSION_NAMES or attr.startswith(("__", "pytest_")):
+            return f"{why}: method {attr}"
+        if type(value) is not types.FunctionType or value.__dict__ or value.__code__.co_filename != path:
+            return f"{why}: {attr} is not a plain function"
+        if not attr.startswith("test"):
+            continue
+        code = value.__code__
+        if (
+            code.co_argcount != 1
+            or code.co_posonlyargcount
+            or code.co_kwonlyargcount
+            or code.co_flags & _NOT_PLAIN_FLAGS
+            or value.__defaults__
+        ):
+            return f"{why}: {attr} is not a plain test method"
+        calls.append((f"{NODE_PREFIX}{name}::{attr}", getattr(cls(), attr), {}))
+    return calls
+
+
+def collection_obstacle(
+    module: types.ModuleType, path: str, pt: _Internals, parametrized: dict[int, tuple] | None = None
+) -> tuple[list, list[str]] | str:
     """What pytest would collect from the imported module, in its order (the module's ``__dict__``
-    order): ``(tests, excluded node ids)`` with each test ``(node id, function)``; or why a session
-    is needed (something pytest would collect that is not a plain function, a fixture, a hook)."""
+    order): ``(tests, excluded node ids)`` with each test ``(node id, function or bound method,
+    keyword arguments)``; or why a session is needed (something pytest would collect that is not a
+    plain function, a plainly parametrized one (``parametrized``, from ``source_obstacle``) or a
+    plain ``Test*`` class; a fixture, a hook)."""
     safe_getattr, safe_isclass = pt.compat.safe_getattr, pt.compat.safe_isclass
     unittest = sys.modules.get("unittest")
     if not isinstance(module, types.ModuleType) or getattr(module, "__file__", None) != path:
         return "the test module replaced itself in sys.modules"
-    tests: list[tuple[str, types.FunctionType]] = []
+    tests: list[tuple[str, types.FunctionType | types.MethodType, dict]] = []
     excluded: list[str] = []
     for name, obj in list(module.__dict__.items()):
         if name in _SESSION_NAMES or name.startswith("pytest_"):
@@ -221,8 +461,14 @@ def collection_obstacle(module: types.ModuleType, path: str, pt: _Internals) -> 
                 case = unittest is not None and issubclass(obj, unittest.TestCase)
             except Exception:  # noqa: BLE001 - a class whose subclass check fails: let pytest decide
                 case = True
-            if name.startswith("Test") or nose or case:
+            if not (name.startswith("Test") or nose or case):
+                continue
+            if nose or case:
                 return f"test class {name}"
+            calls = _class_calls(name, obj, module, path)
+            if isinstance(calls, str):
+                return calls
+            tests.extend(calls)
             continue
         if not (name.startswith("test") or nose):
             continue
@@ -230,13 +476,15 @@ def collection_obstacle(module: types.ModuleType, path: str, pt: _Internals) -> 
             return f"{name} is a {type(obj).__name__}"
         if not callable(obj):
             continue  # pytest collects only callables (test data named test_* is common)
-        if not _plain_function(obj):
-            return f"{name} is not a plain test function"
         owner = getattr(obj, "__module__", None)
+        ours = owner == module.__name__ and getattr(getattr(obj, "__code__", None), "co_filename", None) == path
+        calls = _calls(name, obj, (parametrized or {}) if ours else {}, pt)
+        if isinstance(calls, str):
+            return calls
         if owner == SOLUTION:
-            excluded.append(NODE_PREFIX + name)
+            excluded.extend(nodeid for nodeid, _ in calls)
         elif owner == module.__name__:
-            tests.append((NODE_PREFIX + name, obj))
+            tests.extend((nodeid, obj, kwargs) for nodeid, kwargs in calls)
         else:
             return f"{name} comes from module {owner!r}"
     if not tests:
@@ -423,9 +671,10 @@ class _Stop(Exception):
         self.status = status
 
 
-def _call(nodeid: str, fn: types.FunctionType, pt: _Internals) -> tuple[dict, bool]:
-    """Run one test as pytest's protocol does for a plain function (its setup and teardown do
-    nothing); returns its ``result`` event fields and whether pytest counts it as failed."""
+def _call(nodeid: str, fn: types.FunctionType | types.MethodType, kwargs: dict, pt: _Internals) -> tuple[dict, bool]:
+    """Run one test as pytest's protocol does for a plain function, called with its parameters'
+    values as keywords (its setup only hands those over, its teardown does nothing); returns its
+    ``result`` event fields and whether pytest counts it as failed."""
     os.environ["PYTEST_CURRENT_TEST"] = f"{nodeid} (call)".replace("\x00", "(null)")
     for name in ("last_type", "last_value", "last_traceback"):
         sys.__dict__.pop(name, None)
@@ -434,7 +683,7 @@ def _call(nodeid: str, fn: types.FunctionType, pt: _Internals) -> tuple[dict, bo
     with _Warnings(record=True), _TestLogging(pt):
         start = time.perf_counter()
         try:
-            result = fn()
+            result = fn(**kwargs)
             if hasattr(result, "__await__") or hasattr(result, "__aiter__"):
                 pt.outcomes.fail("async def functions are not natively supported.", pytrace=False)
             elif result is not None:
@@ -497,9 +746,9 @@ def run(test_path: str, exitfirst: bool, emit, report: dict, pt: _Internals | No
         tree = ast.parse(source, filename=test_path)
     except (SyntaxError, ValueError):
         return "the test module does not parse"
-    why = source_obstacle(tree)
-    if why is not None:
-        return why
+    parametrized = source_obstacle(tree)
+    if isinstance(parametrized, str):
+        return parametrized
     capture = pt.capture._get_multicapture("fd")
     capture.start_capturing()
     os.environ["PYTEST_VERSION"] = pt.version  # (what pytest.main sets for the session)
@@ -518,22 +767,22 @@ def run(test_path: str, exitfirst: bool, emit, report: dict, pt: _Internals | No
                 for name in (TEST_MODULE, SOLUTION):
                     sys.modules.pop(name, None)
                 return "importing the test module broke the output capture"
-            plan = collection_obstacle(module, test_path, pt)
+            plan = collection_obstacle(module, test_path, pt, parametrized)
             if isinstance(plan, str):
                 return plan  # (the module stays imported: pytest takes it from sys.modules)
             tests, excluded = plan
             if excluded:
                 emit({"event": "excluded", "nodeids": excluded})
-            emit({"event": "collected", "nodeids": [nodeid for nodeid, _ in tests]})
+            emit({"event": "collected", "nodeids": [nodeid for nodeid, *_ in tests]})
             status = 0
             broken: BaseException | None = None  # what a test did to the capture (closed sys.stdout...)
-            for nodeid, fn in tests:
+            for nodeid, fn, kwargs in tests:
                 emit({"event": "start", "nodeid": nodeid})
                 if broken is not None:  # pytest cannot resume capturing: the test's setup errors
                     state, failed = _capture_failure(broken, "setup", pt), True
                 else:
                     try:
-                        state, failed = _call(nodeid, fn, pt)
+                        state, failed = _call(nodeid, fn, kwargs, pt)
                     except _Stop as stop:
                         os.environ.pop("PYTEST_CURRENT_TEST", None)
                         status = stop.status

@@ -7,9 +7,10 @@ from installed plugins. pytest itself was imported by the worker before forking
 (``prelude.TEST_RUNNER_MODULES``), so a file costs a pytest session, not an interpreter start and
 pytest's import.
 
-A plain file (module-level test functions and nothing else pytest would act on) runs without a
-session by default (``plaintests.py``, ``JudgeConfig.unit_test_runner="auto"``), with the same
-events; any other file, or every file with ``"pytest"``, runs in the session described here.
+A plain file (module-level test functions, a literal ``parametrize`` on one, plain ``Test*``
+classes; nothing else pytest would act on) runs without a session by default (``plaintests.py``,
+``JudgeConfig.unit_test_runner="auto"``), with the same events; any other file, or every file with
+``"pytest"``, runs in the session described here.
 
 Results travel as JSON lines on the status descriptor (fd 3) as they happen: the collected node
 ids, each test's start and outcome, collection errors. A test that hangs or kills the process
