@@ -172,12 +172,16 @@ def _paired(exp: Experiment, cfg: AblationConfig, name: str, variant: str) -> di
     return {"per_seed": per_seed, "pooled": pooled, "baseline": notes}
 
 
-def _revisit(run: Path, seed: int) -> dict[str, Any] | None:
-    """The training reward on the tasks GRPO revisited, first against last visit (``revisit_pair``)."""
+def _grpo_facts(run: Path, seed: int) -> dict[str, Any]:
+    """GRPO's training reward of a run: first → last third of the steps, and on the tasks it revisited
+    (first against last visit, ``revisit_pair``)."""
     from eval.paired import paired_bootstrap
 
     pair = revisit_pair(run)
-    return {**paired_bootstrap(pair[0], seed=seed).to_dict(), **pair[1]} if pair else None
+    return {
+        "reward_trend": asdict(reward_trend([r for _, r in reward_points(run)])),
+        "revisit": {**paired_bootstrap(pair[0], seed=seed).to_dict(), **pair[1]} if pair else None,
+    }
 
 
 def collect(cfg: AblationConfig) -> dict[str, Any]:
@@ -203,8 +207,8 @@ def collect(cfg: AblationConfig) -> dict[str, Any]:
                     "train_tasks": summary["sizes"].get("train_tasks"),
                     "grpo_mean_reward": state.get("grpo", {}).get("info", {}).get("mean_reward"),
                     "corrupted_test_labels": state.get("grpo", {}).get("info", {}).get("corrupted_test_labels"),
-                    "reward_trend": asdict(reward_trend([r for _, r in reward_points(out)])),
-                    "revisit": _revisit(out, seed),
+                    # (a copied variant holds the first variant's GRPO output until its own GRPO finished)
+                    **(_grpo_facts(out, seed) if state.get("grpo", {}).get("finished") else {}),
                 }
             values = list(per_seed.values())
             rows[variant] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -175,8 +176,15 @@ def test_paired_variants_borrow_the_baseline_only_from_the_same_stage_run(tmp_pa
             for t, st, r in groups
         )
     )
+    # The third variant's seed 1 still holds a copied GRPO log while its own GRPO runs: not reported.
+    third_run = tmp_path / "label_noise" / "seed1" / third
+    shutil.copytree(rl, third_run / "rl")
+    state = json.loads((third_run / "pipeline_state.json").read_text())
+    state["stages"]["grpo"]["finished"] = False
+    (third_run / "pipeline_state.json").write_text(json.dumps(state))
     write_results(cfg)
     md = (tmp_path / "ablations.md").read_text()
+    assert f"- {third}, seed 1" not in md
     assert (
         f"- {second}, seed 1: training reward first → last third 0.100 → 0.500; "
         "revisited tasks (2) first → last visit 0.250 → 0.875 (+0.625" in md

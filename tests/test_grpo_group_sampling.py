@@ -123,6 +123,8 @@ def test_group_log_writes_every_group_of_every_step(tiny_model, tmp_path):
     kinds = ["pass", "fail", "mixed", "mixed"]
     trainer = make_trainer(tiny_model, tmp_path, kinds, group_log=True)
     trainer.args.max_steps = 4  # 2 prompts per step, 4 tasks: every task twice
+    (tmp_path / "out").mkdir(exist_ok=True)
+    (tmp_path / "out" / "groups.jsonl").write_text('{"step": 9, "task": "an earlier run"}\n')  # replaced
     trainer.train()
     lines = [json.loads(x) for x in (tmp_path / "out" / "groups.jsonl").read_text().splitlines()]
     assert [x["step"] for x in lines] == [1, 1, 2, 2, 3, 3, 4, 4]

@@ -213,6 +213,16 @@ class GroupSamplingGRPOTrainer(GRPOTrainer):
         seed = args_.seed + 1 + self.accelerator.process_index  # refill draws differ between processes
         self._refill_generator = torch.Generator().manual_seed(seed)
 
+    def train(self, resume_from_checkpoint=None, *args: Any, **kwargs: Any):
+        """TRL's ``train``; a run that does not resume starts ``groups.jsonl`` afresh (``group_log``)."""
+        if self.group_sampling.group_log and not resume_from_checkpoint and self.accelerator.is_main_process:
+            import os
+
+            path = os.path.join(self.args.output_dir, GROUPS_FILE)
+            if os.path.exists(path):
+                os.remove(path)
+        return super().train(resume_from_checkpoint, *args, **kwargs)
+
     # -- sampler -----------------------------------------------------------------------------
 
     def _get_train_sampler(self, dataset=None):
