@@ -22,7 +22,6 @@ judge failure)
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import json
 import random
@@ -32,6 +31,7 @@ from typing import Any, ClassVar
 
 from rewards.base import Reward, RewardBatch, RewardList, logger, warn_once
 from rewards.shared_judge import get_judge
+from xcoder import pyast
 from xcoder.config import help_field
 from xcoder.extract import extract_code
 from xcoder.hashing import stable_int
@@ -111,7 +111,7 @@ class _Plan:
 def parses(code: str) -> bool:
     """Whether the program is valid Python syntax (X-Coder's "compilation error" check)."""
     try:
-        ast.parse(code)
+        pyast.parse(code)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return False
     return True

@@ -23,6 +23,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from xcoder import pyast
+
 STYLES = ("instruct", "complete")
 STYLE_SUFFIX = {"instruct": "I", "complete": "C"}
 # KodCode's difficulty rule (pipeline/utils.py): pass fraction >= 2/3 easy, < 1/3 hard.
@@ -103,7 +105,7 @@ def test_info_of(solution: str) -> list[dict[str, Any]] | None:
     if "class " in solution or "__init__" in solution:
         return None
     try:
-        tree = ast.parse(solution)
+        tree = pyast.parse(solution)
     except (SyntaxError, ValueError):
         return []
     info = []

@@ -13,7 +13,6 @@ against it; each collected test is one test of the result).
 
 from __future__ import annotations
 
-import ast
 import base64
 import io
 import json
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xcoder import pyast
 from xcoder.io import iter_jsonl
 from xcoder.kodcode import entry_point, is_kodcode_row, normalise_row
 
@@ -341,7 +341,7 @@ def check_test_file(text: Any, *, where: str) -> str:
     if not isinstance(text, str) or not text.strip():
         raise ProblemFormatError(f"{where}: field 'test' must be a non-empty pytest file")
     try:
-        ast.parse(text, "test_solution.py")
+        pyast.parse(text, "test_solution.py")
     except (SyntaxError, ValueError) as exc:
         raise ProblemFormatError(f"{where}: the test file does not parse ({type(exc).__name__}: {exc})") from None
     return text

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from xcoder import pyast
 from xcoder.problem import Problem
 
 DEFAULT_SYSTEM_PROMPT = (
@@ -131,7 +132,7 @@ def kodcode_stub(problem: Problem) -> str:
     Python stub (KodCode's layout), else a stub made of ``test_info``'s declaration and docstring."""
     question = problem.question_content.strip("\n")
     try:
-        tree = ast.parse(question)
+        tree = pyast.parse(question)
     except (SyntaxError, ValueError):
         tree = None
     if tree is not None and any(

@@ -31,6 +31,7 @@ import json
 import re
 from typing import Any
 
+from xcoder import pyast
 from xcoder.judge.compare import compare_lcb
 from xcoder.judge.worker.protocol import PRELUDE_MODULES
 
@@ -78,7 +79,7 @@ def stdin_program(code: str) -> str:
     rest as ``wrapped_function``. Code that does not parse is left as it is (its SyntaxError
     is then the test's runtime error, as in LCB)."""
     try:
-        tree = ast.parse(code)
+        tree = pyast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return LCB_PRELUDE + "\n" + code
     body = list(tree.body)
@@ -232,7 +233,7 @@ def lcb_reason(code: str, functional: bool, verdict: str, message: str, output_e
         if _has(code, _STDIN_PATTERNS):
             return MOCKED_STDIN
         try:
-            tree = ast.parse(code)
+            tree = pyast.parse(code)
         except (SyntaxError, ValueError):
             return ""
         if (

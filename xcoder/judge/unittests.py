@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import re
 
+from xcoder import pyast
 from xcoder.judge.result import TestResult, Verdict
 
 IMPORT_SOLUTION = "from solution import *"
@@ -44,7 +45,7 @@ def solution_test_module(test_file: str) -> str:
     docstring and ``from __future__`` imports, which Python requires first.
     """
     try:
-        tree = ast.parse(test_file, TEST_FILE_NAME)
+        tree = pyast.parse(test_file, TEST_FILE_NAME)
     except (SyntaxError, ValueError) as exc:
         raise TestFileError(f"the test file does not parse ({type(exc).__name__}: {exc})") from None
     after = 0
@@ -67,7 +68,7 @@ def imported_modules(test_file: str) -> set[str]:
     """Top-level names of the modules the test file imports itself (at any depth)."""
     names: set[str] = set()
     try:
-        tree = ast.parse(test_file)
+        tree = pyast.parse(test_file)
     except (SyntaxError, ValueError):
         return names
     for node in ast.walk(tree):
@@ -83,7 +84,7 @@ def defines_tests(test_file: str) -> bool:
     ``test*`` function (or name) or ``Test*`` class, or a class deriving from another (a
     ``unittest.TestCase``, whatever its name)."""
     try:
-        tree = ast.parse(test_file)
+        tree = pyast.parse(test_file)
     except (SyntaxError, ValueError):
         return False
     for node in tree.body:
