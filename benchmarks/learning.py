@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 import typer  # noqa: E402
 from rich.console import Console  # noqa: E402
 
-from pipeline.cli import split_list  # noqa: E402
+from pipeline.cli import parse_seeds, split_list  # noqa: E402
 from pipeline.config import STAGES  # noqa: E402
 from pipeline.learning import (  # noqa: E402
     DEFAULT_CONFIG,
@@ -89,12 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(stderr=True)
     try:
         with user_errors():
-            try:
-                seeds = [int(s) for s in split_list(args.seeds)]
-            except ValueError:
-                raise UserError(f"--seeds: integers separated by commas, got {args.seeds!r}") from None
-            if not seeds:
-                raise UserError("--seeds: at least one seed")
+            seeds = parse_seeds(args.seeds)
             stages = split_list(args.stages)
             check_stages(stages, "stage in --stages")
             if args.train_probe < 0 or args.train_probe_k < 1:

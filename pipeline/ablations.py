@@ -29,7 +29,7 @@ import yaml
 from rich.console import Console
 
 from pipeline.config import MODELS, load_pipeline_config
-from pipeline.learning import model_scores, revisit_pair, reward_points, reward_trend
+from pipeline.learning import model_scores, revisit_summary, reward_points, reward_trend
 from pipeline.locate import locate
 from pipeline.runner import run_pipeline
 from xcoder.config import ConfigError, help_field, load, read_yaml
@@ -175,12 +175,9 @@ def _paired(exp: Experiment, cfg: AblationConfig, name: str, variant: str) -> di
 def _grpo_facts(run: Path, seed: int) -> dict[str, Any]:
     """GRPO's training reward of a run: first → last third of the steps, and on the tasks it revisited
     (first against last visit, ``revisit_pair``)."""
-    from eval.paired import paired_bootstrap
-
-    pair = revisit_pair(run)
     return {
         "reward_trend": asdict(reward_trend([r for _, r in reward_points(run)])),
-        "revisit": {**paired_bootstrap(pair[0], seed=seed).to_dict(), **pair[1]} if pair else None,
+        "revisit": revisit_summary(run, seed),
     }
 
 

@@ -23,6 +23,19 @@ def split_list(values: str | list[str] | None) -> list[str]:
     return [item.strip() for value in values for item in value.split(",") if item.strip()]
 
 
+def parse_seeds(values: str) -> list[int]:
+    """``--seeds 0,1,2`` as ``[0, 1, 2]``; a :class:`UserError` for anything else or for none."""
+    from xcoder.cli_errors import UserError
+
+    try:
+        seeds = [int(s) for s in split_list(values)]
+    except ValueError:
+        raise UserError(f"--seeds: integers separated by commas, got {values!r}") from None
+    if not seeds:
+        raise UserError("--seeds: at least one seed")
+    return seeds
+
+
 def register(app: typer.Typer) -> None:
     @app.command("pipeline")
     def pipeline(
@@ -95,18 +108,13 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
 
         from pipeline.ablations import load_ablation_config, run_ablations, write_results
-        from xcoder.cli_errors import UserError, user_errors
+        from xcoder.cli_errors import user_errors
 
         console = Console(stderr=True)
         with user_errors():
             cfg = load_ablation_config(config)
             if seeds is not None:
-                try:
-                    cfg.seeds = [int(s) for s in split_list(seeds)]
-                except ValueError:
-                    raise UserError(f"--seeds: integers separated by commas, got {seeds!r}") from None
-                if not cfg.seeds:
-                    raise UserError("--seeds: at least one seed")
+                cfg.seeds = parse_seeds(seeds)
             if report_only:
                 write_results(cfg)
             else:

@@ -116,6 +116,14 @@ def revisit_pair(run: Path) -> tuple[Any, dict[str, Any]] | None:
     }
 
 
+def revisit_summary(run: Path, seed: int, resamples: int = RESAMPLES) -> dict[str, Any] | None:
+    """:func:`revisit_pair` as a paired bootstrap (last visit − first) with its counts, or None."""
+    from eval.paired import paired_bootstrap
+
+    pair = revisit_pair(run)
+    return {**paired_bootstrap(pair[0], resamples=resamples, seed=seed).to_dict(), **pair[1]} if pair else None
+
+
 def model_scores(run: Path) -> dict[str, dict[str, float]]:
     """Per-problem avg@n of each evaluated model of one run: ``{model: {question_id: score}}``."""
     from eval.paired import per_problem_scores
@@ -162,10 +170,7 @@ def pool(
                 pair = PairedRun(scores[a], scores[b])
                 pairs[key].append(pair)
                 row[key] = paired_bootstrap(pair, resamples=resamples, seed=seed).to_dict()
-        revisit = revisit_pair(run)
-        row["revisit"] = None
-        if revisit:
-            row["revisit"] = {**paired_bootstrap(revisit[0], resamples=resamples, seed=seed).to_dict(), **revisit[1]}
+        row["revisit"] = revisit_summary(run, seed, resamples)
         probe = probe_pair(run)
         row["train_probe"] = None
         if probe:

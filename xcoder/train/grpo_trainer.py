@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -216,8 +218,6 @@ class GroupSamplingGRPOTrainer(GRPOTrainer):
     def train(self, resume_from_checkpoint=None, *args: Any, **kwargs: Any):
         """TRL's ``train``; a run that does not resume starts ``groups.jsonl`` afresh (``group_log``)."""
         if self.group_sampling.group_log and not resume_from_checkpoint and self.accelerator.is_main_process:
-            import os
-
             path = os.path.join(self.args.output_dir, GROUPS_FILE)
             if os.path.exists(path):
                 os.remove(path)
@@ -268,9 +268,6 @@ class GroupSamplingGRPOTrainer(GRPOTrainer):
     def _write_groups(self, keys: list[str], stats: GroupStats) -> None:
         """Append the scored groups to ``output_dir/groups.jsonl`` (``group_log``); ``step`` is the
         optimizer step these completions train (the log history's numbering)."""
-        import math
-        import os
-
         step = self.state.global_step + 1
         assert stats.mean_reward is not None
         lines = [
