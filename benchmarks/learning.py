@@ -2,7 +2,7 @@
 
     python benchmarks/learning.py [--seeds 0,1,2] [--config recipes/tiny/pipeline.yaml]
                                   [--overrides recipes/tiny/learning.yaml] [--output-dir runs/learning]
-                                  [--train-probe 96] [--train-probe-k 4] [--report-only | --probe-only]
+                                  [--train-probe all] [--train-probe-k 8] [--report-only | --probe-only]
 
 One pipeline run per seed (the base config with the overrides deep-merged in) in ``OUTPUT/seed_<s>``;
 a rerun resumes finished stages, so an interrupted benchmark continues where it stopped. Then SFT − base
@@ -48,6 +48,19 @@ from xcoder.cancel import cancellable  # noqa: E402
 from xcoder.cli_errors import UserError, user_errors  # noqa: E402
 
 
+def probe_rows(text: str) -> int | None:
+    """``--train-probe``: a row count (0: no probe) or ``all``."""
+    if text.strip().lower() == "all":
+        return None
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected a row count >= 0 or 'all', got {text!r}")
+    return n
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", default="0,1,2", help="Comma-separated task-sampler seeds (default 0,1,2).")
@@ -64,10 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument(
         "--train-probe",
-        type=int,
+        type=probe_rows,
         default=DEFAULT_ROWS,
-        metavar="N",
-        help=f"RL rows per seed on which GRPO's start and end are compared (default {DEFAULT_ROWS}; 0: no probe).",
+        metavar="N|all",
+        help="RL rows per seed on which GRPO's start and end are compared (default all; 0: no probe).",
     )
     ap.add_argument(
         "--train-probe-k",
@@ -92,10 +105,10 @@ def main(argv: list[str] | None = None) -> int:
             seeds = parse_seeds(args.seeds)
             stages = split_list(args.stages)
             check_stages(stages, "stage in --stages")
-            if args.train_probe < 0 or args.train_probe_k < 1:
-                raise UserError("--train-probe must be >= 0 (0: no probe) and --train-probe-k >= 1")
+            if args.train_probe_k < 1:
+                raise UserError("--train-probe-k must be >= 1")
             if args.probe_only and args.train_probe == 0:
-                raise UserError("--probe-only needs --train-probe N > 0")
+                raise UserError("--probe-only needs --train-probe N > 0 or all")
             if args.report_only:
                 write_results(args.output_dir, seeds, console=console, target_points=args.target_points)
                 return 0

@@ -512,11 +512,11 @@ def run_learning(
     stages: tuple[str, ...] = STAGES,
     console: Console | None = None,
     target_points: float = TARGET_POINTS,
-    probe_rows: int = DEFAULT_ROWS,
+    probe_rows: int | None = DEFAULT_ROWS,
     probe_k: int = DEFAULT_K,
 ) -> dict[str, Any]:
     """Run (or resume) the pipeline once per seed, each followed by its training-task probe (``probe_rows``
-    rows × ``probe_k`` samples; 0 rows: none), then :func:`write_results`."""
+    rows × ``probe_k`` samples; None: every row, 0: none), then :func:`write_results`."""
     from pipeline.ablations import deep_merge, write_run_config
     from pipeline.runner import run_pipeline
 
@@ -528,7 +528,7 @@ def run_learning(
     for seed, cfg in zip(seeds, configs):  # every seed's config checked above, before the first runs
         console.rule(f"[bold magenta]learning benchmark · seed {seed}")
         run_pipeline(cfg, stages=stages, console=console)
-        if probe_rows > 0:
+        if probe_rows != 0:
             run_train_probe(seed_dir(output_dir, seed), cfg, rows=probe_rows, k=probe_k, console=console)
     extra = {"config": str(config), "overrides": str(overrides) if overrides else None, "merged_config": merged}
     return write_results(output_dir, seeds, console=console, target_points=target_points, extra=extra)
@@ -538,7 +538,7 @@ def probe_runs(
     output_dir: str | Path,
     seeds: Sequence[int],
     *,
-    rows: int = DEFAULT_ROWS,
+    rows: int | None = DEFAULT_ROWS,
     k: int = DEFAULT_K,
     console: Console | None = None,
     target_points: float = TARGET_POINTS,

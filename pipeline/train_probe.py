@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from pipeline.config import PipelineConfig
 
 PROBE_DIR = "train_probe"
-DEFAULT_ROWS = 96
-DEFAULT_K = 4
+DEFAULT_ROWS: int | None = None  # every row GRPO trained on: the reward curve is adjusted by each task's SFT rate
+DEFAULT_K = 8
 MODELS = ("sft", "rl")  # GRPO's start and end
 
 
@@ -76,10 +76,11 @@ def probe_plan(run: Path) -> dict[str, Any] | None:
     }
 
 
-def subset(rows_file: Path, n: int, seed: int) -> list[dict[str, Any]]:
-    """``n`` rows drawn without replacement (seeded), in the file's order; every row when it has fewer."""
+def subset(rows_file: Path, n: int | None, seed: int) -> list[dict[str, Any]]:
+    """``n`` rows drawn without replacement (seeded), in the file's order; every row when it has fewer or
+    ``n`` is None."""
     rows = [row for _, row, error in iter_jsonl(rows_file) if error is None and isinstance(row, dict)]
-    if n >= len(rows):
+    if n is None or n >= len(rows):
         return rows
     keep = set(random.Random(seed).sample(range(len(rows)), n))
     return [row for i, row in enumerate(rows) if i in keep]
@@ -89,11 +90,11 @@ def run_train_probe(
     run: Path,
     cfg: PipelineConfig,
     *,
-    rows: int = DEFAULT_ROWS,
+    rows: int | None = DEFAULT_ROWS,
     k: int = DEFAULT_K,
     console: Console | None = None,
 ) -> dict[str, Any] | None:
-    """Sample and judge both models on the subset (or reuse a finished probe with the same settings);
+    """Sample and judge both models on ``rows`` rows (None: all of them) (or reuse a finished probe with the same settings);
     the settings written to ``probe.json``, or None when the run has no finished GRPO stage."""
     from eval.generate import SamplingConfig
     from pipeline.stages.select import sample_pass_rates

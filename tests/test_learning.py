@@ -336,7 +336,8 @@ def test_probe_options_are_checked():
     base = [sys.executable, "benchmarks/learning.py", "--seeds", "0", "--output-dir", "/nonexistent/learning"]
     for extra, message in (
         (["--probe-only", "--train-probe", "0"], "--probe-only needs --train-probe N > 0"),
-        (["--train-probe-k", "0"], "--train-probe-k >= 1"),
+        (["--train-probe-k", "0"], "--train-probe-k must be >= 1"),
+        (["--train-probe", "-3"], "expected a row count >= 0 or 'all'"),
         (["--probe-only", "--report-only"], "not allowed with argument"),
     ):
         proc = subprocess.run(base + extra, cwd=ROOT, capture_output=True, text=True, timeout=120)
