@@ -178,6 +178,35 @@ def paired_bootstrap(
     )
 
 
+def unpaired_bootstrap(
+    a: Sequence[float], b: Sequence[float], *, resamples: int = 10_000, seed: int = 0, confidence: float = 0.95
+) -> dict[str, float | int]:
+    """Percentile-bootstrap interval of mean(b) - mean(a) for two independent samples (each resampled
+    on its own), for what cannot be paired, e.g. the tasks of a run's first steps against its last."""
+    if not a or not b:
+        raise ValueError("both samples need at least one value")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    x, y = np.asarray(a, float), np.asarray(b, float)
+    rng = np.random.default_rng(seed)
+    means_x = x[rng.integers(0, len(x), size=(resamples, len(x)))].mean(axis=1)
+    means_y = y[rng.integers(0, len(y), size=(resamples, len(y)))].mean(axis=1)
+    alpha = (1 - confidence) / 2
+    lo, hi = np.quantile(means_y - means_x, [alpha, 1 - alpha])
+    return {
+        "n_a": len(x),
+        "n_b": len(y),
+        "mean_a": float(x.mean()),
+        "mean_b": float(y.mean()),
+        "diff": float(y.mean() - x.mean()),
+        "ci_low": float(lo),
+        "ci_high": float(hi),
+        "confidence": confidence,
+        "resamples": resamples,
+        "seed": seed,
+    }
+
+
 def compare_dirs(pairs: Sequence[tuple[str | Path, str | Path]], **kw) -> PairedComparison:
     """:func:`paired_bootstrap` on eval output directories, one (A, B) pair per run."""
     return paired_bootstrap([PairedRun(per_problem_scores(a), per_problem_scores(b)) for a, b in pairs], **kw)

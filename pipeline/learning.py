@@ -124,6 +124,38 @@ def revisit_summary(run: Path, seed: int, resamples: int = RESAMPLES) -> dict[st
     return {**paired_bootstrap(pair[0], resamples=resamples, seed=seed).to_dict(), **pair[1]} if pair else None
 
 
+def adjusted_trend(run: Path, seed: int = 0, resamples: int = RESAMPLES) -> dict[str, Any] | None:
+    """The training curve with the tasks' difficulty taken out: each scored group's pass rate
+    (``rl/groups.jsonl``, GRPO's ``group_log``) minus the SFT model's pass rate on the same task (the
+    training-task probe, sampled at GRPO's own settings), the last third of the steps against the first,
+    bootstrapped over groups. GRPO starts from the SFT model, so the first third sits near 0 whichever tasks
+    it drew, and a policy that learns lifts the last third above it. Also the per-step mean (``curve``) for
+    the plot. None without both files, without a matched group in each third, or with fewer than 6 steps."""
+    from eval.paired import unpaired_bootstrap
+    from xcoder.train.grpo_trainer import GROUPS_FILE
+
+    path, probe = run / "rl" / GROUPS_FILE, probe_pair(run)
+    if probe is None or not path.is_file():
+        return None
+    sft = probe[0].a
+    groups = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    steps = sorted({g["step"] for g in groups})
+    k = len(steps) // 3
+    scored = [g for g in groups if g.get("pass_rate") is not None and g["task"] in sft]
+    matched = [(g["step"], g["pass_rate"] - sft[g["task"]]) for g in scored]
+    head, tail = set(steps[:k]), set(steps[-k:])
+    first = [d for step, d in matched if step in head]
+    last = [d for step, d in matched if step in tail]
+    if k < 2 or not first or not last:
+        return None
+    by_step: dict[int, list[float]] = {}
+    for step, d in matched:
+        by_step.setdefault(step, []).append(d)
+    curve = {"steps": sorted(by_step), "values": [statistics.mean(by_step[st]) for st in sorted(by_step)]}
+    result = unpaired_bootstrap(first, last, resamples=resamples, seed=seed)
+    return {**result, "steps": len(steps), "groups": len(groups), "matched": len(matched), "curve": curve}
+
+
 def model_scores(run: Path) -> dict[str, dict[str, float]]:
     """Per-problem avg@n of each evaluated model of one run: ``{model: {question_id: score}}``."""
     from eval.paired import per_problem_scores
@@ -171,6 +203,7 @@ def pool(
                 pairs[key].append(pair)
                 row[key] = paired_bootstrap(pair, resamples=resamples, seed=seed).to_dict()
         row["revisit"] = revisit_summary(run, seed, resamples)
+        row["adjusted"] = adjusted_trend(run, seed, resamples)
         probe = probe_pair(run)
         row["train_probe"] = None
         if probe:
@@ -194,7 +227,7 @@ def verdict(results: dict[str, Any], target_points: float = TARGET_POINTS) -> di
     """The targets, each met or not, and one line saying so."""
     rl = results["pooled"].get("rl_minus_sft")
     trends = {s: reward_rose(r) for s, r in results["per_seed"].items()}
-    revisited = sum(bool(r.get("revisit")) for r in results["per_seed"].values())
+    measures = [rise_measure(r) for r in results["per_seed"].values()]
     gain_met = bool(rl and 100 * rl["diff"] >= target_points and rl["ci_low"] > 0)
     rising_met = bool(trends) and all(v is True for v in trends.values())
     if rl:
@@ -217,13 +250,9 @@ def verdict(results: dict[str, Any], target_points: float = TARGET_POINTS) -> di
     line = (
         f"{'MET' if gain_met and rising_met else 'NOT MET'}: {gain} [target ≥ {target_points:+.1f} with the "
         f"interval above 0: {'met' if gain_met else 'not met'}]; {probe}; training reward rising on "
-        f"{rising}/{len(trends)} seed(s) [target: all: {'met' if rising_met else 'not met'}; "
-        + (
-            f"measured on the tasks GRPO revisited (last visit − first, interval above 0) on {revisited} seed(s), "
-            f"by the per-step thirds on {len(trends) - revisited}]"
-            if revisited
-            else "measured by the per-step thirds]"
-        )
+        f"{rising}/{len(trends)} seed(s) [target: all: {'met' if rising_met else 'not met'}; measured "
+        + ", ".join(f"{MEASURES[m]} on {measures.count(m)}" for m in MEASURES if m in measures)
+        + "]"
     )
     return {
         "met": gain_met and rising_met,
@@ -235,13 +264,26 @@ def verdict(results: dict[str, Any], target_points: float = TARGET_POINTS) -> di
     }
 
 
+MEASURES = {  # how a seed's "training reward rising" was decided, best first
+    "adjusted": "by the pass rate above SFT's on the step's tasks (last third − first, interval above 0)",
+    "revisit": "on the tasks GRPO revisited (last visit − first, interval above 0)",
+    "thirds": "by the raw per-step thirds",
+}
+
+
+def rise_measure(row: dict[str, Any]) -> str:
+    """Which measure decides whether a seed's training reward rose: the difficulty-adjusted curve
+    (:func:`adjusted_trend`) when the run has it, else the revisited tasks (:func:`revisit_pair`), else the
+    per-step thirds (:func:`reward_trend`), which with few prompts per step mostly say which prompts came up."""
+    return "adjusted" if row.get("adjusted") else "revisit" if row.get("revisit") else "thirds"
+
+
 def reward_rose(row: dict[str, Any]) -> bool | None:
-    """Whether a seed's training reward rose: on the tasks GRPO revisited (the last visit's reward above the
-    first's, paired per task, interval above 0) when the run revisited any, else by the per-step thirds
-    (:func:`reward_trend`), which with few prompts per step mostly says which prompts came up."""
-    if row.get("revisit"):
-        return row["revisit"]["ci_low"] > 0
-    return row["reward_trend"]["rising"]
+    """Whether a seed's training reward rose, by :func:`rise_measure`'s choice."""
+    measure = rise_measure(row)
+    if measure == "thirds":
+        return row["reward_trend"]["rising"]
+    return row[measure]["ci_low"] > 0
 
 
 def _revisit(c: dict[str, Any] | None) -> str:
@@ -250,6 +292,15 @@ def _revisit(c: dict[str, Any] | None) -> str:
     return (
         f"{c['mean_a']:.3f} → {c['mean_b']:.3f} ({c['diff']:+.3f}, {c['ci_low']:+.3f} .. {c['ci_high']:+.3f}; "
         f"{c['revisited']} tasks) {'yes' if c['ci_low'] > 0 else 'no'}"
+    )
+
+
+def _adjusted(c: dict[str, Any] | None) -> str:
+    if not c:
+        return "–"
+    return (
+        f"{c['mean_a']:+.3f} → {c['mean_b']:+.3f} ({c['diff']:+.3f}, {c['ci_low']:+.3f} .. {c['ci_high']:+.3f}; "
+        f"{c['n_a']}+{c['n_b']} groups) {'yes' if c['ci_low'] > 0 else 'no'}"
     )
 
 
@@ -313,6 +364,7 @@ COLUMNS = [
     "training tasks SFT → RL % (RL − SFT, 95% CI)",
     "reward first → last third (± SE) rising",
     "reward on revisited tasks, first → last visit (95% CI) rising",
+    "pass rate above SFT's on the step's tasks, first → last third (95% CI) rising",
     "minutes",
 ]
 
@@ -332,6 +384,7 @@ def table_rows(results: dict[str, Any]) -> list[list[str]]:
                 _probe(r.get("train_probe")),
                 _trend(r["reward_trend"]),
                 _revisit(r.get("revisit")),
+                _adjusted(r.get("adjusted")),
                 "–" if r["minutes"] is None else f"{r['minutes']:.1f}",
             ]
         )
@@ -345,6 +398,7 @@ def table_rows(results: dict[str, Any]) -> list[list[str]]:
     minutes = [r["minutes"] for r in results["per_seed"].values() if r["minutes"] is not None]
     rising = [r["reward_trend"]["rising"] for r in results["per_seed"].values()]
     revisits = [r["revisit"]["ci_low"] > 0 for r in results["per_seed"].values() if r.get("revisit")]
+    adjusted = [r["adjusted"]["ci_low"] > 0 for r in results["per_seed"].values() if r.get("adjusted")]
     rows.append(
         [
             "pooled",
@@ -356,6 +410,7 @@ def table_rows(results: dict[str, Any]) -> list[list[str]]:
             _probe(results.get("train_probe_pooled")),
             f"rising on {sum(v is True for v in rising)}/{len(rising)}",
             f"rising on {sum(revisits)}/{len(revisits)}" if revisits else "–",
+            f"rising on {sum(adjusted)}/{len(adjusted)}" if adjusted else "–",
             f"{sum(minutes):.1f} (total)" if minutes else "–",
         ]
     )
@@ -372,7 +427,11 @@ def markdown(results: dict[str, Any]) -> str:
         "Reward: GRPO mean training reward per step, the mean of the last third of the steps against the first "
         "third; rising when the difference exceeds its standard error. Revisited tasks (GRPO's group_log, when "
         "a run draws a task more than once): each task's mean group reward at its first and last visit, paired "
-        "per task; rising when the interval is above 0. The verdict uses the revisits where a seed has them.",
+        "per task; rising when the interval is above 0. Pass rate above SFT's (group_log and the probe): each "
+        "scored group's pass rate minus the SFT model's probe pass rate on the same task, the last third of the "
+        "steps against the first (bootstrap over groups): the curve with the drawn tasks' difficulty taken out; "
+        "rising when the interval is above 0. The verdict uses it where a seed has it, else the revisits, else "
+        "the per-step thirds.",
         "",
         "| " + " | ".join(COLUMNS) + " |",
         "|" + "|".join(["---"] + ["---:"] * 6 + ["---"] * (len(COLUMNS) - 8) + ["---:"]) + "|",
@@ -398,9 +457,10 @@ def print_table(results: dict[str, Any], console: Console) -> None:
 
 
 def plot(path: Path, results: dict[str, Any]) -> None:
-    """Left: the GRPO training reward per seed (faint per step, bold moving average). Middle: SFT − base
-    and RL − SFT per seed and pooled, with their 95% intervals. Right, when a training-task probe ran: the
-    SFT and RL pass rates on GRPO's training rows per seed and pooled."""
+    """Left: the GRPO training reward per seed (faint per step, bold moving average). Next: SFT − base
+    and RL − SFT per seed and pooled, with their 95% intervals. Then, when runs have it, the pass rate above
+    SFT's on each step's tasks (:func:`adjusted_trend`). Right, when a training-task probe ran: the SFT and
+    RL pass rates on GRPO's training rows per seed and pooled."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -409,11 +469,17 @@ def plot(path: Path, results: dict[str, Any]) -> None:
     probes = [(f"seed {s}", r["train_probe"]) for s, r in results["per_seed"].items() if r.get("train_probe")]
     if results.get("train_probe_pooled"):
         probes.append(("pooled", results["train_probe_pooled"]))
-    if probes:
-        fig, (left, right, probe_ax) = plt.subplots(1, 3, figsize=(16, 4), gridspec_kw={"width_ratios": [3, 3, 2]})
-        plot_probes(probe_ax, probes)
+    adjusted = [(s, r["adjusted"]) for s, r in results["per_seed"].items() if r.get("adjusted")]
+    if adjusted and probes:  # two rows: the training curves above, the before/after comparisons below
+        fig, ((left, adjusted_ax), (right, probe_ax)) = plt.subplots(2, 2, figsize=(14, 8))
     else:
-        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+        ratios = [3, 3] + [3] * bool(adjusted) + [2] * bool(probes)
+        fig, axes = plt.subplots(1, len(ratios), figsize=(2.7 * sum(ratios), 4), gridspec_kw={"width_ratios": ratios})
+        left, right, adjusted_ax, probe_ax = axes[0], axes[1], axes[-1], axes[-1]
+    if adjusted:
+        plot_adjusted(adjusted_ax, adjusted, list(results["per_seed"]))
+    if probes:
+        plot_probes(probe_ax, probes)
     for i, (seed, r) in enumerate(results["per_seed"].items()):
         xs, ys = r["reward"]["steps"], r["reward"]["values"]
         if not ys:
@@ -459,6 +525,33 @@ def plot(path: Path, results: dict[str, Any]) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def plot_adjusted(ax: Any, adjusted: list[tuple[str, dict[str, Any]]], seeds: list[str]) -> None:
+    """Per seed: the mean over a step's groups of pass rate − SFT's pass rate on the same task (faint), its
+    moving average (bold), and the first- and last-third means as short flat segments."""
+    for seed, c in adjusted:
+        color = COLORS[seeds.index(seed) % len(COLORS)]
+        xs, ys = c["curve"]["steps"], c["curve"]["values"]
+        k = smoothing_window(len(ys))
+        ax.plot(xs, ys, color=color, alpha=0.25, linewidth=1)
+        mark = "rising" if c["ci_low"] > 0 else "not rising"
+        ax.plot(xs, moving_average(ys, k), color=color, linewidth=2, label=f"seed {seed} ({mark}; mean of {k})")
+        third = c["steps"] // 3
+        ax.hlines(
+            [c["mean_a"], c["mean_b"]],
+            [xs[0], xs[-1] - third + 1],
+            [xs[0] + third - 1, xs[-1]],
+            color=color,
+            linestyle="--",
+            linewidth=1,
+        )
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xlabel("GRPO step")
+    ax.set_ylabel("pass rate − SFT's on the same tasks")
+    ax.set_title("Training pass rate above SFT's (difficulty out)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
 
 
 def plot_probes(ax: Any, probes: list[tuple[str, dict[str, Any]]]) -> None:
@@ -558,6 +651,7 @@ def probe_runs(
 
 __all__ = [
     "RewardTrend",
+    "adjusted_trend",
     "markdown",
     "plot",
     "pool",

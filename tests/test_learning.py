@@ -6,6 +6,7 @@ probe for real on the tiny model through ``--probe-only``; then one tiny real ru
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -137,13 +138,68 @@ def test_revisited_tasks_decide_whether_the_reward_rose(tmp_path):
     assert res["per_seed"]["0"]["revisit"] is None  # no group log: the thirds decide seed 0 (rising)
     v = res["verdict"]
     assert v["reward_rising_met"] and v["met"]
-    assert "rising on 2/2 seed(s)" in v["line"] and "revisited" in v["line"] and "on 1 seed(s)" in v["line"]
+    assert (
+        "rising on 2/2 seed(s)" in v["line"] and "revisited (last visit − first, interval above 0) on 1" in v["line"]
+    )
+    assert "per-step thirds on 1]" in v["line"]
     md = markdown(res)
     assert "0.250 → 0.667" in md and "12 tasks) yes" in md
     # A run whose revisits got worse is not rising, whatever its per-step thirds say.
     write_groups(seed_dir(tmp_path, 0), {f"t{i}": [0.75, 0.25] for i in range(12)})
     res = pool(tmp_path, [0, 1], resamples=2000)
     assert res["per_seed"]["0"]["reward_trend"]["rising"] is True and not res["verdict"]["reward_rising_met"]
+
+
+def test_pass_rate_above_sft_takes_the_drawn_tasks_difficulty_out_of_the_curve(tmp_path):
+    make_runs(tmp_path, FLAT)
+    make_probes(tmp_path)  # SFT pass rates of seed 0's rows r0-i: (i % 3) / 4
+    run0 = seed_dir(tmp_path, 0)
+    # 12 steps of 2 groups, one pass over 24 of the 40 rows, easy rows drawn first: the raw curve falls.
+    # Steps 1-4 pass as often as SFT does on the same rows; steps 9-12 by 0.25 more than SFT.
+    rows = sorted((f"r0-{i}" for i in range(24)), key=lambda q: -(int(q[3:]) % 3))
+    lines = []
+    for i, q in enumerate(rows):
+        step = 1 + i // 2
+        rate = (int(q[3:]) % 3) / 4 + (0.25 if step > 8 else 0.0)
+        lines.append({"step": step, "task": q, "pass_rate": rate, "mean_reward": rate, "mixed": True})
+    lines.append({"step": 12, "task": "unprobed", "pass_rate": 1.0, "mean_reward": 1.0, "mixed": False})
+    lines.append({"step": 12, "task": "r0-1", "pass_rate": None, "mean_reward": None, "mixed": False})
+    (run0 / "rl").mkdir(parents=True, exist_ok=True)
+    (run0 / "rl" / "groups.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    res = pool(tmp_path, [0, 1], resamples=2000)
+    a = res["per_seed"]["0"]["adjusted"]
+    assert (a["steps"], a["groups"], a["matched"], a["n_a"], a["n_b"]) == (12, 26, 24, 8, 8)
+    assert a["mean_a"] == pytest.approx(0.0) and a["diff"] == pytest.approx(0.25) and a["ci_low"] > 0
+    assert len(a["curve"]["steps"]) == 12 and a["curve"]["values"][0] == pytest.approx(0.0)
+    raw = [statistics.mean(x["pass_rate"] for x in lines[:24] if x["step"] == s) for s in range(1, 13)]
+    assert raw[0] > raw[-1]  # the drawn rows got harder: by the raw curve the policy looks worse
+    assert res["per_seed"]["1"]["adjusted"] is None  # no group log: seed 1 falls back to its thirds (flat)
+    v = res["verdict"]
+    assert (
+        "pass rate above SFT's on the step's tasks" in v["line"]
+        and "on 1, by the raw per-step thirds on 1" in v["line"]
+    )
+    assert not v["reward_rising_met"]
+    md = markdown(res)
+    assert "+0.000 → +0.250 (+0.250" in md and "8+8 groups) yes" in md
+    write_results(tmp_path, [0, 1], resamples=200)
+    assert (tmp_path / "learning.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # A policy that got worse than SFT at its own tasks is not rising.
+    for x in lines:
+        if x["step"] > 8 and x["pass_rate"] is not None:
+            x["pass_rate"] -= 0.5
+    (run0 / "rl" / "groups.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    assert pool(tmp_path, [0, 1], resamples=2000)["per_seed"]["0"]["adjusted"]["ci_high"] < 0
+
+
+def test_unpaired_bootstrap_interval():
+    from eval.paired import unpaired_bootstrap
+
+    r = unpaired_bootstrap([0.0, 0.1, 0.2] * 10, [0.5, 0.6, 0.7] * 10, resamples=2000)
+    assert r["diff"] == pytest.approx(0.5) and 0.4 < r["ci_low"] < 0.5 < r["ci_high"] < 0.6
+    assert (r["n_a"], r["n_b"]) == (30, 30)
+    with pytest.raises(ValueError, match="at least one value"):
+        unpaired_bootstrap([], [1.0])
 
 
 def test_write_results_table_json_and_png(tmp_path):
