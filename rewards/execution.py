@@ -142,6 +142,12 @@ class ExecutionReward(Reward):
     def syntax_error_value(self) -> float:
         return self.failing_value
 
+    @property
+    def full_mark(self) -> float:
+        """The reward of a program that passes every test: GRPO's group statistics count a completion
+        as passing when its execution rewards reach their full marks (``pass_reward_threshold`` unset)."""
+        return 1.0
+
     # -- scoring -------------------------------------------------------------------------------
 
     def score(self, batch: RewardBatch) -> RewardList:
@@ -373,6 +379,10 @@ class XCoderGraded(ExecutionReward):
     @property
     def no_code_value(self) -> float:
         return self.options.invalid_penalty
+
+    @property
+    def full_mark(self) -> float:
+        return self.options.scale
 
     @property
     def syntax_error_value(self) -> float:

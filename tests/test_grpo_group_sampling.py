@@ -15,6 +15,7 @@ from xcoder.train.grpo import GroupSamplingOptions, GRPOConfig, GRPOScriptArgume
 from xcoder.train.grpo_trainer import (  # noqa: E402
     GroupSamplingGRPOTrainer,
     OnlineCurriculumSampler,
+    full_marks,
     group_stats,
 )
 
@@ -177,6 +178,25 @@ def test_group_stats():
     assert stats.all_pass.tolist() == [True, False, False, False]
     assert stats.all_fail.tolist() == [False, True, False, True]
     assert stats.pass_rate[:3].tolist() == [1.0, 0.0, 0.5] and stats.pass_rate[3].isnan()
+
+
+def test_group_stats_pass_at_the_execution_rewards_full_marks():
+    # Columns: xcoder_graded (full mark 5) and a format reward (no full mark). Rows in groups of 2.
+    nan = float("nan")
+    rewards = torch.tensor([[5.0, 0.0], [1.0, 1.0], [5.0, 1.0], [2.5, 1.0], [nan, nan], [5.0, 1.0]])
+    stats = group_stats(rewards, torch.ones(2), 2, None, [5.0, None])
+    assert stats.pass_rate.tolist() == [0.5, 0.5, 1.0]  # a total of 2 or 3.5 is no pass; a judge None is unscored
+    assert stats.all_pass.tolist() == [False, False, True]
+    assert group_stats(rewards, torch.ones(2), 2, 1.0, [5.0, None]).pass_rate.tolist() == [1.0, 1.0, 1.0]
+    assert group_stats(rewards[:, 1:], torch.ones(1), 2, None, [None]).pass_rate.tolist()[:2] == [0.5, 1.0]
+
+
+def test_full_marks_come_from_the_execution_rewards():
+    from rewards.registry import get_reward_funcs
+
+    funcs = get_reward_funcs(["binary", "xcoder_graded", "format"], xcoder_graded={"scale": 3.0})
+    assert full_marks(funcs) == [1.0, 3.0, None]
+    assert full_marks([len]) == [None]
 
 
 def test_options_are_checked(tmp_path):

@@ -94,11 +94,12 @@ class GroupSamplingOptions:
         "drawn now and then (their pass rate may have moved).",
         default=0.02,
     )
-    pass_reward_threshold: float = help_field(
-        "A completion whose total (weighted) reward reaches this counts as a pass, for the "
-        "running pass rates and the all-pass/all-fail group counts (1.0 for binary/pass_rate; 5.0 "
-        "for xcoder_graded).",
-        default=1.0,
+    pass_reward_threshold: float | None = help_field(
+        "What counts as a pass for the running pass rates, the all-pass/all-fail group counts and "
+        "group_log. Unset: every execution reward at its full mark, i.e. the program passed all its tests "
+        "(binary/pass_rate/threshold 1, xcoder_graded its scale 5; shaping rewards are ignored); without an "
+        "execution reward, a total reward of 1. A number: the total weighted reward reaches it.",
+        default=None,
     )
 
     group_log: bool = help_field(

@@ -105,12 +105,24 @@ class GroupStats:
         return ~self.mixed & ~(self.pass_rate >= 1.0)
 
 
+def full_marks(reward_funcs: Sequence[Any]) -> list[float | None]:
+    """Each reward function's full mark (``rewards.execution.ExecutionReward.full_mark``, reached through
+    its ``reward``), None for one without (shaping rewards, reward models, plain functions)."""
+    return [getattr(getattr(f, "reward", None), "full_mark", None) for f in reward_funcs]
+
+
 def group_stats(
-    rewards_per_func: torch.Tensor, weights: torch.Tensor, num_generations: int, threshold: float
+    rewards_per_func: torch.Tensor,
+    weights: torch.Tensor,
+    num_generations: int,
+    threshold: float | None,
+    marks: Sequence[float | None] = (),
 ) -> GroupStats:
     """Groups of ``num_generations`` consecutive rows. A completion's reward is the weighted sum of
     its rewards (NaN when every reward function said None, as in TRL); a group is mixed when two of
-    its scored completions differ; a completion passes when its reward reaches ``threshold``."""
+    its scored completions differ. A completion passes when its reward reaches ``threshold``; with
+    ``threshold`` None, when every reward function with a full mark in ``marks`` reaches it (scored only
+    when all of them scored it), else when its reward reaches 1."""
     total = (rewards_per_func * weights.to(rewards_per_func.device).unsqueeze(0)).nansum(dim=1)
     total[torch.isnan(rewards_per_func).all(dim=1)] = torch.nan
     grouped = total.view(-1, num_generations).float().cpu()
@@ -118,8 +130,16 @@ def group_stats(
     high = torch.where(valid, grouped, torch.full_like(grouped, -torch.inf)).amax(dim=1)
     low = torch.where(valid, grouped, torch.full_like(grouped, torch.inf)).amin(dim=1)
     mixed = (high - low) > 1e-6
-    passed = ((grouped >= threshold - 1e-9) & valid).float().sum(dim=1)
-    counted = valid.float().sum(dim=1)
+    marked = [j for j, mark in enumerate(marks) if mark is not None]
+    if threshold is None and marked:
+        cols = rewards_per_func[:, marked].float().cpu()
+        need = torch.tensor([marks[j] for j in marked], dtype=cols.dtype)
+        scored = ~torch.isnan(cols).any(dim=1)
+        ok = ((cols >= need - 1e-9).all(dim=1) & scored).view(-1, num_generations)
+        passed, counted = ok.float().sum(dim=1), scored.view(-1, num_generations).float().sum(dim=1)
+    else:
+        passed = ((grouped >= (1.0 if threshold is None else threshold) - 1e-9) & valid).float().sum(dim=1)
+        counted = valid.float().sum(dim=1)
     rate = torch.where(counted > 0, passed / counted.clamp(min=1), torch.full_like(counted, torch.nan))
     summed = torch.where(valid, grouped, torch.zeros_like(grouped)).sum(dim=1)
     mean = torch.where(counted > 0, summed / counted.clamp(min=1), torch.full_like(counted, torch.nan))
@@ -255,7 +275,11 @@ class GroupSamplingGRPOTrainer(GRPOTrainer):
 
         assert self._last_rewards is not None
         stats = group_stats(
-            self._last_rewards, self.reward_weights, self.num_generations, self.group_sampling.pass_reward_threshold
+            self._last_rewards,
+            self.reward_weights,
+            self.num_generations,
+            self.group_sampling.pass_reward_threshold,
+            full_marks(self.reward_funcs),
         )
         if self._curriculum is not None or self.group_sampling.group_log:
             keys = gather_object([task_key(row) for row in inputs])[:: self.num_generations]
@@ -405,6 +429,7 @@ __all__ = [
     "GroupSamplingGRPOTrainer",
     "GroupStats",
     "OnlineCurriculumSampler",
+    "full_marks",
     "group_stats",
     "task_key",
 ]
