@@ -28,6 +28,8 @@ def test_deep_merge_and_bundled_config():
     for name, expected in (
         ("ablations.yaml", {"unique_vs_solutions", "noisy_labels"}),
         ("noise.yaml", {"label_noise"}),
+        ("passes.yaml", {"passes"}),
+        ("sampling.yaml", {"group_sampling"}),
     ):
         cfg = load_ablation_config(ROOT / "recipes" / "tiny" / name)
         assert set(cfg.experiments) == expected
