@@ -29,7 +29,7 @@ def test_deep_merge_and_bundled_config():
         ("ablations.yaml", {"unique_vs_solutions", "noisy_labels"}),
         ("noise.yaml", {"label_noise"}),
         ("passes.yaml", {"passes"}),
-        ("sampling.yaml", {"group_sampling"}),
+        ("sampling.yaml", {"group_sampling", "schedule"}),
     ):
         cfg = load_ablation_config(ROOT / "recipes" / "tiny" / name)
         assert set(cfg.experiments) == expected

@@ -173,13 +173,10 @@ def test_pass_rate_above_sft_takes_the_drawn_tasks_difficulty_out_of_the_curve(t
     assert len(a["curve"]["steps"]) == 12 and a["curve"]["values"][0] == pytest.approx(0.0)
     raw = [statistics.mean(x["pass_rate"] for x in lines[:24] if x["step"] == s) for s in range(1, 13)]
     assert raw[0] > raw[-1]  # the drawn rows got harder: by the raw curve the policy looks worse
-    assert res["per_seed"]["1"]["adjusted"] is None  # no group log: seed 1 falls back to its thirds (flat)
-    v = res["verdict"]
-    assert (
-        "pass rate above SFT's on the step's tasks" in v["line"]
-        and "on 1, by the raw per-step thirds on 1" in v["line"]
-    )
-    assert not v["reward_rising_met"]
+    assert res["per_seed"]["1"]["adjusted"] is None  # no group log
+    v = res["verdict"]  # reported, but the probe decides (seed 0's rose, seed 1's did not)
+    assert "the pass rate above SFT's on the tasks each step drew rose on 1/1 seed(s)" in v["line"]
+    assert "training reward rising on 1/2 seed(s)" in v["line"] and not v["reward_rising_met"]
     md = markdown(res)
     assert "+0.000 → +0.250 (+0.250" in md and "8+8 groups) yes" in md
     write_results(tmp_path, [0, 1], resamples=200)
@@ -255,8 +252,11 @@ def test_training_task_probe_pairs_rows_per_seed_and_pools_them(tmp_path):
     )
     v = res["verdict"]
     assert (v["train_probe_rose"], v["train_probe_seeds"]) == (1, 2)
-    assert "; training-task pass rate rose on 1/2 seed(s) (interval above 0); training reward rising on" in v["line"]
-    # Information, not a target: the verdict's targets are as before.
+    # The probe decides whether the training reward rose (seed 1's rate on its training tasks did not move).
+    assert (
+        "training reward rising on 1/2 seed(s) [target: all: not met; measured on the same training tasks at "
+        "GRPO's start and end (the probe, interval above 0) on 2]" in v["line"]
+    )
     assert v["met"] is False and v["rl_minus_sft_met"] and not v["reward_rising_met"]
 
     md = markdown(res)
@@ -276,14 +276,14 @@ def test_training_task_probe_missing_or_unfinished_is_left_out(tmp_path):
     make_runs(tmp_path, RISING)
     res = write_results(tmp_path, [0, 1], resamples=500)  # no probe anywhere: reported as not measured
     assert res["train_probe_pooled"] is None and res["per_seed"]["0"]["train_probe"] is None
-    assert "training-task pass rate not measured" in res["verdict"]["line"] and res["verdict"]["met"]
+    assert "measured by the raw per-step thirds on 2]" in res["verdict"]["line"] and res["verdict"]["met"]
     assert "Training tasks, seed" not in (tmp_path / "learning.md").read_text()
     assert not (seed_dir(tmp_path, 0) / "train_probe").exists()  # pooling reads, never samples
     make_probes(tmp_path)
     write_probe(seed_dir(tmp_path, 1), {"a": 1}, {"a": 2}, finished=False)  # interrupted: not counted
     res = write_results(tmp_path, [0, 1], resamples=500)
     assert res["per_seed"]["1"]["train_probe"] is None and res["train_probe_pooled"]["num_problems"] == 40
-    assert "rose on 1/1 seed(s) (interval above 0), not measured on 1;" in res["verdict"]["line"]
+    assert "(the probe, interval above 0) on 1, by the raw per-step thirds on 1]" in res["verdict"]["line"]
     assert (tmp_path / "learning.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert json.loads((tmp_path / "learning.json").read_text())["per_seed"]["0"]["train_probe"]["up"] == 20
 
@@ -366,7 +366,10 @@ def test_probe_only_samples_both_models_on_the_tiny_model_and_reuses_the_result(
     assert res["per_seed"]["0"]["train_probe"]["num_problems"] == 2 and res["train_probe_pooled"]["num_runs"] == 1
     # An untrained model in 8 tokens solves nothing, before or after.
     assert "training tasks, seed 0: SFT 0.0% → RL 0.0% (+0.0 points" in first.stderr
-    assert "training-task pass rate rose on 0/1 seed(s)" in first.stderr
+    assert (
+        "training reward rising on 0/1 seed(s)" in first.stderr
+        and "(the probe, interval above 0) on 1]" in first.stderr
+    )
 
     # GRPO ran again (new finish time): the probe starts over, in process this time.
     state = json.loads((run / "pipeline_state.json").read_text())
