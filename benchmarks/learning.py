@@ -8,15 +8,16 @@ One pipeline run per seed (the base config with the overrides deep-merged in) in
 a rerun resumes finished stages, so an interrupted benchmark continues where it stopped. Then SFT − base
 and RL − SFT as paired bootstrap comparisons over the held-out problems, per seed and pooled (stratified
 by seed); whether GRPO got better at its own training tasks (the training-task probe: after each seed's
-run, the SFT model, GRPO's start, and the RL model, its end, each sample ``--train-probe`` seeded rows of
-the RL rows GRPO trained on ``--train-probe-k`` times at GRPO's temperature and token limit; judged and
-paired per row, per seed and pooled; cached in ``seed_<s>/train_probe/``; ``--probe-only`` adds it to
-finished runs); the GRPO per-step training reward per seed (with a few prompts per step it mostly shows
-which prompts came up); a table (console and ``learning.md``), ``learning.json``, ``learning.png``, and
-a one-line verdict against the targets (RL − SFT ≥ +3 points with the pooled 95% interval above 0;
-training reward rising on every seed), also saying on how many seeds the training-task pass rate rose
-with its interval above 0. About an hour on 2 CPU cores with the defaults, plus the probe (minutes per
-seed); BENCHMARKS.md records ours. The logic is :mod:`pipeline.learning` and :mod:`pipeline.train_probe`.
+run, the SFT model, GRPO's start, and the RL model, its end, each sample the RL rows GRPO trained on (all
+of them, or ``--train-probe N`` seeded ones) ``--train-probe-k`` times at GRPO's temperature and token
+limit; judged and paired per row, per seed and pooled; cached in ``seed_<s>/train_probe/``;
+``--probe-only`` adds it to finished runs); the GRPO per-step training reward per seed (with a few prompts
+per step it mostly shows which prompts came up) and, from GRPO's ``group_log``, the in-run pass rate above
+the SFT model's on the tasks each step drew; a table (console and ``learning.md``), ``learning.json``,
+``learning.png``, and a one-line verdict against the targets (RL − SFT ≥ +3 points with the pooled 95%
+interval above 0; training reward rising on every seed, decided by the probe where there is one). About
+1.5 hours on 2 CPU cores with the defaults; BENCHMARKS.md records ours. The logic is
+:mod:`pipeline.learning` and :mod:`pipeline.train_probe`.
 """
 
 from __future__ import annotations

@@ -10,17 +10,17 @@ are then pooled:
   seed and pooled over seeds by a bootstrap stratified by seed (each seed samples its own held-out
   split, so problems are resampled within their seed);
 * GRPO's start against its end on its own training tasks (:mod:`pipeline.train_probe`, run after each
-  seed's pipeline run): the SFT and RL models' pass rates on a seeded subset of the RL rows at GRPO's
-  sampling temperature, paired per row, per seed and pooled (stratified by seed);
+  seed's pipeline run): the SFT and RL models' pass rates on the RL rows (all, or a seeded subset) at
+  GRPO's sampling settings, paired per row, per seed and pooled (stratified by seed);
 * the GRPO training reward per step of each seed (``rl/log_history.json``), its moving average, and
   whether it rose (:func:`reward_trend`; with a few prompts per step it mostly measures which prompts
-  came up, hence the probe);
+  came up, hence the probe); the revisited tasks (:func:`revisit_pair`) and the in-run pass rate above
+  the SFT model's on the tasks each step drew (:func:`adjusted_trend`), both from GRPO's ``group_log``;
 * a verdict against the targets: pooled RL − SFT ≥ ``target_points`` with its 95% interval above 0,
-  and the training reward rising on every seed; it also says on how many seeds the training-task pass
-  rate rose with its interval above 0 (information, not a target).
+  and the training reward rising on every seed (:func:`rise_measure` says which measure decides).
 
-Results: ``learning.json``, ``learning.md`` (table), ``learning.png`` (reward curves and the paired
-differences with their intervals), and the table on the console.
+Results: ``learning.json``, ``learning.md`` (table), ``learning.png`` (reward curves, the in-run pass
+rate above SFT's, the paired differences with their intervals, the probe), and the table on the console.
 """
 
 from __future__ import annotations
