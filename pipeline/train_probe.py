@@ -2,7 +2,7 @@
 RL model) sampled on the same RL rows, paired per row.
 
 The per-step GRPO reward cannot answer this in a short run: a step sees a few prompts, each once, so the
-curve mostly measures which prompts came up. Here a fixed seeded subset of the rows GRPO trained on
+curve mostly measures which prompts came up. Here the rows GRPO trained on (all, or a seeded subset)
 (``dataset_name`` of the run's ``configs/grpo.yaml``; the clean rows when ``grpo.label_noise`` corrupted
 them) is sampled ``k`` times per row by each model at GRPO's own sampling settings (its ``temperature``,
 1.0 when unset as in TRL, top_p 1.0, ``max_completion_length`` new tokens) and judged on the row's tests
@@ -94,8 +94,8 @@ def run_train_probe(
     k: int = DEFAULT_K,
     console: Console | None = None,
 ) -> dict[str, Any] | None:
-    """Sample and judge both models on ``rows`` rows (None: all of them) (or reuse a finished probe with the same settings);
-    the settings written to ``probe.json``, or None when the run has no finished GRPO stage."""
+    """Sample and judge both models on ``rows`` rows (None: all of them), or reuse a finished probe with the
+    same settings; the settings written to ``probe.json``, or None when the run has no finished GRPO stage."""
     from eval.generate import SamplingConfig
     from pipeline.stages.select import sample_pass_rates
 
