@@ -4,7 +4,7 @@ RL model) sampled on the same RL rows, paired per row.
 The per-step GRPO reward cannot answer this in a short run: a step sees a few prompts, each once, so the
 curve mostly measures which prompts came up. Here the rows GRPO trained on (all, or a seeded subset)
 (``dataset_name`` of the run's ``configs/grpo.yaml``; the clean rows when ``grpo.label_noise`` corrupted
-them) is sampled ``k`` times per row by each model at GRPO's own sampling settings (its ``temperature``,
+them) are sampled ``k`` times each by each model at GRPO's own sampling settings (its ``temperature``,
 1.0 when unset as in TRL, top_p 1.0, ``max_completion_length`` new tokens) and judged on the row's tests
 (:func:`pipeline.stages.select.sample_pass_rates`, i.e. :mod:`eval.pass_rate`). The two per-row pass
 rates form a :class:`eval.paired.PairedRun`.
