@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -291,21 +291,13 @@ def reward_rose(row: dict[str, Any]) -> bool | None:
     return row["train_probe" if measure == "probe" else measure]["ci_low"] > 0
 
 
-def _revisit(c: dict[str, Any] | None) -> str:
+def _rising(c: dict[str, Any] | None, count: Callable[[dict[str, Any]], str], fmt: str = ".3f") -> str:
+    """A before → after comparison with its interval and ``count`` (what it was measured on), yes/no."""
     if not c:
         return "–"
     return (
-        f"{c['mean_a']:.3f} → {c['mean_b']:.3f} ({c['diff']:+.3f}, {c['ci_low']:+.3f} .. {c['ci_high']:+.3f}; "
-        f"{c['revisited']} tasks) {'yes' if c['ci_low'] > 0 else 'no'}"
-    )
-
-
-def _adjusted(c: dict[str, Any] | None) -> str:
-    if not c:
-        return "–"
-    return (
-        f"{c['mean_a']:+.3f} → {c['mean_b']:+.3f} ({c['diff']:+.3f}, {c['ci_low']:+.3f} .. {c['ci_high']:+.3f}; "
-        f"{c['n_a']}+{c['n_b']} groups) {'yes' if c['ci_low'] > 0 else 'no'}"
+        f"{c['mean_a']:{fmt}} → {c['mean_b']:{fmt}} ({c['diff']:+.3f}, {c['ci_low']:+.3f} .. {c['ci_high']:+.3f}; "
+        f"{count(c)}) {'yes' if c['ci_low'] > 0 else 'no'}"
     )
 
 
@@ -388,8 +380,8 @@ def table_rows(results: dict[str, Any]) -> list[list[str]]:
                 _counts(r.get("rl_minus_sft")),
                 _probe(r.get("train_probe")),
                 _trend(r["reward_trend"]),
-                _revisit(r.get("revisit")),
-                _adjusted(r.get("adjusted")),
+                _rising(r.get("revisit"), lambda c: f"{c['revisited']} tasks"),
+                _rising(r.get("adjusted"), lambda c: f"{c['n_a']}+{c['n_b']} groups", "+.3f"),
                 "–" if r["minutes"] is None else f"{r['minutes']:.1f}",
             ]
         )
