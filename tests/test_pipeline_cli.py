@@ -149,6 +149,10 @@ def test_demo_config_keeps_the_demo_values():
     ) == (4096, 192, 4, 4, 2, 1024, 0, 512)
     assert (cfg.judge.workers, cfg.judge.timeout, cfg.judge.memory_mb) == (2, 6.0, 2048)
     assert cfg.data.tokenizer_corpus_tasks == 300 and cfg.data.sft_solutions_per_task == 1
+    # What BENCHMARKS.md measured for the demo: RL rows selected at GRPO's temperature, the graded reward.
+    assert (cfg.select.enabled, cfg.select.k, cfg.select.temperature, cfg.select.band) == (True, 8, 0.7, "0,1")
+    assert cfg.grpo.args["temperature"] == cfg.select.temperature and not cfg.select.inclusive
+    assert cfg.grpo.args["reward_funcs"] == ["xcoder_graded"] and cfg.grpo.args["group_log"] is True
 
 
 def test_old_training_packages_stop_the_pipeline_before_any_work(tmp_path, monkeypatch):
