@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import math
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -88,19 +88,24 @@ def reward_points(run: Path) -> list[tuple[float, float]]:
     return sorted((h["step"], h["reward"]) for h in history if "reward" in h and "step" in h)
 
 
-def revisit_pair(run: Path) -> tuple[Any, dict[str, Any]] | None:
-    """The training reward of each task GRPO drew more than once, at its first visit (A) and its last (B),
-    from ``rl/groups.jsonl`` (GRPO's ``group_log``): did the policy get better at the same tasks, whichever
-    prompts a step happened to draw. None without the file or without a revisited task."""
-    from eval.paired import PairedRun
+def read_groups(run: Path) -> list[dict[str, Any]] | None:
+    """The scored groups of a run's GRPO (``rl/groups.jsonl``, its ``group_log``), or None without the file."""
     from xcoder.train.grpo_trainer import GROUPS_FILE
 
     path = run / "rl" / GROUPS_FILE
     if not path.is_file():
         return None
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def revisit_pair(run: Path) -> tuple[Any, dict[str, Any]] | None:
+    """The training reward of each task GRPO drew more than once, at its first visit (A) and its last (B),
+    from ``rl/groups.jsonl`` (GRPO's ``group_log``): did the policy get better at the same tasks, whichever
+    prompts a step happened to draw. None without the file or without a revisited task."""
+    from eval.paired import PairedRun
+
     visits: dict[str, list[tuple[int, float]]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        g = json.loads(line)
+    for g in read_groups(run) or []:
         if g.get("mean_reward") is not None:
             visits.setdefault(g["task"], []).append((g["step"], g["mean_reward"]))
     again = {t: sorted(v) for t, v in visits.items() if len({step for step, _ in v}) > 1}
@@ -124,29 +129,31 @@ def revisit_summary(run: Path, seed: int, resamples: int = RESAMPLES) -> dict[st
     return {**paired_bootstrap(pair[0], resamples=resamples, seed=seed).to_dict(), **pair[1]} if pair else None
 
 
-def adjusted_trend(run: Path, seed: int = 0, resamples: int = RESAMPLES) -> dict[str, Any] | None:
+def adjusted_trend(
+    run: Path, sft: Mapping[str, float], seed: int = 0, resamples: int = RESAMPLES
+) -> dict[str, Any] | None:
     """The training curve with the tasks' difficulty taken out: each scored group's pass rate
-    (``rl/groups.jsonl``, GRPO's ``group_log``) minus the SFT model's pass rate on the same task (the
-    training-task probe, sampled at GRPO's own settings), the last third of the steps against the first,
+    (``rl/groups.jsonl``, GRPO's ``group_log``) minus ``sft``, the SFT model's pass rate on the same task
+    (the training-task probe, sampled at GRPO's own settings), the last third of the steps against the first,
     bootstrapped over groups. GRPO starts from the SFT model, so the first third sits near 0 whichever tasks
     it drew, and a policy that learns lifts the last third above it. Also the per-step mean (``curve``) for
-    the plot. None without both files, without a matched group in each third, or with fewer than 6 steps."""
+    the plot. None without the file, with fewer than 6 steps, or without a matched group in each third."""
     from eval.paired import unpaired_bootstrap
-    from xcoder.train.grpo_trainer import GROUPS_FILE
 
-    path, probe = run / "rl" / GROUPS_FILE, probe_pair(run)
-    if probe is None or not path.is_file():
-        return None
-    sft = probe[0].a
-    groups = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    steps = sorted({g["step"] for g in groups})
+    groups = read_groups(run)
+    steps = sorted({g["step"] for g in groups or []})
     k = len(steps) // 3
-    scored = [g for g in groups if g.get("pass_rate") is not None and g["task"] in sft]
-    matched = [(g["step"], g["pass_rate"] - sft[g["task"]]) for g in scored]
+    if groups is None or k < 2:
+        return None
+    matched = [
+        (g["step"], g["pass_rate"] - sft[g["task"]])
+        for g in groups
+        if g.get("pass_rate") is not None and g["task"] in sft
+    ]
     head, tail = set(steps[:k]), set(steps[-k:])
     first = [d for step, d in matched if step in head]
     last = [d for step, d in matched if step in tail]
-    if k < 2 or not first or not last:
+    if not first or not last:
         return None
     by_step: dict[int, list[float]] = {}
     for step, d in matched:
@@ -203,12 +210,12 @@ def pool(
                 pairs[key].append(pair)
                 row[key] = paired_bootstrap(pair, resamples=resamples, seed=seed).to_dict()
         row["revisit"] = revisit_summary(run, seed, resamples)
-        row["adjusted"] = adjusted_trend(run, seed, resamples)
         probe = probe_pair(run)
-        row["train_probe"] = None
+        row["train_probe"] = row["adjusted"] = None
         if probe:
             probes.append(probe[0])
             row["train_probe"] = {**paired_bootstrap(probe[0], resamples=resamples, seed=seed).to_dict(), **probe[1]}
+            row["adjusted"] = adjusted_trend(run, probe[0].a, seed, resamples)
         per_seed[str(seed)] = row
     pooled = {key: paired_bootstrap(runs, resamples=resamples).to_dict() for key, runs in pairs.items() if runs}
     results = {
@@ -266,7 +273,7 @@ def verdict(results: dict[str, Any], target_points: float = TARGET_POINTS) -> di
 
 
 MEASURES = {  # how a seed's "training reward rising" was decided, best first
-    "probe": "on the same training tasks at GRPO's start and end (the probe, interval above 0)",
+    "train_probe": "on the same training tasks at GRPO's start and end (the probe, interval above 0)",
     "revisit": "on the tasks GRPO revisited (last visit − first, interval above 0)",
     "thirds": "by the raw per-step thirds",
 }
@@ -280,7 +287,7 @@ def rise_measure(row: dict[str, Any]) -> str:
     few prompts per step mostly say which prompts came up. The in-run curve adjusted by SFT's pass rates
     (:func:`adjusted_trend`) is reported but does not decide: in one pass each step's tasks are new to the
     policy, so it measures transfer to unseen tasks, like the held-out split."""
-    return "probe" if row.get("train_probe") else "revisit" if row.get("revisit") else "thirds"
+    return "train_probe" if row.get("train_probe") else "revisit" if row.get("revisit") else "thirds"
 
 
 def reward_rose(row: dict[str, Any]) -> bool | None:
@@ -288,7 +295,7 @@ def reward_rose(row: dict[str, Any]) -> bool | None:
     measure = rise_measure(row)
     if measure == "thirds":
         return row["reward_trend"]["rising"]
-    return row["train_probe" if measure == "probe" else measure]["ci_low"] > 0
+    return row[measure]["ci_low"] > 0
 
 
 def _rising(c: dict[str, Any] | None, count: Callable[[dict[str, Any]], str], fmt: str = ".3f") -> str:

@@ -218,6 +218,7 @@ class GroupSamplingGRPOTrainer(GRPOTrainer):
         self._curriculum: OnlineCurriculumSampler | None = None
         self._last_rewards: torch.Tensor | None = None
         super().__init__(*args, **kwargs)
+        self._full_marks = full_marks(self.reward_funcs)  # what counts as a pass in the group statistics
         opts, args_ = self.group_sampling, self.args
         if not opts.group_sampling_enabled:
             return
@@ -279,7 +280,7 @@ class GroupSamplingGRPOTrainer(GRPOTrainer):
             self.reward_weights,
             self.num_generations,
             self.group_sampling.pass_reward_threshold,
-            full_marks(self.reward_funcs),
+            self._full_marks,
         )
         if self._curriculum is not None or self.group_sampling.group_log:
             keys = gather_object([task_key(row) for row in inputs])[:: self.num_generations]
