@@ -11,7 +11,8 @@ Several runs (seeds) are pooled in one of two ways:
   first (:func:`average_runs`), then compare once;
 * different problem sets (e.g. each demo seed samples its own held-out split): pass one
   :class:`PairedRun` per seed to :func:`paired_bootstrap`. Problems are resampled within each run
-  (a stratified bootstrap) and the statistic is the mean over all pooled problems.
+  (a stratified bootstrap) and the statistic is the mean over all pooled problems. It holds the runs
+  fixed; :func:`between_runs` adds the spread between them (each run one observation, a t interval).
 
 ``python -m eval.paired A_DIR B_DIR [A_DIR2 B_DIR2 ...]`` compares eval output directories (their
 ``samples.jsonl``) pair by pair, pooled.
@@ -204,6 +205,33 @@ def unpaired_bootstrap(
         "confidence": confidence,
         "resamples": resamples,
         "seed": seed,
+    }
+
+
+def between_runs(runs: Sequence[PairedRun], *, confidence: float = 0.95) -> dict[str, float | int]:
+    """Student-t interval of the mean per-run difference, each run (seed) one observation.
+
+    The stratified bootstrap holds the runs fixed: it asks whether *these* models differ on more problems
+    like these. When each seed trains its own models, a rerun also moves the result by its training
+    trajectory; this interval counts that spread (and the problem noise inside each run's mean), so it is
+    the wider, more honest one for "does the method gain with a new seed". Needs at least 2 runs."""
+    from scipy import stats
+
+    if len(runs) < 2:
+        raise ValueError(f"an interval between runs needs at least 2 runs, got {len(runs)}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    diffs = np.array([float((b - a).mean()) for _, a, b in (run.differences() for run in runs)])
+    n, mean, sd = len(diffs), float(diffs.mean()), float(diffs.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+    return {
+        "num_runs": n,
+        "diff": mean,
+        "sd": sd,
+        "ci_low": mean - half,
+        "ci_high": mean + half,
+        "confidence": confidence,
+        "per_run": [float(d) for d in diffs],
     }
 
 

@@ -187,7 +187,7 @@ def pool(
     output_dir: str | Path, seeds: Sequence[int], *, resamples: int = RESAMPLES, target_points: float = TARGET_POINTS
 ) -> dict[str, Any]:
     """Everything the benchmark reports, from the seeds' run directories (missing pieces are left out)."""
-    from eval.paired import PairedRun, paired_bootstrap
+    from eval.paired import PairedRun, between_runs, paired_bootstrap
 
     per_seed: dict[str, Any] = {}
     pairs: dict[str, list[PairedRun]] = {key: [] for key in DIFFERENCES}
@@ -223,6 +223,7 @@ def pool(
         "seeds": list(seeds),
         "per_seed": per_seed,
         "pooled": pooled,
+        "between_seeds": {key: between_runs(runs) for key, runs in pairs.items() if len(runs) >= 2},
         "train_probe_pooled": paired_bootstrap(probes, resamples=resamples).to_dict() if probes else None,
         "targets": {"rl_minus_sft_points": target_points, "rl_minus_sft_ci_above_zero": True, "reward_rising": "all"},
     }
@@ -260,6 +261,9 @@ def verdict(results: dict[str, Any], target_points: float = TARGET_POINTS) -> di
             f"{len(adjusted)} seed(s) (last third − first, interval above 0; in one pass those tasks are new "
             "to the policy, so this measures transfer)"
         )
+    between = results.get("between_seeds", {}).get("rl_minus_sft")
+    if between:
+        line += f"; {between_line('RL − SFT', between)} (reported, not a target)"
     probes = [r["train_probe"] for r in results["per_seed"].values() if r.get("train_probe")]
     rose = sum(p["ci_low"] > 0 for p in probes)
     return {
@@ -270,6 +274,22 @@ def verdict(results: dict[str, Any], target_points: float = TARGET_POINTS) -> di
         "train_probe_seeds": len(probes),
         "line": line,
     }
+
+
+def between_line(label: str, c: dict[str, Any]) -> str:
+    """The interval between seeds in one phrase (:func:`eval.paired.between_runs`)."""
+    return (
+        f"between seeds, each seed's mean one observation: {label} {100 * c['diff']:+.1f} points "
+        f"(95% t interval {100 * c['ci_low']:+.1f} .. {100 * c['ci_high']:+.1f}, SD {100 * c['sd']:.1f} over "
+        f"{c['num_runs']} seeds)"
+    )
+
+
+def between_lines(results: dict[str, Any]) -> list[str]:
+    """One line per difference measured on two or more seeds."""
+    return [
+        between_line(DIFFERENCES[key][2], c) for key, c in results.get("between_seeds", {}).items() if c is not None
+    ]
 
 
 MEASURES = {  # how a seed's "training reward rising" was decided, best first
@@ -435,15 +455,17 @@ def markdown(results: dict[str, Any]) -> str:
         "scored group's pass rate minus the SFT model's probe pass rate on the same task, the last third of the "
         "steps against the first (bootstrap over groups): the in-run curve with the drawn tasks' difficulty taken "
         "out (in one pass, tasks new to the policy). Whether the training reward rose is decided by the training "
-        "tasks (the probe) where a seed has it, else by the revisits, else by the per-step thirds.",
+        "tasks (the probe) where a seed has it, else by the revisits, else by the per-step thirds. Between "
+        "seeds: each seed's mean difference as one observation, a Student-t interval; it counts how far a new "
+        "seed's training moves the result, which the stratified bootstrap holds fixed (reported, not a target).",
         "",
         "| " + " | ".join(COLUMNS) + " |",
         "|" + "|".join(["---"] + ["---:"] * 6 + ["---"] * (len(COLUMNS) - 8) + ["---:"]) + "|",
     ]
     lines += ["| " + " | ".join(row) + " |" for row in table_rows(results)]
-    probes = probe_lines(results)
-    if probes:
-        lines += [""] + [f"- {line[0].upper()}{line[1:]}" for line in probes]
+    notes = probe_lines(results) + between_lines(results)
+    if notes:
+        lines += [""] + [f"- {line[0].upper()}{line[1:]}" for line in notes]
     lines += ["", f"**Verdict:** {results['verdict']['line']}", "", "![learning](learning.png)", ""]
     return "\n".join(lines)
 
@@ -456,7 +478,7 @@ def print_table(results: dict[str, Any], console: Console) -> None:
     for i, row in enumerate(rows):
         table.add_row(*row, style="bold" if i == len(rows) - 1 else None)
     console.print(table)
-    for line in probe_lines(results):
+    for line in probe_lines(results) + between_lines(results):
         console.print(escape(line), soft_wrap=True)
 
 

@@ -94,6 +94,11 @@ def test_pool_pairs_per_seed_and_stratified_over_seeds(tmp_path):
     assert 0 < pooled["ci_low"] < pooled["diff"] < pooled["ci_high"]
     # Stratified: seed 1's problems never move, so the pooled interval is narrower than seed 0's scaled by 30/50.
     assert pooled["ci_high"] - pooled["ci_low"] <= (s0["rl_minus_sft"]["ci_high"] - s0["rl_minus_sft"]["ci_low"])
+    # Between seeds, each seed's mean is one observation: two seeds (+0.083 and 0) leave the interval wide.
+    between = res["between_seeds"]["rl_minus_sft"]
+    assert between["per_run"] == pytest.approx([10 / N / 30, 0.0]) and between["num_runs"] == 2
+    assert between["ci_low"] < 0 < pooled["ci_low"] and between["ci_high"] > pooled["ci_high"]
+    assert "between seeds" in res["verdict"]["line"] and "(reported, not a target)" in res["verdict"]["line"]
     sft_base = res["pooled"]["sft_minus_base"]
     assert sft_base["mean_a"] == 0 and sft_base["diff"] == pytest.approx((60 + 19) / N / 50)
     assert s0["reward"]["steps"] == list(range(1, 13)) and s0["reward"]["values"] == RISING
@@ -208,6 +213,7 @@ def test_write_results_table_json_and_png(tmp_path):
     assert "| RL − SFT (95% CI) |" in md and "| pooled | 50 |" in md and "| 0 | 30 |" in md
     assert "+8.3 (" in md and "12/2/16" in md and "rising on 1/2" in md
     assert f"**Verdict:** {res['verdict']['line']}" in md
+    assert "- Between seeds, each seed's mean one observation: RL − SFT +4.2 points (95% t interval" in md
     assert (tmp_path / "learning.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

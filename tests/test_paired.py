@@ -7,6 +7,7 @@ import pytest
 from eval.paired import (
     PairedRun,
     average_runs,
+    between_runs,
     compare_dirs,
     main,
     paired_bootstrap,
@@ -103,3 +104,19 @@ def test_from_eval_directories(tmp_path, capsys):
     assert "RL - SFT = +0.0 points" in capsys.readouterr().out
     assert main([str(a), str(b), "--json", "--resamples", "100"]) == 0
     assert json.loads(capsys.readouterr().out)["unchanged"] == 1
+
+
+def test_between_runs_treats_each_run_as_one_observation():
+    a = {f"p{i}": 0.0 for i in range(10)}
+    runs = [PairedRun(a, {k: d for k in a}) for d in (0.1, 0.2, 0.3)]
+    res = between_runs(runs)
+    # Means 0.1, 0.2, 0.3: SD 0.1, t(0.975, 2 df) = 4.3027, half width 4.3027 * 0.1 / sqrt(3).
+    assert res["num_runs"] == 3 and res["diff"] == pytest.approx(0.2) and res["sd"] == pytest.approx(0.1)
+    assert res["ci_high"] - res["diff"] == pytest.approx(4.3027 * 0.1 / 3**0.5, rel=1e-4)
+    assert res["per_run"] == pytest.approx([0.1, 0.2, 0.3])
+    # The stratified bootstrap holds the runs fixed: every problem moves by its run's constant, so its
+    # interval is far narrower than the spread between the runs.
+    boot = paired_bootstrap(runs, resamples=500)
+    assert boot.ci_high - boot.ci_low < (res["ci_high"] - res["ci_low"]) / 5
+    with pytest.raises(ValueError, match="at least 2 runs"):
+        between_runs(runs[:1])
