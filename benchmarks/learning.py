@@ -13,8 +13,9 @@ of them, or ``--train-probe N`` seeded ones) ``--train-probe-k`` times at GRPO's
 limit; judged and paired per row, per seed and pooled; cached in ``seed_<s>/train_probe/``;
 ``--probe-only`` adds it to finished runs); the GRPO per-step training reward per seed (with a few prompts
 per step it mostly shows which prompts came up) and, from GRPO's ``group_log``, the in-run pass rate above
-the SFT model's on the tasks each step drew; a table (console and ``learning.md``), ``learning.json``,
-``learning.png``, and a one-line verdict against the targets (RL − SFT ≥ +3 points with the pooled 95%
+the SFT model's on the tasks each step drew; the spread between seeds; RL − SFT per held-out task family;
+a table (console and ``learning.md``), ``learning.json``, ``learning.png``, ``learning_families.png``, and
+a one-line verdict against the targets (RL − SFT ≥ +3 points with the pooled 95%
 interval above 0; training reward rising on every seed, decided by the probe where there is one). About
 1.5 hours on 2 CPU cores with the defaults; BENCHMARKS.md records ours. The logic is
 :mod:`pipeline.learning` and :mod:`pipeline.train_probe`.

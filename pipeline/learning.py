@@ -16,11 +16,14 @@ are then pooled:
   whether it rose (:func:`reward_trend`; with a few prompts per step it mostly measures which prompts
   came up, hence the probe); the revisited tasks (:func:`revisit_pair`) and the in-run pass rate above
   the SFT model's on the tasks each step drew (:func:`adjusted_trend`), both from GRPO's ``group_log``;
+* the spread between seeds (:func:`eval.paired.between_runs`, each seed's mean one observation), and
+  RL − SFT per held-out task family (:mod:`pipeline.families`), which shows whole families moving;
 * a verdict against the targets: pooled RL − SFT ≥ ``target_points`` with its 95% interval above 0,
   and the training reward rising on every seed (:func:`rise_measure` says which measure decides).
 
 Results: ``learning.json``, ``learning.md`` (table), ``learning.png`` (reward curves, the in-run pass
-rate above SFT's, the paired differences with their intervals, the probe), and the table on the console.
+rate above SFT's, the paired differences with their intervals, the probe), ``learning_families.png``
+(when the held-out rows name their family), and the table on the console.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from pipeline import families as fam
 from pipeline.config import STAGES, load_pipeline_config
 from pipeline.locate import locate
 from pipeline.report import DIFFERENCES, moving_average, smoothing_window
@@ -209,6 +213,10 @@ def pool(
                 pair = PairedRun(scores[a], scores[b])
                 pairs[key].append(pair)
                 row[key] = paired_bootstrap(pair, resamples=resamples, seed=seed).to_dict()
+        families = fam.holdout_families(run)
+        if families and "sft" in scores and "rl" in scores:
+            row["families"] = fam.family_differences(scores["sft"], scores["rl"], families)
+            row["moved"] = fam.moved_summary(row["families"])
         row["revisit"] = revisit_summary(run, seed, resamples)
         probe = probe_pair(run)
         row["train_probe"] = row["adjusted"] = None
@@ -274,6 +282,22 @@ def verdict(results: dict[str, Any], target_points: float = TARGET_POINTS) -> di
         "train_probe_seeds": len(probes),
         "line": line,
     }
+
+
+def family_lines(results: dict[str, Any]) -> list[str]:
+    """Per seed: the held-out families RL moved as a whole, and how much of RL − SFT they make."""
+    lines = []
+    for seed, r in results["per_seed"].items():
+        m = r.get("moved")
+        if not m:
+            continue
+        moved = ", ".join([f"{f} up" for f in m["up"]] + [f"{f} down" for f in m["down"]]) or "none"
+        lines.append(
+            f"seed {seed}: families that moved ≥ {100 * m['shift']:.0f} points as a whole: {moved}; they make "
+            f"{100 * m['moved_part']:+.1f} of its {100 * r['rl_minus_sft']['diff']:+.1f} points, the other "
+            f"families {100 * m['rest_part']:+.1f}"
+        )
+    return lines
 
 
 def between_line(label: str, c: dict[str, Any]) -> str:
@@ -463,9 +487,12 @@ def markdown(results: dict[str, Any]) -> str:
         "|" + "|".join(["---"] + ["---:"] * 6 + ["---"] * (len(COLUMNS) - 8) + ["---:"]) + "|",
     ]
     lines += ["| " + " | ".join(row) + " |" for row in table_rows(results)]
-    notes = probe_lines(results) + between_lines(results)
+    notes = probe_lines(results) + between_lines(results) + family_lines(results)
     if notes:
         lines += [""] + [f"- {line[0].upper()}{line[1:]}" for line in notes]
+    per_family = {s: r["families"] for s, r in results["per_seed"].items() if r.get("families")}
+    if per_family:
+        lines += ["", *fam.markdown_table(per_family), "", "![per family](learning_families.png)"]
     lines += ["", f"**Verdict:** {results['verdict']['line']}", "", "![learning](learning.png)", ""]
     return "\n".join(lines)
 
@@ -478,7 +505,7 @@ def print_table(results: dict[str, Any], console: Console) -> None:
     for i, row in enumerate(rows):
         table.add_row(*row, style="bold" if i == len(rows) - 1 else None)
     console.print(table)
-    for line in probe_lines(results) + between_lines(results):
+    for line in probe_lines(results) + between_lines(results) + family_lines(results):
         console.print(escape(line), soft_wrap=True)
 
 
@@ -608,12 +635,16 @@ def write_results(
     target_points: float = TARGET_POINTS,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Pool the finished runs; write learning.json, learning.md and learning.png; print the table and verdict."""
+    """Pool the finished runs; write learning.json, learning.md, learning.png (and learning_families.png); print
+    the table and verdict."""
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     results = {**pool(out, seeds, resamples=resamples, target_points=target_points), **(extra or {})}
     atomic_write_json(out / "learning.json", results)
     plot(out / "learning.png", results)
+    per_family = {s: r["families"] for s, r in results["per_seed"].items() if r.get("families")}
+    if per_family:
+        fam.plot(out / "learning_families.png", per_family)
     atomic_write_text(out / "learning.md", markdown(results))
     if console is not None:
         print_table(results, console)

@@ -215,6 +215,21 @@ def test_write_results_table_json_and_png(tmp_path):
     assert f"**Verdict:** {res['verdict']['line']}" in md
     assert "- Between seeds, each seed's mean one observation: RL − SFT +4.2 points (95% t interval" in md
     assert (tmp_path / "learning.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "per held-out family" not in md and not (tmp_path / "learning_families.png").exists()  # no families
+    # With the procedural families in seed 0's held-out rows: its RL − SFT split by family.
+    rows = [{"question_id": f"s0-{i}", "metadata": json.dumps({"family": "ab"[i < 15]})} for i in range(30)]
+    (seed_dir(tmp_path, 0) / "data").mkdir()
+    (seed_dir(tmp_path, 0) / "data" / "holdout.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    res = write_results(tmp_path, [0, 1], resamples=500)
+    families = res["per_seed"]["0"]["families"]
+    assert families["b"]["problems"] == 15 and families["b"]["diff"] == pytest.approx(10 / N / 15)  # all moves in b
+    assert families["a"]["diff"] == 0 and "families" not in res["per_seed"]["1"]
+    assert res["per_seed"]["0"]["moved"]["up"] == [] and res["per_seed"]["0"]["moved"]["rest_part"] == pytest.approx(
+        res["per_seed"]["0"]["rl_minus_sft"]["diff"]
+    )
+    md = (tmp_path / "learning.md").read_text()
+    assert "- Seed 0: families that moved ≥ 25 points as a whole: none; they make +0.0 of its +8.3 points" in md
+    assert "| b | 50 → 67 (+17) |" in md and (tmp_path / "learning_families.png").is_file()
 
 
 def write_probe(run: Path, sft: dict[str, int], rl: dict[str, int], k: int = 4, finished: bool = True) -> None:
