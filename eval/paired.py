@@ -122,7 +122,7 @@ def sign_test(up: int, down: int) -> float:
     if n == 0:
         return 1.0
     k = min(up, down)
-    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2.0**n
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / (1 << n)  # integers: 2.0**n overflows past n = 1023
     return min(1.0, 2.0 * tail)
 
 

@@ -91,6 +91,9 @@ def test_sign_test_by_hand():
     assert sign_test(3, 0) == pytest.approx(2 / 8)  # 2 * (1/2)^3
     assert sign_test(1, 3) == pytest.approx(2 * 5 / 16)  # 2 * (C(4,0) + C(4,1)) / 16
     assert sign_test(5, 5) == 1.0
+    # Pooled over many seeds, up + down passes 1024, where 2.0 ** n overflows a float.
+    assert sign_test(700, 700) == 1.0 and sign_test(600, 800) < 1e-6
+    assert sign_test(520, 480) == pytest.approx(0.2175, abs=5e-4)  # normal approx., continuity corrected: z = 1.233
 
 
 def test_from_eval_directories(tmp_path, capsys):
