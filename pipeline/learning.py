@@ -53,7 +53,10 @@ DEFAULT_OVERRIDES = "recipes/tiny/learning.yaml"
 DEFAULT_OUTPUT = "runs/learning"
 TARGET_POINTS = 3.0  # RL − SFT, percentage points, pooled over seeds
 RESAMPLES = 10_000
-COLORS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c"]
+COLORS = [  # 12 distinct colours: a seed keeps its colour across the panels
+    *("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860"),
+    *("#da8bc3", "#8c8c8c", "#ccb974", "#64b5cd", "#1b3a6b", "#7a1f1f"),
+]
 
 
 def seed_dir(output_dir: str | Path, seed: int) -> Path:
@@ -615,13 +618,16 @@ def plot_probes(ax: Any, probes: list[tuple[str, dict[str, Any]]]) -> None:
     rl = [100 * c["mean_b"] for _, c in probes]
     ax.bar([x - 0.2 for x in xs], sft, width=0.4, color="#4c72b0", label="SFT (GRPO's start)")
     ax.bar([x + 0.2 for x in xs], rl, width=0.4, color="#dd8452", label="RL (GRPO's end)")
+    crowded = len(probes) > 6  # the intervals no longer fit above the bars: the difference alone
     for x, (_, c), top in zip(xs, probes, map(max, sft, rl)):
-        text = f"{100 * c['diff']:+.1f}\n({100 * c['ci_low']:+.1f}..{100 * c['ci_high']:+.1f})"
+        text = f"{100 * c['diff']:+.1f}"
+        if not crowded:
+            text += f"\n({100 * c['ci_low']:+.1f}..{100 * c['ci_high']:+.1f})"
         ax.text(x, top + 1, text, ha="center", va="bottom", fontsize=7, weight="bold" if c["ci_low"] > 0 else None)
     ax.set_xticks(list(xs), [name for name, _ in probes], fontsize=8)
     ax.set_ylim(0, max(sft + rl) * 1.35 + 5)
     ax.set_ylabel("pass rate on training rows, %")
-    ax.set_title("GRPO's training tasks: start vs end")
+    ax.set_title("GRPO's training tasks: start vs end" + (" (bold: interval above 0)" if crowded else ""))
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(alpha=0.3, axis="y")
 
