@@ -153,6 +153,8 @@ def test_demo_config_keeps_the_demo_values():
     assert (cfg.select.enabled, cfg.select.k, cfg.select.temperature, cfg.select.band) == (True, 8, 0.7, "0,1")
     assert cfg.grpo.args["temperature"] == cfg.select.temperature and not cfg.select.inclusive
     assert cfg.grpo.args["reward_funcs"] == ["xcoder_graded"] and cfg.grpo.args["group_log"] is True
+    # 8 prompts x 8 completions a step (BENCHMARKS.md "Learning benchmark", the 8-prompt test).
+    assert (cfg.grpo.args["per_device_train_batch_size"], cfg.grpo.args["num_generations"]) == (64, 8)
 
 
 def test_old_training_packages_stop_the_pipeline_before_any_work(tmp_path, monkeypatch):
