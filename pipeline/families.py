@@ -68,7 +68,7 @@ def moved_summary(per_family: Mapping[str, Mapping[str, float]], shift: float = 
 
 
 def markdown_table(per_seed: Mapping[str, Mapping[str, Mapping[str, float]]], label: str = "RL − SFT") -> list[str]:
-    """A family × seed table of B − A in points; moved families (|B − A| ≥ 25) in bold."""
+    """A family × seed table of B − A in points; moved families (|B − A| ≥ ``SHIFT``) in bold."""
     seeds = list(per_seed)
     families = sorted({f for fams in per_seed.values() for f in fams})
     lines = [
@@ -85,7 +85,8 @@ def markdown_table(per_seed: Mapping[str, Mapping[str, Mapping[str, float]]], la
             text = f"{100 * c['a']:.0f} → {100 * c['b']:.0f} ({100 * c['diff']:+.0f})"
             cells.append(f"**{text}**" if abs(c["diff"]) >= SHIFT else text)
         lines.append(f"| {family} | " + " | ".join(cells) + " |")
-    return [f"{label} per held-out family, SFT → RL avg@n % (difference in points; bold: moved ≥ 25):", "", *lines]
+    heading = f"{label} per held-out family, SFT → RL avg@n % (difference in points; bold: moved ≥ {100 * SHIFT:.0f}):"
+    return [heading, "", *lines]
 
 
 def plot(path: Path, per_seed: Mapping[str, Mapping[str, Mapping[str, float]]], label: str = "RL − SFT") -> None:
@@ -107,7 +108,15 @@ def plot(path: Path, per_seed: Mapping[str, Mapping[str, Mapping[str, float]]], 
     image = ax.imshow(grid, cmap="RdBu", vmin=-100, vmax=100, aspect="auto")
     for (i, j), v in np.ndenumerate(grid):
         if not np.isnan(v):
-            ax.text(j, i, f"{v:+.0f}", ha="center", va="center", fontsize=7, weight="bold" if abs(v) >= 25 else None)
+            ax.text(
+                j,
+                i,
+                f"{v:+.0f}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                weight="bold" if abs(v) >= 100 * SHIFT else None,
+            )
     ax.set_xticks(range(len(seeds)), [f"seed {s}" for s in seeds], fontsize=8)
     ax.set_yticks(range(len(families)), families, fontsize=8)
     ax.set_title(f"{label} per held-out family, points")

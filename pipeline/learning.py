@@ -303,6 +303,16 @@ def family_lines(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def families_per_seed(results: dict[str, Any]) -> dict[str, Any]:
+    """``{seed: per-family RL − SFT}`` for the seeds whose held-out rows name their family."""
+    return {s: r["families"] for s, r in results["per_seed"].items() if r.get("families")}
+
+
+def note_lines(results: dict[str, Any]) -> list[str]:
+    """The lines under the table, in learning.md and on the console alike."""
+    return probe_lines(results) + between_lines(results) + family_lines(results)
+
+
 def between_line(label: str, c: dict[str, Any]) -> str:
     """The interval between seeds in one phrase (:func:`eval.paired.between_runs`)."""
     return (
@@ -490,10 +500,10 @@ def markdown(results: dict[str, Any]) -> str:
         "|" + "|".join(["---"] + ["---:"] * 6 + ["---"] * (len(COLUMNS) - 8) + ["---:"]) + "|",
     ]
     lines += ["| " + " | ".join(row) + " |" for row in table_rows(results)]
-    notes = probe_lines(results) + between_lines(results) + family_lines(results)
+    notes = note_lines(results)
     if notes:
         lines += [""] + [f"- {line[0].upper()}{line[1:]}" for line in notes]
-    per_family = {s: r["families"] for s, r in results["per_seed"].items() if r.get("families")}
+    per_family = families_per_seed(results)
     if per_family:
         lines += ["", *fam.markdown_table(per_family), "", "![per family](learning_families.png)"]
     lines += ["", f"**Verdict:** {results['verdict']['line']}", "", "![learning](learning.png)", ""]
@@ -508,7 +518,7 @@ def print_table(results: dict[str, Any], console: Console) -> None:
     for i, row in enumerate(rows):
         table.add_row(*row, style="bold" if i == len(rows) - 1 else None)
     console.print(table)
-    for line in probe_lines(results) + between_lines(results) + family_lines(results):
+    for line in note_lines(results):
         console.print(escape(line), soft_wrap=True)
 
 
@@ -648,7 +658,7 @@ def write_results(
     results = {**pool(out, seeds, resamples=resamples, target_points=target_points), **(extra or {})}
     atomic_write_json(out / "learning.json", results)
     plot(out / "learning.png", results)
-    per_family = {s: r["families"] for s, r in results["per_seed"].items() if r.get("families")}
+    per_family = families_per_seed(results)
     if per_family:
         fam.plot(out / "learning_families.png", per_family)
     atomic_write_text(out / "learning.md", markdown(results))
