@@ -14,6 +14,10 @@ Several runs (seeds) are pooled in one of two ways:
   (a stratified bootstrap) and the statistic is the mean over all pooled problems. It holds the runs
   fixed; :func:`between_runs` adds the spread between them (each run one observation, a t interval).
 
+Problems that move together (e.g. all statements of one task family, which a small model answers with
+one program) are not independent; ``paired_bootstrap(..., by_cluster=True)`` resamples whole clusters
+(:attr:`PairedRun.clusters`) instead, which gives the wider, honest interval for such data.
+
 ``python -m eval.paired A_DIR B_DIR [A_DIR2 B_DIR2 ...]`` compares eval output directories (their
 ``samples.jsonl``) pair by pair, pooled.
 """
@@ -63,10 +67,12 @@ def average_runs(runs: Sequence[Mapping[str, float]]) -> dict[str, float]:
 
 @dataclass
 class PairedRun:
-    """One set of problems scored by model A and model B (e.g. one seed)."""
+    """One set of problems scored by model A and model B (e.g. one seed); ``clusters`` optionally maps each
+    problem to a group whose problems move together (its task family), for ``by_cluster`` bootstraps."""
 
     a: Mapping[str, float]
     b: Mapping[str, float]
+    clusters: Mapping[str, str] | None = None
 
     def differences(self) -> tuple[list[str], np.ndarray, np.ndarray]:
         """The common problems (sorted) with A's and B's scores; a problem only one model has is an error:
@@ -96,6 +102,7 @@ class PairedComparison:
     sign_test_p: float  # exact two-sided sign test on up vs down (unchanged problems left out)
     resamples: int
     seed: int
+    clusters: int = 0  # clusters resampled (by_cluster); 0: problems were resampled
 
     @property
     def significant(self) -> bool:
@@ -133,9 +140,13 @@ def paired_bootstrap(
     seed: int = 0,
     confidence: float = 0.95,
     tolerance: float = 1e-12,
+    by_cluster: bool = False,
 ) -> PairedComparison:
     """Paired percentile-bootstrap interval of mean(B - A) over problems, resampling problems with
-    replacement within each run (stratified when several runs are pooled). Deterministic in ``seed``."""
+    replacement within each run (stratified when several runs are pooled). Deterministic in ``seed``.
+
+    ``by_cluster``: resample each run's clusters (:attr:`PairedRun.clusters`, every problem in one) instead
+    of its problems; the statistic is the pooled mean over the problems the resampled clusters hold."""
     if isinstance(runs, PairedRun):
         runs = [runs]
     if not runs:
@@ -145,19 +156,27 @@ def paired_bootstrap(
     if resamples < 1:
         raise ValueError(f"resamples must be >= 1, got {resamples}")
     rng = np.random.default_rng(seed)
-    a_all, b_all, sums = [], [], np.zeros(resamples)
+    a_all, b_all, sums, counts, num_clusters = [], [], np.zeros(resamples), np.zeros(resamples), 0
     for i, run in enumerate(runs):
-        _, a, b = run.differences()
+        keys, a, b = run.differences()
         if len(a) == 0:
             raise ValueError(f"run {i} has no problems")
         d = b - a
-        idx = rng.integers(0, len(d), size=(resamples, len(d)))
-        sums += d[idx].sum(axis=1)
+        if by_cluster:
+            sizes, totals = _cluster_totals(run, keys, d, i)
+            idx = rng.integers(0, len(sizes), size=(resamples, len(sizes)))
+            sums += totals[idx].sum(axis=1)
+            counts += sizes[idx].sum(axis=1)
+            num_clusters += len(sizes)
+        else:
+            idx = rng.integers(0, len(d), size=(resamples, len(d)))
+            sums += d[idx].sum(axis=1)
+            counts += len(d)
         a_all.append(a)
         b_all.append(b)
     a, b = np.concatenate(a_all), np.concatenate(b_all)
     d = b - a
-    means = sums / len(d)
+    means = sums / counts
     alpha = (1 - confidence) / 2
     lo, hi = np.quantile(means, [alpha, 1 - alpha])
     up, down = int((d > tolerance).sum()), int((d < -tolerance).sum())
@@ -176,7 +195,21 @@ def paired_bootstrap(
         sign_test_p=sign_test(up, down),
         resamples=resamples,
         seed=seed,
+        clusters=num_clusters,
     )
+
+
+def _cluster_totals(run: PairedRun, keys: list[str], d: np.ndarray, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each cluster's problem count and summed difference, clusters in sorted order."""
+    if not run.clusters:
+        raise ValueError(f"run {i} has no clusters to resample")
+    missing = [k for k in keys if k not in run.clusters]
+    if missing:
+        raise ValueError(f"run {i}: {len(missing)} problem(s) have no cluster, e.g. {missing[:3]}")
+    labels = sorted({run.clusters[k] for k in keys})
+    where = {label: j for j, label in enumerate(labels)}
+    of = np.array([where[run.clusters[k]] for k in keys])
+    return np.bincount(of, minlength=len(labels)).astype(float), np.bincount(of, weights=d, minlength=len(labels))
 
 
 def unpaired_bootstrap(

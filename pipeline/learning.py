@@ -211,12 +211,12 @@ def pool(
             "reward_trend": asdict(reward_trend([p[1] for p in points])),
             "minutes": _minutes(run),
         }
+        families = fam.holdout_families(run)
         for key, (a, b, _) in DIFFERENCES.items():
             if a in scores and b in scores:
-                pair = PairedRun(scores[a], scores[b])
+                pair = PairedRun(scores[a], scores[b], clusters=families or None)
                 pairs[key].append(pair)
                 row[key] = paired_bootstrap(pair, resamples=resamples, seed=seed).to_dict()
-        families = fam.holdout_families(run)
         if families and "sft" in scores and "rl" in scores:
             row["families"] = fam.family_differences(scores["sft"], scores["rl"], families)
             row["moved"] = fam.moved_summary(row["families"])
@@ -235,6 +235,11 @@ def pool(
         "per_seed": per_seed,
         "pooled": pooled,
         "between_seeds": {key: between_runs(runs) for key, runs in pairs.items() if len(runs) >= 2},
+        "pooled_by_family": {  # whole families resampled within each seed: reported, not a target
+            key: paired_bootstrap(runs, resamples=resamples, by_cluster=True).to_dict()
+            for key, runs in pairs.items()
+            if runs and all(r.clusters for r in runs)
+        },
         "train_probe_pooled": paired_bootstrap(probes, resamples=resamples).to_dict() if probes else None,
         "targets": {"rl_minus_sft_points": target_points, "rl_minus_sft_ci_above_zero": True, "reward_rising": "all"},
     }
@@ -323,10 +328,19 @@ def between_line(label: str, c: dict[str, Any]) -> str:
 
 
 def between_lines(results: dict[str, Any]) -> list[str]:
-    """One line per difference measured on two or more seeds."""
-    return [
+    """One line per difference measured on two or more seeds, and per difference whose held-out problems
+    name their family, the interval with whole families resampled (:func:`eval.paired.paired_bootstrap`'s
+    ``by_cluster``)."""
+    lines = [
         between_line(DIFFERENCES[key][2], c) for key, c in results.get("between_seeds", {}).items() if c is not None
     ]
+    for key, c in results.get("pooled_by_family", {}).items():
+        lines.append(
+            f"families resampled within each seed (one family's problems move together): {DIFFERENCES[key][2]} "
+            f"{100 * c['diff']:+.1f} points (95% CI {100 * c['ci_low']:+.1f} .. {100 * c['ci_high']:+.1f}, "
+            f"{c['clusters']} families in {c['num_runs']} seed(s))"
+        )
+    return lines
 
 
 MEASURES = {  # how a seed's "training reward rising" was decided, best first

@@ -230,6 +230,18 @@ def test_write_results_table_json_and_png(tmp_path):
     md = (tmp_path / "learning.md").read_text()
     assert "- Seed 0: families that moved ≥ 25 points as a whole: none; they make +0.0 of its +8.3 points" in md
     assert "| b | 50 → 67 (+17) |" in md and (tmp_path / "learning_families.png").is_file()
+    assert res["pooled_by_family"] == {} and "families resampled" not in md  # seed 1's rows name no family
+    # Every seed's rows name their family: the pooled interval with whole families resampled is reported too,
+    # and it is wider, since all of seed 0's moves sit in one of its two families.
+    rows = [{"question_id": f"s1-{i}", "metadata": json.dumps({"family": "cd"[i % 2]})} for i in range(20)]
+    (seed_dir(tmp_path, 1) / "data").mkdir()
+    (seed_dir(tmp_path, 1) / "data" / "holdout.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    res = write_results(tmp_path, [0, 1], resamples=500)
+    by_family, by_problem = res["pooled_by_family"]["rl_minus_sft"], res["pooled"]["rl_minus_sft"]
+    assert by_family["clusters"] == 4 and by_family["diff"] == pytest.approx(by_problem["diff"])
+    assert by_family["ci_low"] <= 0 < by_problem["ci_low"] and by_family["ci_high"] > by_problem["ci_high"]
+    md = (tmp_path / "learning.md").read_text()
+    assert "- Families resampled within each seed (one family's problems move together): RL − SFT +5.0 points" in md
 
 
 def write_probe(run: Path, sft: dict[str, int], rl: dict[str, int], k: int = 4, finished: bool = True) -> None:

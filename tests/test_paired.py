@@ -123,3 +123,38 @@ def test_between_runs_treats_each_run_as_one_observation():
     assert boot.ci_high - boot.ci_low < (res["ci_high"] - res["ci_low"]) / 5
     with pytest.raises(ValueError, match="at least 2 runs"):
         between_runs(runs[:1])
+
+
+def test_cluster_bootstrap_resamples_whole_clusters():
+    # Two families of 50 problems: one moved +1 as a whole, the other 0. Resampling problems gives a narrow
+    # interval around 0.5; resampling the two families gives means 0, 0.5 or 1 (1/4, 1/2, 1/4).
+    a = {f"p{i}": 0.0 for i in range(100)}
+    b = {f"p{i}": 1.0 if i < 50 else 0.0 for i in range(100)}
+    fam = {f"p{i}": "up" if i < 50 else "same" for i in range(100)}
+    run = PairedRun(a, b, clusters=fam)
+    by_problem = paired_bootstrap(run, resamples=4000, seed=2)
+    by_family = paired_bootstrap(run, resamples=4000, seed=2, by_cluster=True)
+    assert by_problem.diff == by_family.diff == 0.5 and by_problem.clusters == 0 and by_family.clusters == 2
+    assert 0.35 < by_problem.ci_low and by_problem.ci_high < 0.65
+    assert by_family.ci_low == 0.0 and by_family.ci_high == 1.0
+
+
+def test_cluster_bootstrap_weights_clusters_by_size_and_stratifies_runs():
+    # Run 1: a 3-problem cluster at +1 and a 1-problem cluster at 0; a resample holding both clusters has
+    # mean 3/4 (weighted by problems), not 1/2. Run 2 is constant, so it only adds its problems.
+    r1 = PairedRun(
+        {q: 0.0 for q in "abcd"}, {"a": 1.0, "b": 1.0, "c": 1.0, "d": 0.0}, {"a": "x", "b": "x", "c": "x", "d": "y"}
+    )
+    r2 = PairedRun({"e": 0.5}, {"e": 0.5}, {"e": "z"})
+    res = paired_bootstrap([r1, r2], resamples=4000, seed=0, by_cluster=True)
+    assert res.diff == pytest.approx(3 / 5) and res.clusters == 3
+    # Possible run-1 resamples: {x, x} 6/6, {y, y} 0/2, {x, y} 3/4 -> pooled with run 2's one problem.
+    assert res.ci_low == pytest.approx(0 / 3) and res.ci_high == pytest.approx(6 / 7)
+
+
+def test_cluster_bootstrap_needs_every_problem_in_a_cluster():
+    run = PairedRun({"a": 0.0, "b": 0.0}, {"a": 1.0, "b": 0.0}, {"a": "x"})
+    with pytest.raises(ValueError, match="run 0: 1 problem"):
+        paired_bootstrap(run, by_cluster=True)
+    with pytest.raises(ValueError, match="no clusters"):
+        paired_bootstrap(PairedRun({"a": 0.0}, {"a": 1.0}), by_cluster=True)
