@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.xcoder-setup
 
-.PHONY: setup lint test demo bench gpu-check clean
+.PHONY: setup lint test demo bench gpu-check gpu-rl-check clean
 
 setup: $(STAMP)
 
@@ -33,6 +33,12 @@ bench: setup
 # installs nothing (scripts/gpu_check.sh); results in runs/gpu-check/<time>/.
 gpu-check:
 	PYTHON="$${PYTHON:-$(if $(wildcard $(PY)),$(PY),python3)}" bash scripts/gpu_check.sh
+
+# On the same kind of machine: recipes/grpo.py with the 7B GRPO recipe's settings (one GPU, no vLLM) and
+# `xcoder rl select` on CUDA, both at the Qwen2.5-Coder-1.5B shape with random weights, ~6 min, offline,
+# installs nothing (scripts/gpu_rl_check.sh); results in runs/gpu-rl-check/<time>/.
+gpu-rl-check:
+	PYTHON="$${PYTHON:-$(if $(wildcard $(PY)),$(PY),python3)}" bash scripts/gpu_rl_check.sh
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -39,47 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-# Published architectures (config.json of Qwen/Qwen2.5-Coder-1.5B and -7B). The 7B's vocabulary is
-# padded to 152064; the 1.5B ties its input and output embeddings.
-PRESETS: dict[str, dict] = {
-    "qwen2.5-coder-1.5b": dict(
-        hidden_size=1536,
-        intermediate_size=8960,
-        num_hidden_layers=28,
-        num_attention_heads=12,
-        num_key_value_heads=2,
-        vocab_size=151936,
-        rope_theta=1_000_000.0,
-        tie_word_embeddings=True,
-        max_position_embeddings=32768,
-        rms_norm_eps=1e-6,
-    ),
-    "qwen2.5-coder-7b": dict(
-        hidden_size=3584,
-        intermediate_size=18944,
-        num_hidden_layers=28,
-        num_attention_heads=28,
-        num_key_value_heads=4,
-        vocab_size=152064,
-        rope_theta=1_000_000.0,
-        tie_word_embeddings=False,
-        max_position_embeddings=32768,
-        rms_norm_eps=1e-6,
-    ),
-    # CPU smoke shape: seconds per setting
-    "tiny": dict(
-        hidden_size=64,
-        intermediate_size=176,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=1,
-        vocab_size=4096,
-        rope_theta=10_000.0,
-        tie_word_embeddings=True,
-        max_position_embeddings=4096,
-        rms_norm_eps=1e-6,
-    ),
-}
+from xcoder.model_shapes import PRESETS  # noqa: E402  (the published shapes, shared with the GPU checks)
+from xcoder.model_shapes import model_config as shape_config  # noqa: E402
 
 # Dense bf16 tensor-core peak (TFLOP/s) by device name, most specific first (NVIDIA datasheets).
 PEAK_BF16_TFLOPS: tuple[tuple[str, float], ...] = (
@@ -121,12 +82,8 @@ def peak_tflops(device_name: str) -> float | None:
 
 
 def model_config(preset: str, vocab_floor: int):
-    from transformers import Qwen2Config
-
-    shape = dict(PRESETS[preset])
-    theta = shape.pop("rope_theta")
-    shape["vocab_size"] = max(shape["vocab_size"], vocab_floor)
-    return Qwen2Config(**shape, rope_parameters={"rope_type": "default", "rope_theta": theta}, use_cache=False)
+    """The preset's config for training (no generation cache)."""
+    return shape_config(preset, vocab_floor, use_cache=False)
 
 
 def matmul_params(model) -> int:

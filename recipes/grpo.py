@@ -59,7 +59,7 @@ def main(script_args, training_args, model_args):
         peft_config=get_peft_config(model_args),
         group_sampling=script_args.group_sampling(),
     )
-    train_and_save(trainer, training_args, script_args.dataset_name)
+    train_and_save(trainer, training_args, script_args.dataset_name, save_state=True)  # trainer_state.json: the logs
 
 
 if __name__ == "__main__":

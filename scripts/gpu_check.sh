@@ -25,88 +25,15 @@ export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_
 SUMMARY="$RUN/summary.md"
 FAILED=0
 
-say() { printf '%s\n' "$*" | tee -a "$SUMMARY"; }
-
-# Run a step under `timeout`, log it, and record ok / failed / timed out.
-step() {
-    local name="$1" limit="$2" log="$3"; shift 3
-    say "## $name (limit ${limit}s)"
-    local start=$SECONDS
-    timeout --kill-after=15 "$limit" "$@" > >(tee "$log") 2>&1
-    local rc=$?
-    local took=$((SECONDS - start))
-    if [[ $rc -eq 0 ]]; then
-        say "$name: ok in ${took}s (log: $log)"
-    elif [[ $rc -eq 124 || $rc -eq 137 ]]; then
-        say "$name: TIMED OUT after ${took}s (log: $log)"; FAILED=1
-    else
-        say "$name: FAILED with exit code $rc after ${took}s (log: $log)"; FAILED=1
-    fi
-    say ""
-}
+# shellcheck source=scripts/gpu_steps.sh
+source "$ROOT/scripts/gpu_steps.sh"  # say, step
 
 echo "# gpu-check $(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$SUMMARY"
 say "results: $RUN"
 say ""
 
-# ---- 1. Environment ---------------------------------------------------------------------------
-{
-    echo "## nvidia-smi"
-    if command -v nvidia-smi >/dev/null; then
-        nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv 2>&1 || true
-    else
-        echo "nvidia-smi: not found"
-    fi
-} > "$RUN/env.txt"
-
-"$PYTHON" - "$RUN/env.txt" <<'PY'
-import importlib.metadata as md
-import platform
-import sys
-
-out = open(sys.argv[1], "a")
-def line(text=""):
-    out.write(text + "\n")
-
-line(f"python {platform.python_version()} ({sys.executable})")
-missing = []
-try:
-    import torch
-except ImportError:
-    line("missing: torch (install the CUDA build for your driver: https://pytorch.org/get-started/locally/)")
-    sys.exit(3)
-cuda = torch.cuda.is_available()
-line(f"torch {torch.__version__}, CUDA runtime {torch.version.cuda}, cuDNN {torch.backends.cudnn.version()}")
-if cuda:
-    for i in range(torch.cuda.device_count()):
-        p = torch.cuda.get_device_properties(i)
-        line(f"GPU {i}: {p.name}, {p.total_memory / 2**30:.0f} GiB, compute capability {p.major}.{p.minor}")
-required = {"transformers": "train extra", "trl": "train extra", "accelerate": "train extra",
-            "datasets": "train extra", "peft": "train extra (LoRA only)"}
-optional = {"flash-attn": "flash_attention_2 (pip install flash-attn --no-build-isolation)",
-            "liger-kernel": "Liger kernels (pip install 'xcoder[liger]')",
-            "deepspeed": "ZeRO configs (pip install 'xcoder[deepspeed]')", "vllm": "GRPO generation (xcoder[vllm])"}
-for name, what in {**required, **optional}.items():
-    try:
-        line(f"{name} {md.version(name)}")
-    except md.PackageNotFoundError:
-        if name in required and name != "peft":
-            missing.append(name)
-        line(f"{'MISSING' if name in missing else 'not installed'}: {name} -- needed for {what}")
-from xcoder.train.versions import version_problems
-
-for problem in version_problems():
-    line(f"VERSION: {problem}")
-if missing:
-    line(f"missing packages: {', '.join(missing)}: pip install -e '.[train]' (gpu-check installs nothing)")
-    sys.exit(3)
-if version_problems():
-    sys.exit(3)
-if not cuda:
-    line("no CUDA GPU: torch.cuda.is_available() is False "
-         f"({'a CPU-only torch build' if torch.version.cuda is None else 'no device visible to this CUDA build'})")
-    sys.exit(4)
-PY
+# ---- 1. Environment (scripts/gpu_env.py) -------------------------------------------------------
+"$PYTHON" scripts/gpu_env.py "$RUN/env.txt"
 rc=$?
 say "## environment"
 say "$(cat "$RUN/env.txt")"
