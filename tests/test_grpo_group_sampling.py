@@ -15,6 +15,8 @@ from xcoder.train.grpo import GroupSamplingOptions, GRPOConfig, GRPOScriptArgume
 from xcoder.train.grpo_trainer import (  # noqa: E402
     GroupSamplingGRPOTrainer,
     OnlineCurriculumSampler,
+    WeightedRepeatSampler,
+    balance_weights,
     full_marks,
     group_stats,
 )
@@ -161,6 +163,35 @@ def test_online_sampler_weights_move_toward_the_informative_band(tiny_model, tmp
     drawn = [sampler.draw(1)[0] for _ in range(400)]
     assert sum(kinds[i] == "mixed" for i in drawn) > 0.9 * len(drawn)
     assert trainer._metrics["train"]["curriculum/seen_tasks"][-1] == 12
+
+
+def test_balance_by_gives_each_value_an_equal_share_of_the_prompts(tiny_model, tmp_path):
+    # 9 'pass' rows and 3 'fail' rows: TRL's shuffle gives 'pass' 3/4 of the draws; balance_by: kind gives 1/2.
+    kinds = ["pass"] * 9 + ["fail"] * 3
+    trainer = make_trainer(tiny_model, tmp_path, kinds, balance_by="kind")
+    sampler = trainer._get_train_sampler()
+    assert type(sampler) is WeightedRepeatSampler and trainer._curriculum is None
+    assert torch.allclose(sampler.weights(), torch.tensor([1 / 9] * 9 + [1 / 3] * 3, dtype=torch.float64))
+    indices = list(sampler)  # TRL's layout: each prompt num_generations times in a row
+    assert len(indices) == len(sampler) == 12 * G and all(indices[i] == indices[i + 1] for i in range(0, 24, G))
+    drawn = [i for _ in range(300) for i in sampler.draw(2)]  # each draw without replacement
+    assert abs(sum(kinds[i] == "fail" for i in drawn) / len(drawn) - 0.5) < 0.05
+    trainer.train()  # the real trainer runs on the balanced stream
+    assert trainer.state.global_step == 2
+    # With the online curriculum the balance weights multiply the pass-rate weights.
+    both = make_trainer(tiny_model, tmp_path, kinds, balance_by="kind", curriculum="online")
+    curriculum = both._get_train_sampler()
+    assert isinstance(curriculum, OnlineCurriculumSampler) and both._curriculum is curriculum
+    assert torch.allclose(curriculum.weights(), torch.tensor([0.27 / 9] * 9 + [0.27 / 3] * 3, dtype=torch.float64))
+    with pytest.raises(ValueError, match="no column 'family'"):
+        make_trainer(tiny_model, tmp_path, kinds, balance_by="family")._get_train_sampler()
+
+
+def test_balance_weights():
+    assert balance_weights(["a", "b", "a", None, "a"]) == [1 / 3, 1.0, 1 / 3, 1.0, 1 / 3]
+    assert sum(balance_weights([1, 1, 2, {"x": 1}, {"x": 1}])) == pytest.approx(3)
+    with pytest.raises(ValueError, match="2 base weights for 3 rows"):
+        WeightedRepeatSampler(["a", "b", "c"], mini_repeat_count=2, base_weights=[1.0, 1.0])
 
 
 def test_ema_update():

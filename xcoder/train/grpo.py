@@ -102,6 +102,14 @@ class GroupSamplingOptions:
         default=None,
     )
 
+    balance_by: str | None = help_field(
+        "A dataset column whose values get equal shares of the prompts drawn (e.g. 'source', the task "
+        "family in our procedural export, or a topic tag): each generation batch draws its prompts with "
+        "weight 1 / (rows sharing the value), so a value with many rows does not dominate the updates. "
+        "Rows without the column form one group. Unset: TRL's shuffled order (or the curriculum's weights).",
+        default=None,
+    )
+
     group_log: bool = help_field(
         "Append every scored group (step, task, pass rate, mean reward) to output_dir/groups.jsonl and log "
         "groups/all_pass, all_fail and mixed: the training reward per task, so a run that visits a task "
@@ -128,6 +136,11 @@ class GroupSamplingOptions:
     @property
     def group_sampling_enabled(self) -> bool:
         return self.dynamic_sampling or self.curriculum != "none"
+
+    @property
+    def custom_sampler(self) -> bool:
+        """Whether the trainer draws prompts itself (curriculum or balance) instead of TRL's shuffle."""
+        return self.curriculum != "none" or bool(self.balance_by)
 
 
 @dataclass

@@ -150,9 +150,27 @@ def group_stats(
 # The online curriculum
 
 
-class OnlineCurriculumSampler(Sampler[int]):
-    """TRL's ``RepeatSampler`` layout, with each generation batch's prompts drawn (without
-    replacement) with weight ``p(1-p) + min_weight`` from a running pass rate ``p`` per task."""
+def balance_weights(values: Sequence[Any]) -> list[float]:
+    """``balance_by``: weight 1 / (rows sharing the value) per row, so every value's rows together weigh 1."""
+    counts: dict[str, int] = {}
+    labels = [json.dumps(v, sort_keys=True, default=str) for v in values]
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    return [1.0 / counts[label] for label in labels]
+
+
+def balance_column(dataset, column: str) -> list[float]:
+    """:func:`balance_weights` of a map-style dataset's ``column``; a missing column is an error naming it."""
+    columns = list(getattr(dataset, "column_names", None) or [])
+    if column not in columns:
+        raise ValueError(f"balance_by: the RL data has no column {column!r} (its columns: {', '.join(columns)})")
+    return balance_weights(dataset[column])
+
+
+class WeightedRepeatSampler(Sampler[int]):
+    """TRL's ``RepeatSampler`` layout (each prompt ``mini_repeat_count`` times in a row, each generation
+    batch repeated ``repeat_count`` times), with each generation batch's prompts drawn without
+    replacement by a weight per row (``balance_by``: :func:`balance_weights`)."""
 
     def __init__(
         self,
@@ -161,30 +179,20 @@ class OnlineCurriculumSampler(Sampler[int]):
         batch_size: int = 1,
         repeat_count: int = 1,
         seed: int = 0,
-        ema: float = 0.5,
-        prior: float = 0.5,
-        min_weight: float = 0.02,
+        base_weights: Sequence[float] | None = None,
     ):
         self.keys = list(keys)
+        if base_weights is not None and len(base_weights) != len(self.keys):
+            raise ValueError(f"{len(base_weights)} base weights for {len(self.keys)} rows")
+        self.base = torch.tensor(
+            base_weights if base_weights is not None else [1.0] * len(self.keys), dtype=torch.float64
+        )
         self.mini_repeat_count, self.batch_size, self.repeat_count = mini_repeat_count, batch_size, repeat_count
-        self.ema, self.prior, self.min_weight = ema, prior, min_weight
-        self.rates: dict[str, float] = {}
         self.generator = torch.Generator().manual_seed(seed)
 
-    def weight(self, rate: float) -> float:
-        return rate * (1.0 - rate) + self.min_weight
-
     def weights(self) -> torch.Tensor:
-        """One weight per dataset row (rows of one task share its pass rate)."""
-        return torch.tensor([self.weight(self.rates.get(k, self.prior)) for k in self.keys], dtype=torch.float64)
-
-    def update(self, keys: Sequence[str], pass_rates: Sequence[float]) -> None:
-        """Fold each scored group's pass rate into its task's running rate (NaN: nothing learnt)."""
-        for key, rate in zip(keys, pass_rates):
-            if rate != rate:  # NaN
-                continue
-            old = self.rates.get(key)
-            self.rates[key] = float(rate) if old is None else (1 - self.ema) * old + self.ema * float(rate)
+        """One weight per dataset row."""
+        return self.base
 
     def draw(self, n: int, generator: torch.Generator | None = None) -> list[int]:
         """``n`` row indices drawn by weight, without replacement while the data has enough rows."""
@@ -204,6 +212,43 @@ class OnlineCurriculumSampler(Sampler[int]):
         return (len(self.keys) // self.batch_size) * self.batch_size * self.mini_repeat_count * self.repeat_count
 
 
+class OnlineCurriculumSampler(WeightedRepeatSampler):
+    """Each generation batch's prompts drawn (without replacement) with weight ``p(1-p) + min_weight``
+    from a running pass rate ``p`` per task, times the row's base weight (``balance_by``)."""
+
+    def __init__(
+        self,
+        keys: Sequence[str],
+        mini_repeat_count: int,
+        batch_size: int = 1,
+        repeat_count: int = 1,
+        seed: int = 0,
+        ema: float = 0.5,
+        prior: float = 0.5,
+        min_weight: float = 0.02,
+        base_weights: Sequence[float] | None = None,
+    ):
+        super().__init__(keys, mini_repeat_count, batch_size, repeat_count, seed, base_weights)
+        self.ema, self.prior, self.min_weight = ema, prior, min_weight
+        self.rates: dict[str, float] = {}
+
+    def weight(self, rate: float) -> float:
+        return rate * (1.0 - rate) + self.min_weight
+
+    def weights(self) -> torch.Tensor:
+        """One weight per dataset row (rows of one task share its pass rate)."""
+        rates = [self.weight(self.rates.get(k, self.prior)) for k in self.keys]
+        return torch.tensor(rates, dtype=torch.float64) * self.base
+
+    def update(self, keys: Sequence[str], pass_rates: Sequence[float]) -> None:
+        """Fold each scored group's pass rate into its task's running rate (NaN: nothing learnt)."""
+        for key, rate in zip(keys, pass_rates):
+            if rate != rate:  # NaN
+                continue
+            old = self.rates.get(key)
+            self.rates[key] = float(rate) if old is None else (1 - self.ema) * old + self.ema * float(rate)
+
+
 # --------------------------------------------------------------------------------------------
 # The trainer
 
@@ -215,17 +260,20 @@ class GroupSamplingGRPOTrainer(GRPOTrainer):
     def __init__(self, *args: Any, group_sampling: GroupSamplingOptions | None = None, **kwargs: Any):
         self.group_sampling = group_sampling if group_sampling is not None else GroupSamplingOptions()
         self.group_sampling.check_group_sampling()
+        self._sampler: WeightedRepeatSampler | None = None  # curriculum or balance_by: our own prompt draws
         self._curriculum: OnlineCurriculumSampler | None = None
         self._last_rewards: torch.Tensor | None = None
         super().__init__(*args, **kwargs)
         self._full_marks = full_marks(self.reward_funcs)  # what counts as a pass in the group statistics
         opts, args_ = self.group_sampling, self.args
-        if not opts.group_sampling_enabled:
+        if not (opts.group_sampling_enabled or opts.custom_sampler):
             return
         from datasets import IterableDataset
 
         if isinstance(self.train_dataset, IterableDataset):
-            raise ValueError("dynamic_sampling and curriculum: online need a map-style dataset (no streaming)")
+            raise ValueError(
+                "dynamic_sampling, curriculum: online and balance_by need a map-style dataset (no streaming)"
+            )
         local_rows = args_.per_device_train_batch_size * args_.steps_per_generation
         if opts.dynamic_sampling and self.accelerator.num_processes > 1 and local_rows % self.num_generations:
             raise ValueError(
@@ -247,21 +295,29 @@ class GroupSamplingGRPOTrainer(GRPOTrainer):
     # -- sampler -----------------------------------------------------------------------------
 
     def _get_train_sampler(self, dataset=None):
-        if self.group_sampling.curriculum != "online":
-            return super()._get_train_sampler(dataset)
         opts = self.group_sampling
-        if self._curriculum is None:
-            self._curriculum = OnlineCurriculumSampler(
-                dataset_keys(dataset if dataset is not None else self.train_dataset),
-                mini_repeat_count=self.num_generations,
-                batch_size=self.args.generation_batch_size // self.num_generations,
-                repeat_count=self.num_iterations * self.args.steps_per_generation,
-                seed=self.args.seed,
-                ema=opts.curriculum_ema,
-                prior=opts.curriculum_prior,
-                min_weight=opts.curriculum_min_weight,
-            )
-        return self._curriculum
+        if not opts.custom_sampler:
+            return super()._get_train_sampler(dataset)
+        if self._sampler is None:
+            data = dataset if dataset is not None else self.train_dataset
+            layout = {
+                "mini_repeat_count": self.num_generations,
+                "batch_size": self.args.generation_batch_size // self.num_generations,
+                "repeat_count": self.num_iterations * self.args.steps_per_generation,
+                "seed": self.args.seed,
+                "base_weights": balance_column(data, opts.balance_by) if opts.balance_by else None,
+            }
+            if opts.curriculum == "online":
+                self._sampler = self._curriculum = OnlineCurriculumSampler(
+                    dataset_keys(data),
+                    ema=opts.curriculum_ema,
+                    prior=opts.curriculum_prior,
+                    min_weight=opts.curriculum_min_weight,
+                    **layout,
+                )
+            else:
+                self._sampler = WeightedRepeatSampler(dataset_keys(data), **layout)
+        return self._sampler
 
     # -- rewards -----------------------------------------------------------------------------
 
@@ -366,11 +422,11 @@ class GroupSamplingGRPOTrainer(GRPOTrainer):
         return self._merge(pieces), padded
 
     def _fresh_rows(self, groups: int) -> list[dict[str, Any]]:
-        """``groups`` prompts not from the sampler's stream (the curriculum's weights when it is on),
+        """``groups`` prompts not from the sampler's stream (the curriculum's or balance weights when on),
         each repeated ``num_generations`` times, as TRL's data loader hands them over."""
         n = len(self.train_dataset)
-        if self._curriculum is not None:
-            indices = self._curriculum.draw(groups, self._refill_generator)
+        if self._sampler is not None:
+            indices = self._sampler.draw(groups, self._refill_generator)
         elif groups <= n:
             indices = torch.randperm(n, generator=self._refill_generator)[:groups].tolist()
         else:
@@ -430,6 +486,8 @@ __all__ = [
     "GroupSamplingGRPOTrainer",
     "GroupStats",
     "OnlineCurriculumSampler",
+    "WeightedRepeatSampler",
+    "balance_weights",
     "full_marks",
     "group_stats",
     "task_key",
