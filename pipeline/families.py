@@ -37,6 +37,40 @@ def holdout_families(run: Path) -> dict[str, str]:
     return out
 
 
+def row_families(path: Path) -> dict[str, int]:
+    """GRPO rows per family in an RL rows file, from each procedural row's ``source``
+    (``procedural:<family>``); rows from elsewhere are not counted."""
+    counts: dict[str, int] = {}
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            source = str(json.loads(line).get("source") or "")
+            if source.startswith("procedural:"):
+                family = source.split(":", 1)[1]
+                counts[family] = counts.get(family, 0) + 1
+    return counts
+
+
+def rows_vs_moves(per_seed: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> dict[str, float | int] | None:
+    """Across seed × family cells: the correlation between a family's share of its seed's GRPO rows and its
+    held-out B − A (does the family GRPO trained on most gain, and its neighbours lose?). None below 3 cells
+    or without row counts."""
+    import numpy as np
+
+    share, move = [], []
+    for fams in per_seed.values():
+        total = sum(c.get("grpo_rows", 0) for c in fams.values())
+        if not total:
+            continue
+        for c in fams.values():
+            share.append(c.get("grpo_rows", 0) / total)
+            move.append(c["diff"])
+    if len(share) < 3 or np.std(share) == 0 or np.std(move) == 0:
+        return None
+    return {"cells": len(share), "r": float(np.corrcoef(share, move)[0, 1])}
+
+
 def family_differences(
     a: Mapping[str, float], b: Mapping[str, float], families: Mapping[str, str]
 ) -> dict[str, dict[str, float | int]]:
@@ -83,9 +117,18 @@ def markdown_table(per_seed: Mapping[str, Mapping[str, Mapping[str, float]]], la
                 cells.append("–")
                 continue
             text = f"{100 * c['a']:.0f} → {100 * c['b']:.0f} ({100 * c['diff']:+.0f})"
-            cells.append(f"**{text}**" if abs(c["diff"]) >= SHIFT else text)
+            text = f"**{text}**" if abs(c["diff"]) >= SHIFT else text
+            cells.append(f"{text} [{c['grpo_rows']}]" if "grpo_rows" in c else text)
         lines.append(f"| {family} | " + " | ".join(cells) + " |")
-    heading = f"{label} per held-out family, SFT → RL avg@n % (difference in points; bold: moved ≥ {100 * SHIFT:.0f}):"
+    heading = (
+        f"{label} per held-out family, SFT → RL avg@n % (difference in points; bold: moved ≥ {100 * SHIFT:.0f}"
+        + (
+            "; [n]: the family's GRPO rows"
+            if any("grpo_rows" in c for f in per_seed.values() for c in f.values())
+            else ""
+        )
+        + "):"
+    )
     return [heading, "", *lines]
 
 

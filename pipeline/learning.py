@@ -44,7 +44,7 @@ from pipeline import families as fam
 from pipeline.config import STAGES, load_pipeline_config
 from pipeline.locate import locate
 from pipeline.report import DIFFERENCES, moving_average, smoothing_window
-from pipeline.train_probe import DEFAULT_K, DEFAULT_ROWS, probe_pair, run_train_probe
+from pipeline.train_probe import DEFAULT_K, DEFAULT_ROWS, probe_pair, probe_plan, run_train_probe
 from xcoder.config import read_yaml
 from xcoder.io import atomic_write_json, atomic_write_text
 
@@ -220,6 +220,11 @@ def pool(
         if families and "sft" in scores and "rl" in scores:
             row["families"] = fam.family_differences(scores["sft"], scores["rl"], families)
             row["moved"] = fam.moved_summary(row["families"])
+            plan = probe_plan(run)
+            if plan:
+                counts = fam.row_families(plan["rows_file"])
+                for family, cell in row["families"].items():
+                    cell["grpo_rows"] = counts.get(family, 0)
         row["revisit"] = revisit_summary(run, seed, resamples)
         probe = probe_pair(run)
         row["train_probe"] = row["adjusted"] = None
@@ -293,8 +298,15 @@ def verdict(results: dict[str, Any], target_points: float = TARGET_POINTS) -> di
 
 
 def family_lines(results: dict[str, Any]) -> list[str]:
-    """Per seed: the held-out families RL moved as a whole, and how much of RL − SFT they make."""
+    """Per seed: the held-out families RL moved as a whole, and how much of RL − SFT they make; over all
+    seeds, how a family's share of the GRPO rows goes with its held-out move."""
     lines = []
+    link = fam.rows_vs_moves(families_per_seed(results))
+    if link:
+        lines.append(
+            f"a family's share of its seed's GRPO rows against its held-out RL − SFT: correlation "
+            f"{link['r']:+.2f} over {link['cells']} family × seed cells"
+        )
     for seed, r in results["per_seed"].items():
         m = r.get("moved")
         if not m:

@@ -47,3 +47,18 @@ def test_rows_without_a_family_are_left_out_and_bad_metadata_names_its_line(tmp_
     )
     with pytest.raises(ValueError, match=r"holdout.jsonl:2: metadata is not JSON"):
         fam.holdout_families(tmp_path)
+
+
+def test_grpo_rows_per_family_and_how_they_go_with_the_moves(tmp_path):
+    rows = [{"source": "procedural:a"}] * 3 + [{"source": "procedural:b"}, {"source": "kodcode"}, {}]
+    path = tmp_path / "rl_selected.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows) + "\n")
+    assert fam.row_families(path) == {"a": 3, "b": 1}  # rows from elsewhere are not counted
+    # Two seeds: the family with more rows gains, the other loses -> correlation +1.
+    cell = lambda n, d: {"problems": 5, "a": 0.5, "b": 0.5 + d, "diff": d, "grpo_rows": n}  # noqa: E731
+    per_seed = {"1": {"a": cell(3, 0.5), "b": cell(1, -0.5)}, "2": {"a": cell(1, -0.5), "b": cell(3, 0.5)}}
+    link = fam.rows_vs_moves(per_seed)
+    assert link["cells"] == 4 and link["r"] == pytest.approx(1.0)
+    assert fam.rows_vs_moves({"1": {"a": {"problems": 5, "a": 0, "b": 0, "diff": 0.0}}}) is None  # no counts
+    table = "\n".join(fam.markdown_table(per_seed))
+    assert "[n]: the family's GRPO rows" in table and "| a | **50 → 100 (+50)** [3] | **50 → 0 (-50)** [1] |" in table
