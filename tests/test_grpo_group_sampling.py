@@ -240,6 +240,8 @@ def test_options_are_checked(tmp_path):
         )
     with pytest.raises(ValueError, match="curriculum_min_weight"):
         check_options(GRPOScriptArguments(dataset_name="x", curriculum_min_weight=0), training)
+    with pytest.raises(ValueError, match="balance_by draws prompts by weight"):
+        check_options(GRPOScriptArguments(dataset_name="x", balance_by="source", curriculum_column="x"), training)
 
 
 def test_switches_parse_from_the_recipe_config():

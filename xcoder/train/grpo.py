@@ -550,6 +550,8 @@ def check_options(script_args: GRPOScriptArguments, training_args) -> None:
     script_args.check_group_sampling()
     if script_args.curriculum != "none" and script_args.curriculum_column:
         raise ValueError("curriculum: online and curriculum_column both order the data; set only one")
+    if script_args.balance_by and script_args.curriculum_column:
+        raise ValueError("balance_by draws prompts by weight, curriculum_column orders them; set only one")
 
 
 def prepare_model(script_args: GRPOScriptArguments, training_args, model_args) -> str:
