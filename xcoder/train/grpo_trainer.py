@@ -17,6 +17,9 @@ all equal has zero advantage, so it costs a generation and teaches nothing.
   weight ``p(1-p) + curriculum_min_weight``, ``p`` a running (EMA) pass rate per task updated from
   every scored group. The data loader runs a batch ahead, so a batch's draw sees the rewards of all
   batches but the one before it.
+* **Balanced prompts** (``balance_by``): :class:`WeightedRepeatSampler`, the same layout with fixed
+  weights 1 / (rows sharing a column's value), e.g. one share per task family; with the curriculum
+  the two weights multiply.
 
 Every process sees the same gathered rewards, so the curriculum is the same on every rank. Dynamic
 sampling selects groups per process, so with several processes each must hold whole groups
@@ -147,7 +150,7 @@ def group_stats(
 
 
 # --------------------------------------------------------------------------------------------
-# The online curriculum
+# Prompt samplers: balanced (balance_by) and the online curriculum
 
 
 def balance_weights(values: Sequence[Any]) -> list[float]:
@@ -220,15 +223,13 @@ class OnlineCurriculumSampler(WeightedRepeatSampler):
         self,
         keys: Sequence[str],
         mini_repeat_count: int,
-        batch_size: int = 1,
-        repeat_count: int = 1,
-        seed: int = 0,
+        *,
         ema: float = 0.5,
         prior: float = 0.5,
         min_weight: float = 0.02,
-        base_weights: Sequence[float] | None = None,
+        **layout: Any,
     ):
-        super().__init__(keys, mini_repeat_count, batch_size, repeat_count, seed, base_weights)
+        super().__init__(keys, mini_repeat_count, **layout)
         self.ema, self.prior, self.min_weight = ema, prior, min_weight
         self.rates: dict[str, float] = {}
 
