@@ -74,25 +74,20 @@ def write_random_model(preset: str, out_dir: str | Path, device: str = "cpu", se
     into ``out_dir`` (new or empty). ``device="cuda"`` initialises the weights there: seconds
     instead of minutes for the larger shapes."""
     import torch
-    from transformers import AutoModelForCausalLM, GenerationConfig
+    from transformers import AutoModelForCausalLM
 
-    from xcoder.tiny_model import IM_END, PAD_TOKEN, corpus_documents, train_tokenizer
+    from xcoder.tiny_model import corpus_documents, save_with_tokenizer, special_token_ids, train_tokenizer
 
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} is not empty; give a new directory")
     max_len = PRESETS[preset]["max_position_embeddings"]
     tokenizer = train_tokenizer(corpus_documents(), 4096, max_len)
-    eos_id, pad_id = tokenizer.convert_tokens_to_ids(IM_END), tokenizer.convert_tokens_to_ids(PAD_TOKEN)
-    config = model_config(
-        preset, len(tokenizer), use_cache=True, bos_token_id=None, eos_token_id=eos_id, pad_token_id=pad_id
-    )
+    config = model_config(preset, len(tokenizer), use_cache=True, **special_token_ids(tokenizer))
     torch.manual_seed(seed)
     with torch.device(device):
         model = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16)
-    model.generation_config = GenerationConfig(eos_token_id=eos_id, pad_token_id=pad_id, bos_token_id=None)
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
+    save_with_tokenizer(model, tokenizer, out)
     return out
 
 

@@ -173,15 +173,32 @@ def read_spec(path: str | Path) -> TinyModelSpec | None:
     return TinyModelSpec(**{k: v for k, v in data.items() if k in known})
 
 
+def special_token_ids(tokenizer) -> dict[str, int | None]:
+    """The model config's token ids for a tokenizer from :func:`train_tokenizer`: ChatML's end of turn
+    ends a generation, padding has its own token, and there is no BOS."""
+    return {
+        "bos_token_id": None,
+        "eos_token_id": tokenizer.convert_tokens_to_ids(IM_END),
+        "pad_token_id": tokenizer.convert_tokens_to_ids(PAD_TOKEN),
+    }
+
+
+def save_with_tokenizer(model, tokenizer, out: Path) -> None:
+    """Save ``model`` with a generation config that stops at the end of turn, and ``tokenizer`` beside it."""
+    from transformers import GenerationConfig
+
+    model.generation_config = GenerationConfig(**special_token_ids(tokenizer))
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+
+
 def _write_model(out: Path, spec: TinyModelSpec) -> dict[str, Any]:
     import torch
-    from transformers import GenerationConfig, Qwen2Config, Qwen2ForCausalLM
+    from transformers import Qwen2Config, Qwen2ForCausalLM
 
     docs = corpus_documents(spec.corpus_files)
     tokenizer = train_tokenizer(docs, spec.vocab_size, spec.max_position_embeddings)
     vocab = len(tokenizer)
-    pad_id = tokenizer.convert_tokens_to_ids(PAD_TOKEN)
-    eos_id = tokenizer.convert_tokens_to_ids(IM_END)
     config = Qwen2Config(
         vocab_size=vocab,
         hidden_size=spec.hidden_size,
@@ -191,10 +208,8 @@ def _write_model(out: Path, spec: TinyModelSpec) -> dict[str, Any]:
         num_key_value_heads=spec.num_kv_heads,
         max_position_embeddings=spec.max_position_embeddings,
         tie_word_embeddings=True,
-        bos_token_id=None,
-        eos_token_id=eos_id,
-        pad_token_id=pad_id,
         use_cache=True,
+        **special_token_ids(tokenizer),
     )
     # A private generator keeps the caller's global RNG state untouched.
     state = torch.random.get_rng_state()
@@ -203,9 +218,7 @@ def _write_model(out: Path, spec: TinyModelSpec) -> dict[str, Any]:
         model = Qwen2ForCausalLM(config)
     finally:
         torch.random.set_rng_state(state)
-    model.generation_config = GenerationConfig(eos_token_id=eos_id, pad_token_id=pad_id, bos_token_id=None)
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
+    save_with_tokenizer(model, tokenizer, out)
     n_params = sum(p.numel() for p in model.parameters())
     corpus_hash = digest(DOC_SEPARATOR.join(docs), 64)
     info = {"spec": asdict(spec), "vocab": vocab, "parameters": n_params, "corpus_sha256": corpus_hash}
