@@ -79,8 +79,9 @@ class GRPOSection(TrainSection):
     recipe: str = help_field("Launch script (found as described in pipeline.locate).", default="recipes/grpo.py")
     config: str = help_field("The recipe's base YAML (found like recipe).", default="recipes/tiny/grpo.yaml")
     label_noise: float = help_field(
-        "Share of the RL rows' test outputs deliberately corrupted before GRPO (0: none), for the "
-        "threshold-vs-binary reward ablation. SFT rows and the held-out split are never touched.",
+        "Share of the RL rows' test outputs deliberately corrupted (0: none), for the label-noise ablation. "
+        "The wrong labels are in the RL data itself: with select on, the select stage judges them too, as it "
+        "would real ones, and GRPO trains on the rows it keeps. SFT rows and the held-out split are never touched.",
         default=0.0,
     )
 

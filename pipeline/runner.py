@@ -53,7 +53,9 @@ def stage_settings(cfg: PipelineConfig) -> dict[str, Any]:
         "model": [config_to_dict(cfg.model)],
         "verify": [config_to_dict(cfg.data), config_to_dict(cfg.judge)],
         "sft": [config_to_dict(cfg.sft), text("sft.config")],
-        "select": [config_to_dict(cfg.select), config_to_dict(cfg.judge)],
+        # grpo.label_noise corrupts the rows select judges; named only when set, so other runs' fingerprints hold
+        "select": [config_to_dict(cfg.select), config_to_dict(cfg.judge)]
+        + ([cfg.grpo.label_noise] if cfg.grpo.label_noise else []),
         "grpo": [config_to_dict(cfg.grpo), text("grpo.config")],
         "eval": [config_to_dict(cfg.eval), config_to_dict(cfg.judge), cfg.data.system_prompt],
         "report": [cfg.time_budget_minutes],

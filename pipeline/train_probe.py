@@ -60,9 +60,11 @@ def probe_plan(run: Path) -> dict[str, Any] | None:
     args = read_yaml(config_path)
     old_run = Path(args["output_dir"]).parent  # the GRPO stage writes to <run>/rl
     rows = _rebase(args["dataset_name"], old_run, run)
-    if rows.name == "rl_noisy.jsonl":  # grpo.label_noise: judge on the tests as they really are
-        source = "select" if rows.parent.name == "select" else "verify"
-        rows = run / stages[source]["info"]["rl_file"]
+    select = stages.get("select", {}).get("info", {})
+    if rows.name == "rl_noisy.jsonl":  # grpo.label_noise without select: judge on the tests as they really are
+        rows = run / stages["verify"]["info"]["rl_file"]
+    elif "clean_rl_file" in select and rows == run / select["rl_file"]:  # ... with select: the kept rows, clean
+        rows = run / select["clean_rl_file"]
     models = {"sft": _rebase(args["model_name_or_path"], old_run, run), "rl": run / "rl"}
     if not all((m / "config.json").is_file() for m in models.values()) or not rows.is_file():
         return None

@@ -28,6 +28,7 @@ def test_deep_merge_and_bundled_config():
     for name, expected in (
         ("ablations.yaml", {"unique_vs_solutions", "noisy_labels"}),
         ("noise.yaml", {"label_noise"}),
+        ("noise_select.yaml", {"label_noise"}),
         ("passes.yaml", {"passes"}),
         ("sampling.yaml", {"group_sampling", "schedule"}),
     ):

@@ -358,6 +358,19 @@ def test_probe_plan_reads_the_trainers_config_of_a_copied_run(tmp_path):
     # With grpo.label_noise GRPO read corrupted tests: the probe judges on the clean rows.
     fake_grpo_run(run, original, "synth/export/rl_noisy.jsonl")
     assert probe_plan(run)["rows_file"] == run / "synth" / "export" / "rl.jsonl"
+    # With select on, the select stage kept noisy rows and wrote their clean tests beside them.
+    fake_grpo_run(run, original, "select/rl_selected.jsonl")
+    state = json.loads((run / "pipeline_state.json").read_text())
+    state["stages"]["select"] = {"finished": True, "info": {"rl_file": "select/rl_selected.jsonl"}}
+    (run / "pipeline_state.json").write_text(json.dumps(state))
+    (run / "select").mkdir()
+    for name in ("rl_selected.jsonl", "rl_selected.clean.jsonl"):
+        (run / "select" / name).write_text("{}\n")
+    assert probe_plan(run)["rows_file"] == run / "select" / "rl_selected.jsonl"  # no noise: the rows GRPO read
+    state["stages"]["select"]["info"]["clean_rl_file"] = "select/rl_selected.clean.jsonl"
+    (run / "pipeline_state.json").write_text(json.dumps(state))
+    assert probe_plan(run)["rows_file"] == run / "select" / "rl_selected.clean.jsonl"
+    fake_grpo_run(run, original, "synth/export/rl.jsonl")
     (run / "rl" / "config.json").unlink()  # no RL model: nothing to probe
     assert probe_plan(run) is None
 

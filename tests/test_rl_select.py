@@ -247,3 +247,48 @@ def test_pipeline_select_stage_on_the_tiny_model(tmp_path):
     cfg.select.inclusive = False  # so nothing is strictly inside (0, 1)
     with pytest.raises(RuntimeError, match="widen select.band"):
         stage_select(cfg, state, Console(stderr=True))
+
+
+def test_pipeline_select_stage_judges_the_corrupted_labels(tmp_path):
+    """grpo.label_noise is in the RL data itself: select samples and judges the noisy rows and keeps them for
+    GRPO, counts the noisy rows it kept, and writes the kept rows' clean tests for the training-task probe."""
+    from rich.console import Console
+
+    from pipeline.config import GRPOSection, PipelineConfig, SelectSection, TrainSection
+    from pipeline.runner import stage_settings
+    from pipeline.stages import stage_select
+    from pipeline.state import State
+    from xcoder.tiny_model import build_tiny_model
+
+    out = tmp_path / "run"
+    build_tiny_model(out / "model")
+    (out / "synth").mkdir(parents=True)
+    tests = {"inputs": [f"{i} {i}\n" for i in range(6)], "outputs": [str(2 * i) for i in range(6)]}
+    clean = [rl_row(q, tests=tests, id=f"id-{q}") for q in "abcd"]
+    write_jsonl(out / "synth" / "rl.jsonl", clean)
+    state = State(out)
+    state.finish("verify", "fp", 1.0, {"rl_file": "synth/rl.jsonl"})
+    cfg = PipelineConfig(
+        output_dir=str(out),
+        sft=TrainSection(enabled=False),
+        judge=JudgeConfig(workers=2),
+        select=SelectSection(enabled=True, k=2, max_tokens=8, band="0,1", inclusive=True),
+        grpo=GRPOSection(label_noise=0.3),
+    )
+    info = stage_select(cfg, state, Console(stderr=True))
+
+    def outputs(path):
+        rows = map(json.loads, path.read_text().splitlines())
+        return {r["id"]: json.loads(r["input_output"])["outputs"] for r in rows}
+
+    noisy, kept = outputs(out / "select" / "rl_noisy.jsonl"), outputs(out / info["rl_file"])
+    assert kept == noisy  # GRPO trains on (and select judged) the corrupted tests
+    wrong = {i: sum(a != b for a, b in zip(noisy[i], tests["outputs"])) for i in noisy}
+    assert info["corrupted_test_labels"] == info["corrupted_test_labels_kept"] == sum(wrong.values()) > 0
+    assert info["noisy_rows"] == info["noisy_rows_kept"] == sum(n > 0 for n in wrong.values()) < 4
+    assert all(o == tests["outputs"] for o in outputs(out / info["clean_rl_file"]).values())  # for the probe
+
+    # The noise is part of select's fingerprint only when set, so runs without it keep theirs.
+    with_noise = stage_settings(cfg)["select"]
+    cfg.grpo.label_noise = 0.0
+    assert stage_settings(cfg)["select"] == with_noise[:-1] and with_noise[-1] == 0.3

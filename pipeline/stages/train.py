@@ -140,10 +140,11 @@ def stage_sft(cfg: PipelineConfig, state: State, console: Console) -> dict[str, 
 def stage_grpo(cfg: PipelineConfig, state: State, console: Console) -> dict[str, Any]:
     out = cfg.out / "rl"
     rl_file = cfg.out / state.get("verify")["info"]["rl_file"]
-    if cfg.select.enabled:  # the rows the select stage kept
-        rl_file = cfg.out / state.get("select")["info"]["rl_file"]
     corrupted = 0
-    if cfg.grpo.label_noise > 0:
+    if cfg.select.enabled:  # the rows the select stage kept, already with grpo.label_noise's corrupted tests
+        info = state.get("select")["info"]
+        rl_file, corrupted = cfg.out / info["rl_file"], info.get("corrupted_test_labels_kept", 0)
+    elif cfg.grpo.label_noise > 0:
         from pipeline.variants import corrupt_labels
 
         rows, corrupted = corrupt_labels(rl_file, cfg.grpo.label_noise, cfg.seed)
