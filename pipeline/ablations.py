@@ -12,8 +12,11 @@ seeds (:mod:`eval.paired`): "did GRPO beat the SFT model it started from", with 
 variant that does not evaluate the paired model itself (``eval: {models: [rl]}``) borrows it from the
 first variant of its seed, but only when the stage that made that model is the very same run in both
 (same fingerprint and finish time in ``pipeline_state.json``, as a resumed copy has); otherwise the
-variant gets no paired figure and says why. Results: ``ablations.json``, ``ablations.md`` (tables) and
-``ablations.png``.
+variant gets no paired figure and says why. Every variant after the first is also compared with the first,
+metric against metric, paired over the same held-out problems ("did the change beat the baseline"). Pooled
+differences come with three intervals: problems resampled within each seed, whole task families resampled
+(a family's held-out problems move together), and each seed's mean as one observation. Results:
+``ablations.json``, ``ablations.md`` (tables) and ``ablations.png``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import yaml
 from rich.console import Console
 
 from pipeline.config import MODELS, load_pipeline_config
+from pipeline.families import holdout_families
 from pipeline.learning import model_scores, revisit_summary, reward_points, reward_trend
 from pipeline.locate import locate
 from pipeline.runner import run_pipeline
@@ -151,8 +155,22 @@ def paired_scores(run: Path, first: Path, model: str) -> tuple[dict[str, float] 
     return (borrowed, f"{model} eval of {first.name} (same {stage} run)") if borrowed else (None, f"no {model} eval")
 
 
+def _pooled(runs: list[Any]) -> dict[str, Any]:
+    """A pooled paired difference three ways: problems resampled within each seed (``pooled``), whole task
+    families resampled within each seed (``by_family``, when every run knows its families: a family's
+    held-out problems move together), and each seed's mean as one observation (``between_seeds``, 2+ seeds)."""
+    from eval.paired import between_runs, paired_bootstrap
+
+    by_family = runs and all(r.clusters for r in runs)
+    return {
+        "pooled": paired_bootstrap(runs).to_dict() if runs else None,
+        "by_family": paired_bootstrap(runs, by_cluster=True).to_dict() if by_family else None,
+        "between_seeds": between_runs(runs) if len(runs) >= 2 else None,
+    }
+
+
 def _paired(exp: Experiment, cfg: AblationConfig, name: str, variant: str) -> dict[str, Any] | None:
-    """metric − paired per seed and pooled (stratified by seed) for one variant, or None without ``paired``."""
+    """metric − paired per seed and pooled for one variant, or None without ``paired``."""
     from eval.paired import PairedRun, paired_bootstrap
 
     if exp.paired is None:
@@ -165,11 +183,31 @@ def _paired(exp: Experiment, cfg: AblationConfig, name: str, variant: str) -> di
         base, why = paired_scores(out, variant_dir(cfg, name, seed, first_variant), exp.paired)
         notes[seed] = why
         if metric and base:
-            pair = PairedRun(base, metric)
+            pair = PairedRun(base, metric, clusters=holdout_families(out) or None)
             runs.append(pair)
             per_seed[seed] = paired_bootstrap(pair, seed=seed).to_dict()
-    pooled = paired_bootstrap(runs).to_dict() if runs else None
-    return {"per_seed": per_seed, "pooled": pooled, "baseline": notes}
+    return {"per_seed": per_seed, **_pooled(runs), "baseline": notes}
+
+
+def _vs_first(exp: Experiment, cfg: AblationConfig, name: str, variant: str) -> dict[str, Any] | None:
+    """The variant's metric − the first variant's, paired over the held-out problems of each seed where both
+    evaluated the metric's model on the same problems ("did the change beat the baseline"); None for the
+    first variant itself."""
+    from eval.paired import PairedRun, paired_bootstrap
+
+    first_variant = next(iter(exp.variants))
+    if variant == first_variant:
+        return None
+    per_seed, runs = {}, []
+    for seed in cfg.seeds:
+        out = variant_dir(cfg, name, seed, variant)
+        mine = model_scores(out).get(exp.metric)
+        first = model_scores(variant_dir(cfg, name, seed, first_variant)).get(exp.metric)
+        if mine and first and set(mine) == set(first):  # a variant with another held-out split has no pairs
+            pair = PairedRun(first, mine, clusters=holdout_families(out) or None)
+            runs.append(pair)
+            per_seed[seed] = paired_bootstrap(pair, seed=seed).to_dict()
+    return {"per_seed": per_seed, **_pooled(runs)}
 
 
 def _grpo_facts(run: Path, seed: int) -> dict[str, Any]:
@@ -214,6 +252,7 @@ def collect(cfg: AblationConfig) -> dict[str, Any]:
                 "stdev": statistics.stdev(values) if len(values) > 1 else None,
                 "facts": facts,
                 "paired": _paired(exp, cfg, name, variant),
+                "vs_first": _vs_first(exp, cfg, name, variant),
             }
         results[name] = {
             "description": exp.description,
@@ -254,6 +293,7 @@ def write_results(cfg: AblationConfig) -> dict[str, Any]:
         lines.append("")
         if res["paired"]:
             lines += paired_lines(res)
+        lines += vs_first_lines(res)
         lines += reward_lines(res)
     _plot(out / "ablations.png", results)
     lines += ["![ablations](ablations.png)", ""]
@@ -265,14 +305,23 @@ def _ci(c: dict[str, Any]) -> str:
     return f"{100 * c['diff']:+.1f} ({100 * c['ci_low']:+.1f} … {100 * c['ci_high']:+.1f})"
 
 
+def _spread(p: dict[str, Any]) -> tuple[str, str]:
+    """The families-resampled and between-seed intervals of a pooled difference, as table cells."""
+    fam, between = p.get("by_family"), p.get("between_seeds")
+    return (_ci(fam) if fam else "–", _ci(between) if between else "–")
+
+
 def paired_lines(res: dict[str, Any]) -> list[str]:
-    """The markdown table of metric − paired per variant: per seed and pooled, with 95% intervals."""
+    """The markdown tables of metric − paired per variant and of each variant − the first variant: per seed
+    and pooled, with 95% intervals (problems, whole families, or seeds resampled)."""
     label = f"{res['metric']} − {res['paired']}"
     lines = [
-        f"{label}, paired over the held-out problems (points, bootstrap 95% interval; pooled: stratified by seed):",
+        f"{label}, paired over the held-out problems (points, 95% intervals; pooled: problems resampled within "
+        "each seed; families: whole task families resampled within each seed; seeds: each seed's mean one "
+        "observation, t interval):",
         "",
-        f"| variant | per seed: {label} | pooled {label} | up/down/same | {res['paired']} source |",
-        "|---|---|---:|---|---|",
+        f"| variant | per seed: {label} | pooled {label} | families | seeds | up/down/same | {res['paired']} source |",
+        "|---|---|---:|---:|---:|---|---|",
     ]
     for variant, row in res["variants"].items():
         p = row["paired"]
@@ -280,7 +329,32 @@ def paired_lines(res: dict[str, Any]) -> list[str]:
         pooled = p["pooled"]
         counts = f"{pooled['up']}/{pooled['down']}/{pooled['unchanged']}" if pooled else "–"
         sources = "; ".join(sorted(set(p["baseline"].values())))
-        lines.append(f"| {variant} | {seeds} | {_ci(pooled) if pooled else '–'} | {counts} | {sources} |")
+        fam, between = _spread(p)
+        lines.append(
+            f"| {variant} | {seeds} | {_ci(pooled) if pooled else '–'} | {fam} | {between} | {counts} | {sources} |"
+        )
+    return [*lines, ""]
+
+
+def vs_first_lines(res: dict[str, Any]) -> list[str]:
+    """The markdown table of each variant's metric − the first variant's, paired; [] when nothing pairs."""
+    rows = {v: r["vs_first"] for v, r in res["variants"].items() if r.get("vs_first") and r["vs_first"]["pooled"]}
+    if not rows:
+        return []
+    first = next(iter(res["variants"]))
+    lines = [
+        f"{res['metric']} of each variant − {res['metric']} of {first}, paired over the same held-out problems "
+        "(points, 95% intervals as above):",
+        "",
+        f"| variant | per seed | pooled − {first} | families | seeds | up/down/same |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for variant, p in rows.items():
+        seeds = "; ".join(f"{s}: {_ci(c)}" for s, c in p["per_seed"].items())
+        pooled = p["pooled"]
+        fam, between = _spread(p)
+        counts = f"{pooled['up']}/{pooled['down']}/{pooled['unchanged']}"
+        lines.append(f"| {variant} | {seeds} | {_ci(pooled)} | {fam} | {between} | {counts} |")
     return [*lines, ""]
 
 

@@ -137,6 +137,9 @@ def _fake_run(out: Path, stages: dict[str, tuple[str, str]], evals: dict[str, li
         (out / "eval" / model / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
         summary[model] = {"avg@4": sum(correct) / (4 * len(correct))}
     (out / "summary.json").write_text(json.dumps(summary))
+    (out / "data").mkdir()  # the held-out split: q0, q1 of family f0, the rest of f1
+    held = [{"question_id": f"q{i}", "metadata": json.dumps({"family": f"f{min(i // 2, 1)}"})} for i in range(4)]
+    (out / "data" / "holdout.jsonl").write_text("".join(json.dumps(r) + "\n" for r in held))
 
 
 def test_paired_variants_borrow_the_baseline_only_from_the_same_stage_run(tmp_path):
@@ -162,9 +165,18 @@ def test_paired_variants_borrow_the_baseline_only_from_the_same_stage_run(tmp_pa
     assert borrowed["pooled"]["diff"] == pytest.approx(-1 / 16) and borrowed["pooled"]["down"] == 2
     assert refused["pooled"] is None and refused["per_seed"] == {}
     assert "not the first variant's run" in refused["baseline"][0]
+    # The same difference with whole families resampled (2 per seed) and with each seed one observation.
+    assert own["by_family"]["clusters"] == 4 and own["by_family"]["diff"] == pytest.approx(own["pooled"]["diff"])
+    assert own["between_seeds"]["num_runs"] == 2 and own["between_seeds"]["sd"] == 0.0  # both seeds alike
+    # Each variant against the first, paired, whatever made its SFT model: RL against RL.
+    assert res[first]["vs_first"] is None
+    assert res[second]["vs_first"]["pooled"]["diff"] == pytest.approx(-3 / 16)  # -2/4, 0, -1/4, 0
+    assert res[third]["vs_first"]["pooled"]["diff"] == pytest.approx(7 / 16)  # +2/4, +2/4, +3/4, 0
+    assert res[third]["vs_first"]["pooled"]["up"] == 6 and res[third]["vs_first"]["by_family"]["clusters"] == 4
     write_results(cfg)
     md = (tmp_path / "ablations.md").read_text()
     assert "rl − sft, paired" in md and "| clean_binary | 0: +12.5" in md and "| -6.2 (" in md
+    assert f"rl of each variant − rl of {first}" in md and f"| {third} | 0: +43.8" in md
     assert "GRPO training reward" not in md  # no run logged a reward
     # The second variant's seed 1 logged 6 steps and its groups: 2 tasks visited twice, both better the 2nd time.
     rl = tmp_path / "label_noise" / "seed1" / second / "rl"
