@@ -217,18 +217,17 @@ def test_pipeline_select_section_is_off_by_default_and_checked(tmp_path):
         load_pipeline_config(conf)
 
 
-def test_pipeline_select_stage_on_the_tiny_model(tmp_path):
-    from rich.console import Console
-
+def select_run(tmp_path: Path, rows: list[dict], **sections):
+    """A run whose verify stage exported ``rows`` and whose SFT model is the tiny base model (sft off), with
+    the select stage on (2 samples of 8 tokens, every pass rate kept); its output dir, state and config."""
     from pipeline.config import PipelineConfig, SelectSection, TrainSection
-    from pipeline.stages import stage_select
     from pipeline.state import State
     from xcoder.tiny_model import build_tiny_model
 
     out = tmp_path / "run"
     build_tiny_model(out / "model")  # with sft off, the SFT model is the base model
     (out / "synth").mkdir(parents=True)
-    write_jsonl(out / "synth" / "rl.jsonl", [rl_row("a"), rl_row("b")])
+    write_jsonl(out / "synth" / "rl.jsonl", rows)
     state = State(out)
     state.finish("verify", "fp", 1.0, {"rl_file": "synth/rl.jsonl"})
     cfg = PipelineConfig(
@@ -236,7 +235,17 @@ def test_pipeline_select_stage_on_the_tiny_model(tmp_path):
         sft=TrainSection(enabled=False),
         judge=JudgeConfig(workers=2),
         select=SelectSection(enabled=True, k=2, max_tokens=8, band="0,1", inclusive=True),
+        **sections,
     )
+    return out, state, cfg
+
+
+def test_pipeline_select_stage_on_the_tiny_model(tmp_path):
+    from rich.console import Console
+
+    from pipeline.stages import stage_select
+
+    out, state, cfg = select_run(tmp_path, [rl_row("a"), rl_row("b")])
     info = stage_select(cfg, state, Console(stderr=True))
     assert info["rl_file"] == "select/rl_selected.jsonl" and info["counts"]["kept"] == 2 and info["k"] == 2
     kept = [json.loads(line) for line in (out / info["rl_file"]).read_text().splitlines()]
@@ -254,27 +263,13 @@ def test_pipeline_select_stage_judges_the_corrupted_labels(tmp_path):
     GRPO, counts the noisy rows it kept, and writes the kept rows' clean tests for the training-task probe."""
     from rich.console import Console
 
-    from pipeline.config import GRPOSection, PipelineConfig, SelectSection, TrainSection
+    from pipeline.config import GRPOSection
     from pipeline.runner import stage_settings
     from pipeline.stages import stage_select
-    from pipeline.state import State
-    from xcoder.tiny_model import build_tiny_model
 
-    out = tmp_path / "run"
-    build_tiny_model(out / "model")
-    (out / "synth").mkdir(parents=True)
     tests = {"inputs": [f"{i} {i}\n" for i in range(6)], "outputs": [str(2 * i) for i in range(6)]}
-    clean = [rl_row(q, tests=tests, id=f"id-{q}") for q in "abcd"]
-    write_jsonl(out / "synth" / "rl.jsonl", clean)
-    state = State(out)
-    state.finish("verify", "fp", 1.0, {"rl_file": "synth/rl.jsonl"})
-    cfg = PipelineConfig(
-        output_dir=str(out),
-        sft=TrainSection(enabled=False),
-        judge=JudgeConfig(workers=2),
-        select=SelectSection(enabled=True, k=2, max_tokens=8, band="0,1", inclusive=True),
-        grpo=GRPOSection(label_noise=0.3),
-    )
+    rows = [rl_row(q, tests=tests, id=f"id-{q}") for q in "abcd"]
+    out, state, cfg = select_run(tmp_path, rows, grpo=GRPOSection(label_noise=0.3))
     info = stage_select(cfg, state, Console(stderr=True))
 
     def outputs(path):
