@@ -241,7 +241,12 @@ def collect(cfg: AblationConfig) -> dict[str, Any]:
                     "sft_rows": summary["sizes"].get("sft_rows"),
                     "train_tasks": summary["sizes"].get("train_tasks"),
                     "grpo_mean_reward": state.get("grpo", {}).get("info", {}).get("mean_reward"),
+                    "grpo_rows": summary["sizes"].get("rl_rows_selected")
+                    or state.get("verify", {}).get("info", {}).get("rl_rows"),
                     "corrupted_test_labels": state.get("grpo", {}).get("info", {}).get("corrupted_test_labels"),
+                    # grpo.label_noise with select on: the rows with a wrong output, and how many the band kept
+                    "noisy_rows": state.get("select", {}).get("info", {}).get("noisy_rows"),
+                    "noisy_rows_kept": state.get("select", {}).get("info", {}).get("noisy_rows_kept"),
                     # (a copied variant holds the first variant's GRPO output until its own GRPO finished)
                     **(_grpo_facts(out, seed) if state.get("grpo", {}).get("finished") else {}),
                 }
@@ -274,8 +279,9 @@ def write_results(cfg: AblationConfig) -> dict[str, Any]:
             "",
             res["description"],
             "",
-            f"| variant | {res['metric']} avg@n mean | per seed | SFT rows | GRPO mean reward | corrupted labels |",
-            "|---|---:|---|---:|---:|---:|",
+            f"| variant | {res['metric']} avg@n mean | per seed | SFT rows | GRPO rows | GRPO mean reward | "
+            "corrupted labels in GRPO's rows | noisy rows kept by select |",
+            "|---|---:|---|---:|---:|---:|---:|---:|",
         ]
         for variant, row in res["variants"].items():
             mean = "–" if row["mean"] is None else f"{100 * row['mean']:.1f}"
@@ -286,9 +292,10 @@ def write_results(cfg: AblationConfig) -> dict[str, Any]:
                 vals = [f[key] for f in facts if f.get(key) is not None]
                 return "–" if not vals else f"{statistics.mean(vals):.3g}"
 
+            noisy = "–" if avg("noisy_rows") == "–" else f"{avg('noisy_rows_kept')} of {avg('noisy_rows')}"
             lines.append(
-                f"| {variant} | {mean} | {seeds} | {avg('sft_rows')} | {avg('grpo_mean_reward')} | "
-                f"{avg('corrupted_test_labels')} |"
+                f"| {variant} | {mean} | {seeds} | {avg('sft_rows')} | {avg('grpo_rows')} | "
+                f"{avg('grpo_mean_reward')} | {avg('corrupted_test_labels')} | {noisy} |"
             )
         lines.append("")
         if res["paired"]:

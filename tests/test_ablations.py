@@ -177,6 +177,18 @@ def test_paired_variants_borrow_the_baseline_only_from_the_same_stage_run(tmp_pa
     md = (tmp_path / "ablations.md").read_text()
     assert "rl − sft, paired" in md and "| clean_binary | 0: +12.5" in md and "| -6.2 (" in md
     assert f"rl of each variant − rl of {first}" in md and f"| {third} | 0: +43.8" in md
+    # With grpo.label_noise and select on, the table says how many GRPO rows and noisy rows select kept.
+    for seed in cfg.seeds:
+        run = tmp_path / "label_noise" / f"seed{seed}" / second
+        summary = json.loads((run / "summary.json").read_text())
+        summary["sizes"]["rl_rows_selected"] = 5 + seed
+        (run / "summary.json").write_text(json.dumps(summary))
+        state = json.loads((run / "pipeline_state.json").read_text())
+        state["stages"]["select"] = {"finished": True, "info": {"noisy_rows": 3, "noisy_rows_kept": seed}}
+        (run / "pipeline_state.json").write_text(json.dumps(state))
+    write_results(cfg)
+    md = (tmp_path / "ablations.md").read_text()
+    assert f"| {second} | 37.5 | 0: 37.5, 1: 37.5 | – | 5.5 | – | – | 0.5 of 3 |" in md
     assert "GRPO training reward" not in md  # no run logged a reward
     # The second variant's seed 1 logged 6 steps and its groups: 2 tasks visited twice, both better the 2nd time.
     rl = tmp_path / "label_noise" / "seed1" / second / "rl"
