@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 from rich.console import Console
 
-from pipeline.config import MODELS, load_pipeline_config
+from pipeline.config import MODELS, STAGES, load_pipeline_config
 from pipeline.families import holdout_families
 from pipeline.learning import model_scores, revisit_summary, reward_points, reward_trend
 from pipeline.locate import locate
@@ -210,6 +210,14 @@ def _vs_first(exp: Experiment, cfg: AblationConfig, name: str, variant: str) -> 
     return {"per_seed": per_seed, **_pooled(runs)}
 
 
+def complete(stages: dict[str, Any]) -> bool:
+    """Every stage of a run finished, each no earlier than the stages before it. A copied variant holds the
+    first variant's outputs (summary, GRPO log) until its own stages have run again: those are not its results."""
+    entries = [stages[s] for s in STAGES if s in stages]
+    times = [e.get("finished_at") or "" for e in entries]
+    return all(e.get("finished") for e in entries) and times == sorted(times)
+
+
 def _grpo_facts(run: Path, seed: int) -> dict[str, Any]:
     """GRPO's training reward of a run: first → last third of the steps, and on the tasks it revisited
     (first against last visit, ``revisit_pair``)."""
@@ -232,8 +240,10 @@ def collect(cfg: AblationConfig) -> dict[str, Any]:
                 summary_path, state_path = out / "summary.json", out / "pipeline_state.json"
                 if not summary_path.exists():
                     continue
-                summary = json.loads(summary_path.read_text(encoding="utf-8"))
                 state = json.loads(state_path.read_text(encoding="utf-8"))["stages"]
+                if not complete(state):
+                    continue
+                summary = json.loads(summary_path.read_text(encoding="utf-8"))
                 n = summary["eval_protocol"]["n"]
                 if exp.metric in summary:
                     per_seed[seed] = summary[exp.metric][f"avg@{n}"]
@@ -247,8 +257,7 @@ def collect(cfg: AblationConfig) -> dict[str, Any]:
                     # grpo.label_noise with select on: the rows with a wrong output, and how many the band kept
                     "noisy_rows": state.get("select", {}).get("info", {}).get("noisy_rows"),
                     "noisy_rows_kept": state.get("select", {}).get("info", {}).get("noisy_rows_kept"),
-                    # (a copied variant holds the first variant's GRPO output until its own GRPO finished)
-                    **(_grpo_facts(out, seed) if state.get("grpo", {}).get("finished") else {}),
+                    **_grpo_facts(out, seed),
                 }
             values = list(per_seed.values())
             rows[variant] = {

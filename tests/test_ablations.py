@@ -155,7 +155,7 @@ def test_paired_variants_borrow_the_baseline_only_from_the_same_stage_run(tmp_pa
         _fake_run(root / first, {**sft_run, "grpo": ("g0", "t2")}, {"sft": [1, 2, 0, 4], "rl": [2, 2, 1, 4]}, seed)
         _fake_run(root / second, {**sft_run, "grpo": ("g1", "t3")}, {"rl": [0, 2, 0, 4]}, seed)
         # a third variant whose SFT was retrained: its RL must not be compared with the first's SFT
-        _fake_run(root / third, {**sft_run, "sft": ("s", "t9"), "grpo": ("g2", "t4")}, {"rl": [4, 4, 4, 4]}, seed)
+        _fake_run(root / third, {**sft_run, "sft": ("s", "t3"), "grpo": ("g2", "t4")}, {"rl": [4, 4, 4, 4]}, seed)
     res = collect(cfg)["label_noise"]["variants"]
     own, borrowed, refused = res[first]["paired"], res[second]["paired"], res[third]["paired"]
     assert own["baseline"] == {0: "own eval", 1: "own eval"}
@@ -184,7 +184,8 @@ def test_paired_variants_borrow_the_baseline_only_from_the_same_stage_run(tmp_pa
         summary["sizes"]["rl_rows_selected"] = 5 + seed
         (run / "summary.json").write_text(json.dumps(summary))
         state = json.loads((run / "pipeline_state.json").read_text())
-        state["stages"]["select"] = {"finished": True, "info": {"noisy_rows": 3, "noisy_rows_kept": seed}}
+        select = {"finished": True, "finished_at": "t2", "info": {"noisy_rows": 3, "noisy_rows_kept": seed}}
+        state["stages"]["select"] = select
         (run / "pipeline_state.json").write_text(json.dumps(state))
     write_results(cfg)
     md = (tmp_path / "ablations.md").read_text()
@@ -211,7 +212,13 @@ def test_paired_variants_borrow_the_baseline_only_from_the_same_stage_run(tmp_pa
     (third_run / "pipeline_state.json").write_text(json.dumps(state))
     write_results(cfg)
     md = (tmp_path / "ablations.md").read_text()
-    assert f"- {third}, seed 1" not in md
+    assert f"- {third}, seed 1" not in md and f"| {third} | 100.0 | 0: 100.0 |" in md  # seed 1 is not read
+    # Nor once a stage holds an output older than the stages before it (copied, its own run still to come).
+    state["stages"]["grpo"] |= {"finished": True, "finished_at": "t0"}
+    (third_run / "pipeline_state.json").write_text(json.dumps(state))
+    write_results(cfg)
+    md = (tmp_path / "ablations.md").read_text()
+    assert f"- {third}, seed 1" not in md and f"| {third} | 100.0 | 0: 100.0 |" in md
     assert (
         f"- {second}, seed 1: training reward first → last third 0.100 → 0.500; "
         "revisited tasks (2) first → last visit 0.250 → 0.875 (+0.625" in md
