@@ -80,22 +80,34 @@ def _corrupt(text: str, functional: bool, rng: random.Random) -> str:
 def corrupt_labels(rl_path: str | Path, fraction: float, seed: int) -> tuple[list[dict[str, Any]], int]:
     """The RL rows with each expected output independently corrupted with probability
     ``fraction`` (deterministic in ``seed`` and the row id). Returns the rows and the count."""
-    if not 0.0 <= fraction < 1.0:
-        raise ValueError(f"label noise must be in [0, 1), got {fraction}")
+    _check_noise(fraction)
     rows, corrupted = [], 0
     for line in Path(rl_path).read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        rng = random.Random(derive_seed(seed, "label-noise", row["id"]))
-        io = json.loads(row["input_output"])
-        functional = bool(io.get("fn_name"))
-        outputs = []
-        for out in io["outputs"]:
-            if rng.random() < fraction:
-                out = _corrupt(out, functional, rng)
-                corrupted += 1
-            outputs.append(out)
-        rows.append({**row, "input_output": json.dumps({**io, "outputs": outputs}, ensure_ascii=False)})
+        row, n = corrupt_row(json.loads(line), fraction, seed)
+        rows.append(row)
+        corrupted += n
     return rows, corrupted
+
+
+def _check_noise(fraction: float) -> None:
+    if not 0.0 <= fraction < 1.0:
+        raise ValueError(f"label noise must be in [0, 1), got {fraction}")
+
+
+def corrupt_row(row: dict[str, Any], fraction: float, seed: int) -> tuple[dict[str, Any], int]:
+    """One RL row with each expected output corrupted with probability ``fraction`` (as
+    :func:`corrupt_labels`), and how many were."""
+    _check_noise(fraction)
+    rng = random.Random(derive_seed(seed, "label-noise", row["id"]))
+    io = json.loads(row["input_output"])
+    functional = bool(io.get("fn_name"))
+    outputs, corrupted = [], 0
+    for out in io["outputs"]:
+        if rng.random() < fraction:
+            out = _corrupt(out, functional, rng)
+            corrupted += 1
+        outputs.append(out)
+    return {**row, "input_output": json.dumps({**io, "outputs": outputs}, ensure_ascii=False)}, corrupted
 
 
 def split_by_phrasing(synth_dir: str | Path, rl_phrasings: int) -> tuple[list[dict], list[dict]]:

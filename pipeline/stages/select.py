@@ -112,21 +112,15 @@ NOISY, CLEAN = "rl_noisy.jsonl", "rl_selected.clean.jsonl"
 
 def _noisy_input(cfg: PipelineConfig, rl_file: Path, out: Path) -> tuple[Path, dict[str, Any]]:
     """``grpo.label_noise`` applied to every exported RL row (``out/rl_noisy.jsonl``, the stage's input);
-    the corrupted count, each row's number of corrupted outputs and the clean rows, by id."""
-    from pipeline.variants import corrupt_labels
+    each row's number of corrupted outputs and the clean rows, by id."""
+    from pipeline.variants import corrupt_row
 
-    rows, corrupted = corrupt_labels(rl_file, cfg.grpo.label_noise, cfg.seed)
-    clean = {row["id"]: row for row in map(json.loads, rl_file.read_text(encoding="utf-8").splitlines())}
-    wrong = {row["id"]: _wrong_outputs(row, clean[row["id"]]) for row in rows}
+    rows = [json.loads(line) for line in rl_file.read_text(encoding="utf-8").splitlines()]
+    noisy = [corrupt_row(row, cfg.grpo.label_noise, cfg.seed) for row in rows]
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_jsonl(out / NOISY, rows)
-    return out / NOISY, {"corrupted_test_labels": corrupted, "wrong": wrong, "clean": clean}
-
-
-def _wrong_outputs(noisy: dict[str, Any], clean: dict[str, Any]) -> int:
-    """How many of a row's expected outputs the corruption changed."""
-    outputs = (json.loads(row["input_output"])["outputs"] for row in (noisy, clean))
-    return sum(a != b for a, b in zip(*outputs, strict=True))
+    atomic_write_jsonl(out / NOISY, [row for row, _ in noisy])
+    wrong = {row["id"]: n for row, (_, n) in zip(rows, noisy, strict=True)}
+    return out / NOISY, {"wrong": wrong, "clean": {row["id"]: row for row in rows}}
 
 
 def _kept_noise(cfg: PipelineConfig, out: Path, noise: dict[str, Any]) -> dict[str, Any]:
@@ -136,7 +130,7 @@ def _kept_noise(cfg: PipelineConfig, out: Path, noise: dict[str, Any]) -> dict[s
     wrong = noise["wrong"]
     atomic_write_jsonl(out / CLEAN, [{**noise["clean"][row["id"]], "pass_rate": row["pass_rate"]} for row in kept])
     return {
-        "corrupted_test_labels": noise["corrupted_test_labels"],
+        "corrupted_test_labels": sum(wrong.values()),
         "noisy_rows": sum(n > 0 for n in wrong.values()),
         "noisy_rows_kept": sum(wrong[row["id"]] > 0 for row in kept),
         "corrupted_test_labels_kept": sum(wrong[row["id"]] for row in kept),
