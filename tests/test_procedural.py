@@ -139,16 +139,30 @@ def test_holdout_uses_unseen_phrasings_framings_and_instances():
     # every family appears in the held-out split, and in every style across its instances
     seen = {(i.family.name, i.style) for i in holdout}
     assert seen == {(f, s) for f in FAMILIES for s in STYLES}
+    # each family's held-out phrasings are taken in turn: three rounds ask each of them once
+    asked = sorted((i.family.name, i.phrasing) for i in holdout)
+    assert asked == sorted((f.name, p) for f in FAMILIES.values() for p in phrasing_indices(f, "holdout"))
+    assert len({i.phrasing for i in holdout if i.style == "leetcode"}) > 1  # phrasing does not follow style
 
 
-def test_every_family_has_five_training_phrasings_none_close_to_the_held_out_one():
-    """``data.rl_phrasings: 2`` must leave SFT three phrasings of every family, and a training legend
-    must not paraphrase the held-out one: no run of four words in common (words as the
-    decontamination check reads them), and every title and legend of a family differs."""
+def test_more_held_out_tasks_leave_the_training_tasks_unchanged():
+    """The held-out split draws from its own streams: growing it cannot change what SFT and GRPO train on."""
+    small = sample_instances(dataclasses.replace(CFG, train_tasks=60, holdout_tasks=3), "train")
+    large = sample_instances(dataclasses.replace(CFG, train_tasks=60, holdout_tasks=300), "train")
+    assert [(i.id, i.statement, i.tests) for i in small] == [(i.id, i.statement, i.tests) for i in large]
+
+
+def test_every_family_has_five_training_phrasings_none_close_to_the_held_out_ones():
+    """``data.rl_phrasings: 2`` must leave SFT three phrasings of every family, the held-out split asks
+    each family in three unseen phrasings, and a training legend must not paraphrase a held-out one: no
+    run of four words in common (words as the decontamination check reads them), and every title and
+    legend of a family differs."""
     from data_gen.checks.decontam import ngrams, words
 
     for family in FAMILIES.values():
-        assert family.holdout == 1 and len(phrasing_indices(family, "train")) >= 5, family.name
+        assert len(phrasing_indices(family, "holdout")) == 3 and len(phrasing_indices(family, "train")) >= 5, (
+            family.name
+        )
         titles, legends = zip(*family.phrasings)
         assert len(set(titles)) == len(titles) and len(set(legends)) == len(legends), family.name
         held_out = set().union(

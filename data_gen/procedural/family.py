@@ -102,7 +102,7 @@ class Family:
     body: str
     alternatives: list[str] = field(default_factory=list)  # other correct bodies
     buggy: list[str] = field(default_factory=list)  # plausible wrong bodies (noisy candidates)
-    holdout: int = 1  # phrasings reserved for the held-out split
+    holdout: int = 3  # phrasings reserved for the held-out split (the last ones)
     _compiled: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

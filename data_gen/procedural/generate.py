@@ -6,7 +6,9 @@ candidates (reference, alternative correct bodies and plausible buggy ones) are 
 judge like LLM samples, without their expected outputs being known to the pipeline.
 
 The held-out split uses *unseen instances* (their own seed stream) with *unseen phrasings* (each
-family's held-out legends) in *unseen framings* (each style's held-out layout), and its expected
+family's held-out legends, taken in turn so every one of them is asked about equally often: a held-out
+legend close to another family's training legend then weighs on a third of its family, not all of it)
+in *unseen framings* (each style's held-out layout), and its expected
 outputs come from running the reference program in the judge; it is written as LiveCodeBench
 ``code_generation_lite`` rows that ``xcoder eval`` reads like the real benchmark.
 """
@@ -124,10 +126,13 @@ class Instance:
         return out
 
 
-def sample_instance(family: Family, style: str, split: str, index: int, cfg: ProceduralConfig) -> Instance:
-    """One instance; the same arguments always give the same instance."""
+def sample_instance(
+    family: Family, style: str, split: str, index: int, cfg: ProceduralConfig, phrasing: int | None = None
+) -> Instance:
+    """One instance (``phrasing``: a legend index, else drawn); the same arguments always give the same instance."""
     rng = random.Random(derive_seed(cfg.seed, split, index, family.name, style))
-    phrasing = rng.choice(phrasing_indices(family, split))
+    if phrasing is None:
+        phrasing = rng.choice(phrasing_indices(family, split))
     framing = rng.choice(framing_indices(style, split))
     params = family.params(rng)
     examples = []
@@ -145,10 +150,13 @@ def sample_instance(family: Family, style: str, split: str, index: int, cfg: Pro
 
 
 def sample_instances(cfg: ProceduralConfig, split: str) -> list[Instance]:
-    """Training instances (families round-robin in a shuffled order, styles by weight) or held-out
-    ones (families round-robin, styles rotating so each family is seen in every style)."""
+    """Training instances (families round-robin in a shuffled order, styles by weight, a phrasing drawn
+    per instance) or held-out ones (families round-robin, styles rotating so each family is seen in every
+    style, and each family's held-out phrasings taken in a shuffled turn so each is used equally often)."""
     families = get_families(cfg.families)
     rng = random.Random(derive_seed(cfg.seed, split, "plan"))
+    turns = random.Random(derive_seed(cfg.seed, split, "phrasings"))
+    queue: dict[str, list[int]] = {}
     count = cfg.train_tasks if split == "train" else cfg.holdout_tasks
     styles = [s for s in STYLES if cfg.styles.get(s, 0) > 0]
     weights = [cfg.styles[s] for s in styles]
@@ -159,11 +167,16 @@ def sample_instances(cfg: ProceduralConfig, split: str) -> list[Instance]:
             order = list(families)
             rng.shuffle(order)
         family = order.pop()
+        phrasing = None
         if split == "train":
             style = rng.choices(styles, weights)[0]
         else:
             style = styles[(i // len(families) + families.index(family)) % len(styles)]
-        out.append(sample_instance(family, style, split, i, cfg))
+            if not queue.get(family.name):
+                queue[family.name] = phrasing_indices(family, split)
+                turns.shuffle(queue[family.name])
+            phrasing = queue[family.name].pop()
+        out.append(sample_instance(family, style, split, i, cfg, phrasing))
     return out
 
 

@@ -46,6 +46,16 @@ FAMILIES = [
                 "Leftover After Division",
                 "Numbers {a} are summed; what is left over when that sum is split into groups of {m}?",
             ),
+            (
+                "Register Display",
+                "A cash register displays only the remainder of its running total upon division by {m}. It starts at "
+                "zero and records the amounts {a} one by one; what is displayed at the end?",
+            ),
+            (
+                "Residue of a Total",
+                "Let S be the total of all {a_i}. Output the integer r with 0 <= r < {m} for which S - r is a "
+                "multiple of {m}.",
+            ),
         ],
         answer="the sum of the elements modulo {m}",
         constraints=["1 <= {n} <= {p[NMAX]}", "0 <= {a_i} <= {p[HI]}", "2 <= {m} <= {p[MMAX]}"],
@@ -83,6 +93,12 @@ FAMILIES = [
                 "Clean Division",
                 "Determine the count of values in {a} that leave remainder zero after division by {k}.",
             ),
+            (
+                "Shipping Crates",
+                "A warehouse has {n} piles of items, of sizes {a}. A pile can be shipped only if it splits into "
+                "crates of exactly {k} items each with nothing left over. How many piles can be shipped?",
+            ),
+            ("Zero Residues", "Output the number of positions i where {a_i} mod {k} equals 0."),
         ],
         answer="the number of elements divisible by {k}",
         constraints=["1 <= {n} <= {p[NMAX]}", "1 <= {a_i} <= {p[HI]}", "1 <= {k} <= {p[KMAX]}"],
@@ -109,6 +125,12 @@ FAMILIES = [
             ("Tallest and Shortest", "Tree heights are {a}. How much taller is the tallest tree than the shortest?"),
             ("Widest Difference", "Output the largest value of {a_i} - {a}_j, where i and j may be equal."),
             ("Gap Between Extremes", "How far apart are the greatest and the least of the {n} given numbers?"),
+            (
+                "Temperature Swing",
+                "A thermometer logged the readings {a} over a day, some possibly below zero. By how many degrees "
+                "does the warmest reading exceed the coldest one?",
+            ),
+            ("Peak to Trough", "Let H be the biggest entry of {a} and L its smallest entry; print H - L."),
         ],
         answer="the largest element minus the smallest element",
         constraints=["1 <= {n} <= {p[NMAX]}", "-{p[HI]} <= {a_i} <= {p[HI]}"],
@@ -144,6 +166,12 @@ FAMILIES = [
                 "A ladder has {n} rungs; the first rung is worth {a} and every next rung is worth {d} more. What are "
                 "all the rungs worth together?",
             ),
+            (
+                "Monthly Pay",
+                "An employee earns {a} in the first month, and each later month pays exactly {d} more than the month "
+                "before (so pay may shrink, even below zero). What is the total pay over the first {n} months?",
+            ),
+            ("Closed Form Series", "Evaluate the sum over k from 0 to {n} - 1 of ({a} + k * {d})."),
         ],
         answer="the sum of the first {n} terms",
         constraints=["-{p[HI]} <= {a} <= {p[HI]}", "-{p[HI]} <= {d} <= {p[HI]}", "1 <= {n} <= {p[NMAX]}"],
@@ -184,6 +212,15 @@ FAMILIES = [
                 "Accepted Readings",
                 "A reading {a_i} is accepted when it is not below {l} and not above {r}. Find how many readings are "
                 "accepted.",
+            ),
+            (
+                "Speed Check",
+                "A camera records the speeds {a} of passing cars and marks a car as normal when its speed is no less "
+                "than {l} and no more than {r}. How many cars are normal?",
+            ),
+            (
+                "Entries in Range",
+                "Print how many of the {n} entries of {a} fall within the inclusive range from {l} to {r}.",
             ),
         ],
         answer="the number of elements in [{l}, {r}]",

@@ -64,6 +64,15 @@ SORTING = [
                 "Children with heights {a} line up from shortest to tallest. What is the height of the child standing "
                 "{k}-th in line?",
             ),
+            (
+                "Golf Leaderboard",
+                "In golf the lowest score leads. Given the round scores {a} of {n} players, where tied players still "
+                "fill separate spots, what score is listed in spot {k} of the leaderboard?",
+            ),
+            (
+                "Counting Threshold",
+                "Output the least value x such that at least {k} of the numbers {a_i} are less than or equal to x.",
+            ),
         ],
         answer="the {k}-th smallest element",
         constraints=["1 <= {k} <= {n} <= {p[NMAX]}", VALUES],
@@ -102,6 +111,16 @@ SORTING = [
                 "Two of the given {n} numbers are picked so that they are as close to each other as possible. How far "
                 "apart are they?",
             ),
+            (
+                "Thermometer Log",
+                "A weather station recorded {n} temperatures {a}, which may repeat or be below zero. What is the "
+                "smallest difference, in degrees, between two readings taken at different times?",
+            ),
+            (
+                "Least Distance",
+                "Consider every two distinct indices i and j together with the quantity |{a_i} - {a}_j|. Report the "
+                "least such quantity.",
+            ),
         ],
         answer="the minimum absolute difference",
         constraints=["2 <= {n} <= {p[NMAX]}", VALUES],
@@ -138,6 +157,16 @@ SORTING = [
                 "Throw away the {n} - {k} smallest elements of {a} and output the sum of the elements left.",
             ),
             ("Prize Pool", "A jury keeps the {k} highest of the scores {a}. What is the total of the kept scores?"),
+            (
+                "Team Selection",
+                "A coach must field exactly {k} of the {n} players, whose ratings {a} may be negative, and wants the "
+                "fielded ratings to total as much as possible. What is that highest total?",
+            ),
+            (
+                "Maximal Subset Sum",
+                "Over all ways to choose a set of exactly {k} distinct indices of {a}, maximise the combined value "
+                "of the corresponding elements and print that maximum.",
+            ),
         ],
         answer="the maximum possible sum",
         constraints=["1 <= {k} <= {n} <= {p[NMAX]}", VALUES],
@@ -165,6 +194,15 @@ SORTING = [
             (
                 "Catalogue",
                 "A shop keeps items with codes {a}. Produce the catalogue: every code once, in ascending order.",
+            ),
+            (
+                "Stamp Album",
+                "A collector owns stamps with face values {a}, including duplicates. One stamp of each value goes "
+                "into an album, ordered from lowest value to highest. Which values go in, in that order?",
+            ),
+            (
+                "Occurring Numbers",
+                "Output the strictly increasing sequence whose members are exactly the numbers occurring in {a}.",
             ),
         ],
         answer="the distinct values in increasing order",
@@ -209,6 +247,17 @@ PREFIX_SUMS = [
                 "Daily Sales",
                 "A shop sold {a_i} items on day i. For each of {q} periods from day {l_i} to day {r_i}, report the "
                 "items sold in that period.",
+            ),
+            (
+                "Toll Road",
+                "A highway has {n} toll booths numbered 1 to {n}; booth i charges {a_i}, a negative charge being a "
+                "rebate. Every one of the {q} drivers passes booths {l_i} through {r_i} inclusive; output each "
+                "driver's total charge, drivers in the given order.",
+            ),
+            (
+                "Prefix Differences",
+                "Let S(t) denote {a}_1 + ... + {a}_t, with S(0) = 0. Answer each of the {q} pairs ({l_i}, {r_i}) "
+                "with S({r_i}) - S({l_i} - 1), keeping the order of the pairs.",
             ),
         ],
         answer="the answers of the queries in order",
@@ -261,6 +310,19 @@ PREFIX_SUMS = [
                 "Seesaw",
                 "Weights {a} sit in a row. The seesaw can rest on one weight if the weights on its left and on its "
                 "right are equal in total. Find the first such weight's position (counting from 1), or -1.",
+            ),
+            (
+                "Tug of War",
+                "A line of {n} people has strengths {a}. One of them is picked as referee and joins neither "
+                "team; everyone to the referee's left forms one team and everyone to the right forms the other (an "
+                "empty team has strength 0). Output the 1-based position of the first referee choice that makes the "
+                "two teams equally strong in total, or -1 if no choice does.",
+            ),
+            (
+                "Zero Difference",
+                "For a 1-based index i, let L(i) total the entries of {a} strictly left of i and R(i) total those "
+                "strictly right of i, an empty total being 0. Print the least i with L(i) = R(i), or -1 when no "
+                "index qualifies.",
             ),
         ],
         answer="the index, or -1",
@@ -315,6 +377,16 @@ PREFIX_SUMS = [
             (
                 "Budget Trips",
                 "Each day i costs {a_i}. Count the ranges of consecutive days whose total cost is exactly {k}.",
+            ),
+            (
+                "Bank Statement",
+                "A bank balance changed by {a_i} on day i, for {n} days, withdrawals being negative. Count the "
+                "periods of one or more consecutive days over which the balance changed by exactly {k} overall.",
+            ),
+            (
+                "Interval Count",
+                "Determine the number of index pairs (l, r) with 1 <= l <= r <= {n} such that the elements of {a} "
+                "from index l to index r inclusive sum to {k}.",
             ),
         ],
         answer="the number of subarrays with sum {k}",
@@ -394,6 +466,16 @@ TWO_POINTERS = [
                 "Busiest Week",
                 "Visitors on day i were {a_i}. Find the largest number of visitors over any {k} consecutive days.",
             ),
+            (
+                "Warm Spell",
+                "Daily temperatures for {n} days are {a}, possibly below zero. Over a run of {k} back-to-back days, "
+                "what is the highest possible total of temperatures?",
+            ),
+            (
+                "Fixed-Length Block",
+                "For every starting index i with i + {k} - 1 <= {n}, form the total of the {k} entries of {a} "
+                "beginning at index i; output the greatest such total.",
+            ),
         ],
         answer="the maximum sum of {k} consecutive elements",
         constraints=["1 <= {k} <= {n} <= {p[NMAX]}", VALUES],
@@ -454,6 +536,17 @@ TWO_POINTERS = [
                 "Reading Marathon",
                 "Chapter i takes {a_i} minutes. With {k} minutes you read consecutive chapters. What is the largest "
                 "number of chapters you can finish?",
+            ),
+            (
+                "Truck Loading",
+                "Parcels on a conveyor weigh {a} (weights are never negative) and a truck carries at most {k} in "
+                "total. You load an unbroken stretch of adjacent parcels; at most how many parcels fit? Answer 0 if "
+                "not even one parcel can be loaded.",
+            ),
+            (
+                "Bounded Block",
+                "Let m be the greatest length of a contiguous block of {a} whose elements total no more than {k}, "
+                "where m = 0 if no block qualifies. Output m.",
             ),
         ],
         answer="the maximum length",
@@ -528,6 +621,15 @@ TWO_POINTERS = [
                 "Dancers have skill levels {a}. A couple works if their levels add up to exactly {k}. How many "
                 "different couples work?",
             ),
+            (
+                "Test Tubes",
+                "A lab has {n} test tubes holding volumes {a}. Pouring two different tubes together must give "
+                "exactly {k} millilitres. How many unordered choices of two tubes achieve this?",
+            ),
+            (
+                "Index Pair Tally",
+                "Compute the size of the set of index pairs (i, j) with 1 <= i < j <= {n} and {a_i} + {a}_j = {k}.",
+            ),
         ],
         answer="the number of pairs",
         constraints=["2 <= {n} <= {p[NMAX]}", VALUES, "{p[KLO]} <= {k} <= {p[KHI]}"],
@@ -587,6 +689,16 @@ TWO_POINTERS = [
                 "Unique Playlist",
                 "Song genres are given by the letters of {s}. Find the most consecutive songs you can play without "
                 "hearing a genre twice.",
+            ),
+            (
+                "Password Extraction",
+                "A security tool extracts a password from the text {s}: it must be made of adjacent characters taken "
+                "from the text, none of them used twice. What is the greatest length such a password can have?",
+            ),
+            (
+                "Valid Segments",
+                "For positions i <= j of {s}, call the segment from i to j valid if no character occurs twice in it. "
+                "Output the largest value of j - i + 1 over valid segments.",
             ),
         ],
         answer="the maximum length",
@@ -664,6 +776,17 @@ GREEDY = [
                 "A visitor wants to attend shows; show i runs from {l_i} to {r_i} (both inclusive) and shows may not "
                 "overlap at all. How many shows can the visitor attend at most?",
             ),
+            (
+                "Shared Microscope",
+                "A lab owns one microscope, and {n} researchers each request it for the whole of days {l_i} to "
+                "{r_i}, endpoints included. On any day it can serve only one researcher. How many requests, at most, "
+                "can all be approved together?",
+            ),
+            (
+                "Integer Sets",
+                "For each i, let S_i be the set of integers x with {l_i} <= x <= {r_i}. Output the size of the "
+                "biggest collection of indices such that any two selected sets S_i have no common element.",
+            ),
         ],
         answer="the maximum number of intervals",
         constraints=["1 <= {n} <= {p[NMAX]}", "1 <= {l_i} <= {r_i} <= {p[HI]}"],
@@ -732,6 +855,16 @@ GREEDY = [
                 "Towers have heights {a}. You can only add blocks. How many blocks are needed at least so that no "
                 "tower is lower than the one before it?",
             ),
+            (
+                "Level Design",
+                "A game has {n} levels with difficulty ratings {a}, in order. A designer may only raise ratings, one "
+                "point per edit, until no level is easier than the level before it. How few edits suffice?",
+            ),
+            (
+                "Dominating Sequence",
+                "Among all non-decreasing integer sequences b of length {n} with b_i >= {a_i} for every i, minimise "
+                "the sum of b_i - {a_i} and output that minimum.",
+            ),
         ],
         answer="the minimum number of operations",
         constraints=["1 <= {n} <= {p[NMAX]}", VALUES],
@@ -779,6 +912,17 @@ GREEDY = [
                 "Fruit Market",
                 "The price of mangoes on day i is {a_i}. A trader buys a crate one day and sells it on that day or "
                 "later. What is the most the trader can earn?",
+            ),
+            (
+                "Trading Card",
+                "A collector tracks the value of a rare card over {n} days: {a}. She may buy it on one day and sell "
+                "it on the same or any following day, or not trade and gain zero. What is the highest gain she can "
+                "lock in?",
+            ),
+            (
+                "Forward Difference",
+                "Compute the maximum, over index pairs i and j with i not exceeding j, of the difference {a}_j minus "
+                "{a_i}.",
             ),
         ],
         answer="the maximum profit",

@@ -45,6 +45,17 @@ FAMILIES = [
                 "A gambler's result on day i is {a_i} (it may be negative). Over which stretch of consecutive days "
                 "was the gain largest? Give the gain.",
             ),
+            (
+                "Window of Profit",
+                "A shop logs its daily net profit as {a}, where losses appear as negative values. Pick a single "
+                "unbroken period of at least one day so that the summed profit over it is as high as possible, and "
+                "report that sum.",
+            ),
+            (
+                "Interval Maximum",
+                "Consider every index pair i <= j and the total of the elements of {a} from position i to position j, "
+                "inclusive. Report the largest such total.",
+            ),
         ],
         answer="the maximum subarray sum",
         constraints=["1 <= {n} <= {p[NMAX]}", "{p[LO]} <= {a_i} <= {p[HI]}"],
@@ -99,6 +110,16 @@ FAMILIES = [
                 "A 1 x {n} strip is covered with tiles of length 1 and 2. How many coverings are there? Report the "
                 "number modulo {m}.",
             ),
+            (
+                "Vending Coins",
+                "A vending machine accepts only 1-cent and 2-cent coins, inserted one after another. In how many "
+                "different orders of insertion can exactly {n} cents be paid? Give the result modulo {m}.",
+            ),
+            (
+                "Drum Rhythms",
+                "A drummer plays a rhythm lasting exactly {n} beats, built from single-beat and double-beat notes "
+                "played one after another. How many different rhythms are possible? Output that number modulo {m}.",
+            ),
         ],
         answer="the number of ways modulo {m}",
         constraints=["1 <= {n} <= {p[NMAX]}", "2 <= {m} <= {p[MMAX]}"],
@@ -151,6 +172,17 @@ FAMILIES = [
                 "Mountain Climber",
                 "A climber visits peaks with heights {a} in order and records only some of them, each higher than the "
                 "previous record. What is the largest possible number of records?",
+            ),
+            (
+                "Pricier Each Time",
+                "Stall prices along a market street, in walking order, are {a}. A shopper buys at some stalls, and "
+                "every purchase must cost strictly more than the one bought before it. At most how many items can the "
+                "shopper buy?",
+            ),
+            (
+                "Kept in Order",
+                "What is the greatest number of entries of {a} that can be kept, in their original order, so that "
+                "each kept entry is strictly larger than all kept entries to its left?",
             ),
         ],
         answer="the length of the longest strictly increasing subsequence",
@@ -228,6 +260,17 @@ FAMILIES = [
                 "Flower beds in a line yield {a} flowers. Neighbouring beds cannot both be harvested. How many "
                 "flowers can be harvested at most?",
             ),
+            (
+                "Radio Towers",
+                "Along a highway there are {n} possible tower sites, and a tower at site i would serve {a_i} "
+                "customers. Towers on two neighbouring sites would interfere with each other. Build towers so that as "
+                "many customers as possible are served and report that number; building no towers at all is allowed.",
+            ),
+            (
+                "Sparse Index Set",
+                "Among all sets of indices of {a} in which any two members differ by more than one, including the "
+                "empty set, how large can the sum of {a} over the set be?",
+            ),
         ],
         answer="the maximum sum",
         constraints=["1 <= {n} <= {p[NMAX]}", "0 <= {a_i} <= {p[HI]}"],
@@ -285,6 +328,19 @@ FAMILIES = [
                 "An orchard is an {h} by {w} grid; each cell holds a digit saying how many thorns grow there. A "
                 "gardener walks from the north-west corner to the south-east corner, each step going south or east. "
                 "How few thorns can the gardener meet?",
+            ),
+            (
+                "Rocky Field",
+                "A skier crosses a field divided into {h} x {w} squares, each marked with a digit giving how many "
+                "rocks lie on it. Starting on the top-left square and finishing on the bottom-right one, the skier "
+                "only ever moves one square down or one square to the right. Including the start and finish squares, "
+                "what is the minimum number of rocks passed?",
+            ),
+            (
+                "Lattice Path",
+                "Among all lattice paths from cell (1, 1) to cell ({h}, {w}) of the digit table where every "
+                "step increases either the row index or the column index by exactly one, find the least total of the "
+                "digits in the visited cells, counting the first and last cells of the path.",
             ),
         ],
         answer="the minimum path sum",
@@ -345,6 +401,18 @@ FAMILIES = [
                 "Spelling Bee",
                 "A contestant wrote {s} but the word was {t}. Each added, removed or substituted letter costs one "
                 "point. What is the smallest possible penalty?",
+            ),
+            (
+                "Editor Keystrokes",
+                "A text editor has three commands, each costing one keystroke: put a new letter at any position, "
+                "remove a letter, or replace a letter with another letter. Starting from the word {s}, what is the "
+                "least number of keystrokes needed to obtain the word {t}?",
+            ),
+            (
+                "Gapped Alignment",
+                "Write {s} above {t}, inserting gap symbols into either string so that both rows reach the same "
+                "length and no column holds two gaps. A column costs 1 if its two entries differ (a gap differs from "
+                "every letter) and 0 otherwise. What is the minimum total cost of such an alignment?",
             ),
         ],
         answer="the minimum number of operations",

@@ -79,6 +79,19 @@ FAMILIES = [
                 "must reach the south-east corner, moving one aisle cell at a time horizontally or vertically. How "
                 "many moves does it need at least? If the corner is unreachable, the answer is -1.",
             ),
+            (
+                "Cellar Cat",
+                "A cellar floor is drawn as {h} rows by {w} columns of tiles, where '#' tiles are blocked by crates "
+                "and '.' tiles are passable. A cat on the tile in row 1, column 1 may hop only onto a passable tile "
+                "sharing an edge with its own; report the smallest number of hops bringing it to the tile in row {h}, "
+                "column {w}, or -1 if no sequence of hops gets there.",
+            ),
+            (
+                "Minimum Grid Walk",
+                "Call two '.' cells neighbours when they share a side ('#' cells are blocked). Output the least "
+                "number of moves in a chain of neighbouring cells that starts at cell (1, 1) and ends at cell "
+                "({h}, {w}) in an {h} x {w} grid, or -1 if no such chain exists.",
+            ),
         ],
         answer="the minimum number of moves, or -1",
         constraints=[
@@ -153,6 +166,18 @@ FAMILIES = [
                 "A survey map marks oil with '#' and rock with '.'. Oil cells touching horizontally or vertically "
                 "form one field. How many separate fields are there?",
             ),
+            (
+                "Puddles After Rain",
+                "A parking lot is drawn as an {h} x {w} grid in which every '#' cell is wet and every '.' cell is "
+                "dry. Wet cells touching along an edge (not merely at a corner) merge into a single puddle; report "
+                "how many puddles the lot has.",
+            ),
+            (
+                "Component Count",
+                "Consider the graph whose nodes are the grid's '#' cells, with an arc between each pair of '#' cells "
+                "that are horizontal or vertical neighbours. What is the number of connected components of this "
+                "graph?",
+            ),
         ],
         answer="the number of islands",
         constraints=["1 <= {h}, {w} <= {p[NMAX]}", "each cell is '.' or '#'"],
@@ -226,6 +251,17 @@ FAMILIES = [
                 "Island Ferries",
                 "An archipelago has {n} islands and {m} two-way ferry lines between islands {u_i} and {v_i}. Islands "
                 "reachable from each other form a region. How many regions are there?",
+            ),
+            (
+                "Earthquake Districts",
+                "An earthquake left a kingdom of {n} villages with only {m} intact two-way roads; road i joins "
+                "villages {u_i} and {v_i}. Villages that can still travel to one another by road make up a district. "
+                "How many districts does the kingdom now have?",
+            ),
+            (
+                "Equivalence Classes",
+                "Let R be the smallest equivalence relation on the vertices 1..{n} that relates {u_i} to {v_i} for "
+                "every one of the {m} given pairs. How many equivalence classes does R have?",
             ),
         ],
         answer="the number of connected components",
@@ -314,6 +350,17 @@ FAMILIES = [
                 "A subway has {n} stations and {m} two-way tracks between stations {u_i} and {v_i}. How many tracks "
                 "must one ride at least to get from station 1 to station {n}? If it is impossible, the answer is -1.",
             ),
+            (
+                "Rumour Spreading",
+                "A village has {n} residents and {m} mutual acquaintances, the i-th between residents {u_i} and "
+                "{v_i}. Resident 1 learns a rumour on day 0, and each day everyone who knows it tells all their "
+                "acquaintances. On which day does resident {n} first hear it? Print -1 if that never happens.",
+            ),
+            (
+                "Edge Distance",
+                "Given the undirected graph with vertex set 1..{n} and the {m} edges ({u_i}, {v_i}), output the least "
+                "number of edges in a walk joining vertex 1 and vertex {n}, or -1 when no walk joins them.",
+            ),
         ],
         answer="the distance, or -1",
         constraints=GRAPH_CONSTRAINTS,
@@ -382,6 +429,17 @@ FAMILIES = [
                 "Rival Teams",
                 "{n} players must be split into two teams. For each of {m} pairs ({u_i}, {v_i}) of rivals, the two "
                 "rivals must end up on different teams. Is that possible?",
+            ),
+            (
+                "Wedding Seating",
+                "A wedding has {n} guests to seat at two tables, and {m} pairs of guests ({u_i}, {v_i}) are feuding, "
+                "so the two guests of a pair may not sit at the same table. Decide whether every guest can be given a "
+                "seat this way.",
+            ),
+            (
+                "Parity Labelling",
+                "Is there a function f that assigns 0 or 1 to each of the vertices 1..{n} so that, for each of the "
+                "{m} undirected edges ({u_i}, {v_i}), f({u_i}) differs from f({v_i})?",
             ),
         ],
         answer="the graph is bipartite",
@@ -454,6 +512,17 @@ FAMILIES = [
                 "Cable Network",
                 "{n} towns are linked by {m} = {n} - 1 roads so that every town can reach every other. How many roads "
                 "lie on the longest route that never repeats a town?",
+            ),
+            (
+                "Hiking Trails",
+                "A park has {n} clearings joined by {m} = {n} - 1 trails, and any clearing can be reached from any "
+                "other. A hiker wants the longest hike that never visits a clearing twice; how many trails does that "
+                "hike use?",
+            ),
+            (
+                "Maximum Distance",
+                "Let dist(x, y) denote the length, counted in edges, of the path joining vertices x and y of this "
+                "{n}-vertex tree. What is the greatest dist(x, y) among all vertex pairs x, y?",
             ),
         ],
         answer="the diameter of the tree",

@@ -33,6 +33,16 @@ FAMILIES = [
                 "Boxes contain {a} candies. All candies must be split into packs of one common size, with no box "
                 "mixed or left over. What is the largest possible pack size?",
             ),
+            (
+                "Marching Rows",
+                "There are {n} squads, with {a} soldiers respectively. Each squad must be lined up in complete rows, "
+                "with the same number of soldiers in every row of every squad. At most how many soldiers can stand "
+                "in one row?",
+            ),
+            (
+                "Maximal Common Measure",
+                "Output the maximum positive integer d such that {a} consists solely of multiples of d.",
+            ),
         ],
         answer="the greatest common divisor",
         constraints=["1 <= {n} <= {p[NMAX]}", "1 <= {a_i} <= {p[HI]}"],
@@ -65,6 +75,15 @@ FAMILIES = [
                 "Lonely Numbers",
                 "A number greater than 1 is lonely when its only divisors are 1 and itself. How many lonely numbers "
                 "do not exceed {n}?",
+            ),
+            (
+                "Irreducible Integers",
+                "Call an integer x irreducible if x >= 2 and no integer strictly between 1 and x divides it. "
+                "Determine how many irreducible integers x satisfy x <= {n}.",
+            ),
+            (
+                "Prime Census",
+                "A census counts every prime from 2 up to and including {n}. What number does the census report?",
             ),
         ],
         answer="the number of primes not exceeding {n}",
@@ -116,6 +135,12 @@ FAMILIES = [
                 "A colony grows {a} times larger every hour, starting from one cell. After {b} hours, what is the "
                 "number of cells modulo {m}?",
             ),
+            (
+                "Family Tree",
+                "In a family tree every person has exactly {a} children. Starting from a single ancestor in "
+                "generation 0, how many people are in generation {b}? Give the answer modulo {m}.",
+            ),
+            ("Residue of a Power", "Let P = {a}^{b}, where 0^0 is taken to be 1. Print P mod {m}."),
         ],
         answer="{a}^{b} mod {m}",
         constraints=["0 <= {a} <= {p[HI]}", "0 <= {b} <= {p[BMAX]}", "2 <= {m} <= {p[MMAX]}"],
@@ -167,6 +192,12 @@ FAMILIES = [
                 "A prize of {n} coins can be shared equally among d people whenever d divides {n}. Add up all such "
                 "group sizes d.",
             ),
+            (
+                "Team Sizes",
+                "A class of {n} pupils can be divided into teams of d pupils each, leaving nobody out, for certain "
+                "positive integers d (including d = 1 and d = {n}). Report the total of all such d.",
+            ),
+            ("Divisor Function", "What is the sum of d over all positive integers d dividing {n}?"),
         ],
         answer="the sum of the divisors of {n}",
         constraints=["1 <= {n} <= {p[NMAX]}"],
@@ -221,6 +252,15 @@ FAMILIES = [
                 "Receipt Check",
                 "A cashier checks each amount {a_i} by adding up its digits. Which check values does the cashier "
                 "write down, in order?",
+            ),
+            (
+                "Odometer Readings",
+                "Several odometers show the readings {a}. For every reading, add together the digits written in base "
+                "ten, and list these {n} totals in the same order as the readings.",
+            ),
+            (
+                "Decimal Digit Totals",
+                "Output, in order, s(x) for each element x of {a}, where s(x) is the sum of the base-10 digits of x.",
             ),
         ],
         answer="the digit sums in order",

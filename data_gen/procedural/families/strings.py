@@ -41,6 +41,15 @@ FAMILIES = [
             ("Vowel Tally", "Tally each a, e, i, o or u in {s} and give the tally."),
             ("Long Notes", "A singer holds a note on each a, e, i, o or u of the song {s}. How many notes?"),
             ("Open Sounds", "Report how often the characters a, e, i, o, u appear in total in the word {s}."),
+            (
+                "Sticky Keys",
+                "Mia types {s} on a keyboard where the keys a, e and i, along with the keys o and u, do not work. "
+                "How many characters of {s} fail to print?",
+            ),
+            (
+                "Membership Sum",
+                "Count the indices j for which the j-th character of {s} occurs in the five-letter string aeiou.",
+            ),
         ],
         answer="the number of vowels in {s}",
         constraints=["1 <= {len_s} <= {p[NMAX]}", LOWER_ONLY],
@@ -67,6 +76,12 @@ FAMILIES = [
                 "Is the sequence of letters {s} symmetric, so that its first letter equals its last, its second "
                 "equals its second-to-last, and so on?",
             ),
+            (
+                "Matching Ends",
+                "Pair the i-th character of {s} from the start with the i-th character from the end. Do all such "
+                "pairs match?",
+            ),
+            ("Reverse Equals Original", "Does {s} coincide with its own reversal, character for character?"),
         ],
         answer="{s} is a palindrome",
         constraints=["1 <= {len_s} <= {p[NMAX]}", LOWER_ONLY],
@@ -111,6 +126,12 @@ FAMILIES = [
                 "Uniform Stretch",
                 "Determine the longest contiguous piece of {s} in which all characters coincide, and give its length.",
             ),
+            (
+                "Weather Diary",
+                "The weather on successive days is recorded as the letters of {s}, one letter per day. How many days "
+                "does the longest period of unchanging weather last?",
+            ),
+            ("Maximal Run", "Among all substrings of {s} whose letters are all identical, how long is the longest?"),
         ],
         answer="the length of the longest block of equal characters",
         constraints=["1 <= {len_s} <= {p[NMAX]}", LOWER_ONLY],
@@ -165,6 +186,17 @@ FAMILIES = [
                 "A spy hides the message {s} by advancing each letter {k} steps through the alphabet, going from z "
                 "back to a. What does the hidden message look like?",
             ),
+            (
+                "Prankster's Sign",
+                "A shop sign reads {s}. Overnight, a prankster replaces every letter with the one that comes {k} "
+                "letters after it in the alphabet, treating the alphabet as a loop so that after z comes a again. "
+                "What does the sign say now?",
+            ),
+            (
+                "Modular Shift",
+                "Index the alphabet from a = 0 to z = 25. Every character of {s} with index x must become the "
+                "character with index (x + {k}) modulo 26; output the string that results.",
+            ),
         ],
         answer="the shifted string",
         constraints=["1 <= {len_s} <= {p[NMAX]}", LOWER_ONLY, "0 <= {k} <= {p[KMAX]}"],
@@ -192,6 +224,16 @@ FAMILIES = [
             ),
             ("Set Size", "Put every character of {s} into a set, ignoring repeats. How large is the set?"),
             ("Variety", "Report how many kinds of letters the word {s} is built from."),
+            (
+                "Painted Word",
+                "An artist paints the word {s} so that equal letters always get the same colour and different "
+                "letters always get different colours. How many colours appear in the painting?",
+            ),
+            (
+                "Remove Duplicates",
+                "If you remove all repeated letters from {s}, keeping only one copy of each letter, how long is the "
+                "remaining string?",
+            ),
         ],
         answer="the number of distinct characters",
         constraints=["1 <= {len_s} <= {p[NMAX]}", LOWER_ONLY],
@@ -237,6 +279,18 @@ FAMILIES = [
                 "To store {s} compactly, each group of neighbouring identical letters is stored as that letter and "
                 "how long the group is; e.g. ccd is stored as c2d1. Produce the stored form.",
             ),
+            (
+                "Knitting Pattern",
+                "A knitting pattern {s} lists one stitch type per letter. Rewrite it the way knitters abbreviate: "
+                "each maximal group of consecutive identical stitches becomes the stitch letter followed by the "
+                "group's size, so kkkpp becomes k3p2. Give the abbreviation.",
+            ),
+            (
+                "Segment Description",
+                "Describe {s} as a sequence of maximal segments made of a single repeated letter; for each segment "
+                "from left to right, write its letter immediately followed by its length in decimal, with no "
+                "separators. For example, qqqqr is described as q4r1.",
+            ),
         ],
         answer="the encoded string",
         constraints=["1 <= {len_s} <= {p[NMAX]}", LOWER_ONLY],
@@ -281,6 +335,17 @@ FAMILIES = [
                 "if it overlaps an earlier hit. How many hits are there?",
             ),
             ("Echoes", "Slide {t} along {s} one letter at a time and report how many placements match exactly."),
+            (
+                "Birdsong",
+                "An ornithologist writes down a bird's song as the string {s} and wants to know how often the phrase "
+                "{t} was sung. Count every starting point at which {t} appears in {s}, including occurrences that "
+                "overlap one another.",
+            ),
+            (
+                "Matching Windows",
+                "Consider every window of {s} that has exactly the length of {t}. How many of these windows are "
+                "equal to {t}?",
+            ),
         ],
         answer="the number of occurrences of {t} in {s}",
         constraints=["1 <= {len_t} <= {len_s} <= {p[NMAX]}", "{s} and {t} consist of lowercase English letters"],
