@@ -6,9 +6,8 @@ candidates (reference, alternative correct bodies and plausible buggy ones) are 
 judge like LLM samples, without their expected outputs being known to the pipeline.
 
 The held-out split uses *unseen instances* (their own seed stream) with *unseen phrasings* (each
-family's held-out legends, taken in turn so every one of them is asked about equally often: a held-out
-legend close to another family's training legend then weighs on a third of its family, not all of it)
-in *unseen framings* (each style's held-out layout), and its expected
+family's held-out legends, taken in turn so every one of them is asked equally often) in *unseen
+framings* (each style's held-out layout), and its expected
 outputs come from running the reference program in the judge; it is written as LiveCodeBench
 ``code_generation_lite`` rows that ``xcoder eval`` reads like the real benchmark.
 """
