@@ -63,6 +63,7 @@ def test_qwen_config_maps_xcoder_rl_settings():
 def test_tiny_config_runs_on_cpu():
     s, t, m = parse("--config", str(ROOT / "recipes/tiny/grpo.yaml"))
     assert not t.use_vllm and not t.bf16
+    assert not t.gradient_checkpointing  # TRL's default is on: pure recomputation for a tiny model on a CPU
     assert Path(ROOT / s.dataset_name).is_file()
 
 
