@@ -6,7 +6,8 @@ per problem (transformers) or per sample (vllm, openai) from the run seed and th
 so a rerun regenerates exactly what was lost, whatever was already cached.
 
 Backends:
-  ``transformers`` — local model, CPU-capable (the tiny test model), one problem's n samples per batch;
+  ``transformers`` — local model, CPU-capable (the tiny test model), one problem's n samples per batch,
+                     or whole problems packed together when ``batch_size`` holds two or more problems' n;
   ``vllm``         — offline engine for GPU users (imported only when chosen; the ``vllm`` extra);
   ``openai``       — any OpenAI-compatible server via :mod:`xcoder.llm` (async, bounded concurrency, retries);
   ``samples``      — no model: score an existing LiveCodeBench ``{"question_id", "code_list"}`` file.
@@ -79,7 +80,12 @@ class GenerationConfig:
         'Passed to the chat template, e.g. {"enable_thinking": true}.', default_factory=dict
     )
     # transformers
-    batch_size: int = help_field("transformers: sequences per generate() call.", default=8)
+    batch_size: int = help_field(
+        "transformers: sequences per generate() call. Up to 2n-1: one problem's n samples, in calls of this size; "
+        "from 2n: batch_size // n whole problems per call, left-padded (much faster for small models and on "
+        "GPUs; the samples differ from the per-problem ones, equally seeded and reproducible).",
+        default=8,
+    )
     device: str | None = help_field("transformers: cpu, cuda, cuda:1 (default: cuda if available).", default=None)
     dtype: str = help_field("auto (bf16 on GPU, fp32 on CPU), float32, bfloat16, float16.", default="auto")
     # vllm
@@ -127,7 +133,8 @@ class Generation:
 
 @dataclass
 class Job:
-    """A problem and the sample indices still missing for it."""
+    """A problem and the sample indices still missing for it (empty: complete, passed along so that
+    backends sampling several problems together see the same companions on a rerun)."""
 
     problem: Problem
     samples: list[int]
@@ -165,8 +172,10 @@ class Backend:
 
 
 class TransformersBackend(Backend):
-    """Local generation with ``transformers``. All n samples of a problem come from one seeded
-    batch, so a problem regenerated after a crash gets the same samples."""
+    """Local generation with ``transformers``. A problem's n samples come from seeded batches of
+    its own, or, when ``batch_size`` holds several problems' n samples, from one seeded batch per
+    pack of problems. Packs are cut from the whole problem list, complete problems included, so
+    either way a problem regenerated after a crash gets the same samples."""
 
     name = "transformers"
 
@@ -195,7 +204,10 @@ class TransformersBackend(Backend):
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.max_positions = getattr(self.model.config, "max_position_embeddings", None)
 
-    def _sample_batch(self, prompt_ids: Any, count: int, seed: int) -> list[tuple[str, str, int]]:
+    def _sample_batch(
+        self, prompt_ids: Any, count: int, seed: int, attention_mask: Any = None
+    ) -> list[tuple[str, str, int]]:
+        """``count`` samples of each prompt row (rows in order, each row's samples together)."""
         torch = self.torch
         s = self.sampling
         max_new = s.max_tokens
@@ -224,7 +236,7 @@ class TransformersBackend(Backend):
         with torch.no_grad():
             out = self.model.generate(
                 input_ids=prompt_ids,
-                attention_mask=torch.ones_like(prompt_ids),
+                attention_mask=torch.ones_like(prompt_ids) if attention_mask is None else attention_mask,
                 stopping_criteria=StoppingCriteriaList([_StopRequested()]),
                 **kwargs,
             )
@@ -243,8 +255,13 @@ class TransformersBackend(Backend):
         from xcoder.progress import progress_bar
 
         n, bs = self.sampling.n, max(1, self.gen.batch_size)
+        if bs >= 2 * n:
+            self._generate_packed(jobs, on_result, bs // n)
+            return
         with progress_bar(f"generating ({self.name})", total=sum(len(j.samples) for j in jobs)) as advance:
             for job in jobs:
+                if not job.samples:
+                    continue
                 text = build_prompt_text(
                     self.tokenizer, job.problem, self.gen.system_prompt, self.gen.chat_template_kwargs
                 )
@@ -261,6 +278,35 @@ class TransformersBackend(Backend):
                         if i in wanted:
                             on_result(Generation(job.problem.question_id, i, prefix + out, finish, ntok))
                             advance()
+
+    def _generate_packed(self, jobs: Sequence[Job], on_result: OnResult, per_call: int) -> None:
+        """All n samples of ``per_call`` consecutive problems per generate() call, prompts left-padded.
+        A pack is regenerated whole when any of its samples is missing; only those are reported."""
+        from xcoder.progress import progress_bar
+
+        n = self.sampling.n
+        with progress_bar(f"generating ({self.name})", total=sum(len(j.samples) for j in jobs)) as advance:
+            for start in range(0, len(jobs), per_call):
+                pack = jobs[start : start + per_call]
+                if not any(j.samples for j in pack):
+                    continue
+                cancel.check()
+                texts = [
+                    build_prompt_text(self.tokenizer, j.problem, self.gen.system_prompt, self.gen.chat_template_kwargs)
+                    for j in pack
+                ]
+                enc = self.tokenizer(
+                    texts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False
+                ).to(self.device)
+                qids = [j.problem.question_id for j in pack]
+                seed = seed_from_text(f"{self.sampling.seed}:pack:{'|'.join(qids)}")
+                outs = self._sample_batch(enc.input_ids, n, seed, attention_mask=enc.attention_mask)
+                for k, job in enumerate(pack):
+                    prefix = str(job.problem.metadata.get("assistant_prefix") or "")  # prefilled: part of the answer
+                    for i in job.samples:
+                        out, finish, ntok = outs[k * n + i]
+                        on_result(Generation(job.problem.question_id, i, prefix + out, finish, ntok))
+                        advance()
 
 
 # --------------------------------------------------------------------------------------------
@@ -549,9 +595,10 @@ def generate_cached(
             if isinstance(row, dict) and row.get("question_id") in wanted and 0 <= row.get("sample", -1) < n:
                 g = Generation(**row)
                 gens[(g.question_id, g.sample)] = g
+    # Complete problems stay in the list with nothing missing: a backend that samples several problems
+    # together (transformers packs) must see the same companions on a rerun.
     jobs = [Job(p, [i for i in range(n) if (p.question_id, i) not in gens]) for p in problems]
-    jobs = [j for j in jobs if j.samples]
-    if not jobs:
+    if not any(j.samples for j in jobs):
         if cache is not None:
             log.info("all %d generations cached", len(gens))
         return gens

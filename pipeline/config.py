@@ -96,7 +96,10 @@ class SelectSection:
     temperature: float = help_field("Sampling temperature (GRPO's rollouts are sampled at 1.0).", default=1.0)
     top_p: float = help_field("Nucleus sampling.", default=1.0)
     max_tokens: int = help_field("New tokens per sample.", default=160)
-    batch_size: int = help_field("Sequences per generate() call.", default=8)
+    batch_size: int = help_field(
+        "Sequences per generate() call; from 2k, batch_size // k tasks share a call (faster, other samples).",
+        default=8,
+    )
     band: str = help_field("Pass rates kept, 'LOW,HIGH'.", default="0,1")
     inclusive: bool = help_field("Keep the band's ends too (default: strictly inside).", default=False)
     seed: int = help_field("Sampling seed.", default=0)
@@ -118,7 +121,10 @@ class EvalSection:
     temperature: float = help_field("Sampling temperature.", default=0.6)
     top_p: float = help_field("Nucleus sampling.", default=0.95)
     max_tokens: int = help_field("New tokens per sample (the tiny model's programs are short).", default=256)
-    batch_size: int = help_field("Sequences per generate() call.", default=8)
+    batch_size: int = help_field(
+        "Sequences per generate() call; from 2n, batch_size // n problems share a call (faster, other samples).",
+        default=8,
+    )
     seed: int = help_field("Sampling seed.", default=0)
     threads: int | None = help_field(
         "torch CPU threads while generating (None: torch's default). A tiny model's "

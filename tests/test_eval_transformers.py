@@ -76,3 +76,57 @@ def test_generate_score_report_and_resume(tiny_model, tmp_path):
 def test_missing_model_is_a_clear_error(tmp_path):
     with pytest.raises(GenerationError, match="model not found"):
         run_eval(cfg(str(tmp_path / "nope"), tmp_path / "out"))
+
+
+def test_packed_problems_reproduce_resume_and_match_unpacked_greedy(tiny_model, tmp_path):
+    """batch_size 6 with n 3 samples both problems in one left-padded call. Packs are cut from the
+    whole problem list, so a killed run resumes with exactly the samples an uninterrupted one drew;
+    and greedy decoding gives each problem the text it gets alone, so padding changes nothing."""
+    import dataclasses
+
+    def packed(out: Path, **sampling) -> EvalConfig:
+        c = cfg(tiny_model, out)
+        return dataclasses.replace(
+            c,
+            generation=dataclasses.replace(c.generation, batch_size=6),
+            sampling=dataclasses.replace(c.sampling, **sampling),
+        )
+
+    run_eval(packed(tmp_path / "a"))
+    gens = lines(tmp_path / "a" / "generations.jsonl")
+    assert sorted((g["question_id"], g["sample"]) for g in gens) == [
+        (q, i) for q in ("fx-max-gap", "fx001") for i in range(3)
+    ]
+    assert all(g["num_tokens"] <= 12 for g in gens) and len({g["output"] for g in gens}) > 1
+
+    # A kill that kept one problem whole and one sample of the other: the rerun regenerates the pack
+    # and reports the two missing samples, identical to those of the uninterrupted run.
+    cache = tmp_path / "a" / "generations.jsonl"
+    by_q = sorted(cache.read_text().splitlines(keepends=True), key=lambda x: json.loads(x)["question_id"])
+    cache.write_text("".join(by_q[:4]))
+    (tmp_path / "a" / "eval_results.json").unlink()
+    run_eval(packed(tmp_path / "a"))
+    assert sorted(map(json.dumps, lines(cache))) == sorted(map(json.dumps, gens))
+
+    # Packed samples are drawn per pack, so they differ from the per-problem ones of batch_size 2.
+    run_eval(cfg(tiny_model, tmp_path / "b"))
+    assert sorted(map(json.dumps, lines(tmp_path / "b" / "generations.jsonl"))) != sorted(map(json.dumps, gens))
+
+    # Greedy: each problem of a left-padded pack gets the text it gets alone (the padding is masked).
+    # One statement is made much longer than the other, so the short prompt gets many pad tokens.
+    from eval.dataset import load_files
+    from eval.generate import Job, TransformersBackend
+
+    short, other = load_files([FIXTURE / "test.jsonl"])[0][:2]
+    long = dataclasses.replace(other, question_content=other.question_content + " Read it all." * 40)
+    greedy = SamplingConfig(n=1, temperature=0.0, max_tokens=12)
+
+    def texts(batch_size: int) -> dict[str, str]:
+        got: dict[str, str] = {}
+        backend = TransformersBackend(
+            GenerationConfig(backend="transformers", model=tiny_model, batch_size=batch_size), greedy
+        )
+        backend.generate([Job(short, [0]), Job(long, [0])], lambda g: got.__setitem__(g.question_id, g.output))
+        return got
+
+    assert texts(2) == texts(1) and len(texts(1)) == 2
