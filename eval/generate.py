@@ -2,8 +2,8 @@
 
 Every backend reports finished samples through a callback as soon as they exist, so the runner
 can write them to its cache and a killed eval loses at most the batch in flight. Seeds are derived
-per problem (transformers) or per sample (vllm, openai) from the run seed and the question id,
-so a rerun regenerates exactly what was lost, whatever was already cached.
+per problem or per pack of problems (transformers) or per sample (vllm, openai) from the run seed
+and the question ids, so a rerun regenerates exactly what was lost, whatever was already cached.
 
 Backends:
   ``transformers`` — local model, CPU-capable (the tiny test model), one problem's n samples per batch,
