@@ -35,7 +35,7 @@ def main() -> None:
     import torch
 
     from eval.dataset import DatasetConfig
-    from eval.generate import GenerationConfig, SamplingConfig
+    from eval.generate import GenerationConfig, SamplingConfig, problems_per_call
     from eval.runner import EvalConfig, run_eval
     from xcoder.judge import JudgeConfig
 
@@ -69,9 +69,9 @@ def main() -> None:
     head = f"{'batch size':>10} | {'problems per call':>17} | {'median s':>8} | runs (s) | avg@{args.n} (round mean)"
     print("\n" + head)
     for b in sizes:
-        per = b // args.n if b >= 2 * args.n else 1
         runs = ", ".join(f"{t:.0f}" for t in times[b])
-        print(f"{b:>10} | {per:>17} | {statistics.median(times[b]):>8.1f} | {runs} | {100 * scores[b]:.1f}")
+        per, median = problems_per_call(b, args.n), statistics.median(times[b])
+        print(f"{b:>10} | {per:>17} | {median:>8.1f} | {runs} | {100 * scores[b]:.1f}")
 
 
 if __name__ == "__main__":

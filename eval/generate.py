@@ -143,6 +143,17 @@ class Job:
 OnResult = Callable[[Generation], None]
 
 
+def problems_per_call(batch_size: int, n: int) -> int:
+    """Problems the transformers backend samples together: whole problems once ``batch_size`` holds
+    two problems' n samples, else 1 (one problem's samples, in calls of ``batch_size``)."""
+    return batch_size // n if batch_size >= 2 * n else 1
+
+
+def answer_prefix(problem: Problem) -> str:
+    """A prefilled start of the answer (the prompt ends with it), which is part of the answer."""
+    return str(problem.metadata.get("assistant_prefix") or "")
+
+
 def _check_model(model: str | None, backend: str) -> None:
     """Fail fast on a missing local model; hub ids are left to the loader."""
     if not model:
@@ -255,8 +266,9 @@ class TransformersBackend(Backend):
         from xcoder.progress import progress_bar
 
         n, bs = self.sampling.n, max(1, self.gen.batch_size)
-        if bs >= 2 * n:
-            self._generate_packed(jobs, on_result, bs // n)
+        per_call = problems_per_call(bs, n)
+        if per_call > 1:
+            self._generate_packed(jobs, on_result, per_call)
             return
         with progress_bar(f"generating ({self.name})", total=sum(len(j.samples) for j in jobs)) as advance:
             for job in jobs:
@@ -273,7 +285,7 @@ class TransformersBackend(Backend):
                         continue
                     cancel.check()
                     seed = seed_from_text(f"{self.sampling.seed}:{job.problem.question_id}:{start}")
-                    prefix = str(job.problem.metadata.get("assistant_prefix") or "")  # prefilled: part of the answer
+                    prefix = answer_prefix(job.problem)
                     for i, (out, finish, ntok) in zip(chunk, self._sample_batch(ids, len(chunk), seed)):
                         if i in wanted:
                             on_result(Generation(job.problem.question_id, i, prefix + out, finish, ntok))
@@ -302,7 +314,7 @@ class TransformersBackend(Backend):
                 seed = seed_from_text(f"{self.sampling.seed}:pack:{'|'.join(qids)}")
                 outs = self._sample_batch(enc.input_ids, n, seed, attention_mask=enc.attention_mask)
                 for k, job in enumerate(pack):
-                    prefix = str(job.problem.metadata.get("assistant_prefix") or "")  # prefilled: part of the answer
+                    prefix = answer_prefix(job.problem)
                     for i in job.samples:
                         out, finish, ntok = outs[k * n + i]
                         on_result(Generation(job.problem.question_id, i, prefix + out, finish, ntok))
@@ -350,7 +362,7 @@ class VLLMBackend(Backend):
                 self.tokenizer, job.problem, self.gen.system_prompt, self.gen.chat_template_kwargs
             )
             items.extend((job.problem.question_id, i, text) for i in job.samples)
-            prefixes[job.problem.question_id] = str(job.problem.metadata.get("assistant_prefix") or "")
+            prefixes[job.problem.question_id] = answer_prefix(job.problem)
         with progress_bar(f"generating ({self.name})", total=len(items)) as advance:
             for start in range(0, len(items), self.gen.chunk_size):
                 cancel.check()
