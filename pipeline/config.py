@@ -84,6 +84,12 @@ class GRPOSection(TrainSection):
         "would real ones, and GRPO trains on the rows it keeps. SFT rows and the held-out split are never touched.",
         default=0.0,
     )
+    replay_sft: bool = help_field(
+        "Give GRPO the SFT stage's training rows as replay_dataset: a next-token loss on them, weighted by "
+        "the recipe's replay_coef (set it in args), is added to every GRPO step so the policy keeps what SFT "
+        "taught (xcoder.train.replay).",
+        default=False,
+    )
 
 
 @dataclass

@@ -49,7 +49,7 @@ def main(script_args, training_args, model_args):
     if use_eval and "test" not in dataset:
         raise ValueError("eval_strategy is set but the data has no test split (dataset_test_split)")
 
-    trainer = GroupSamplingGRPOTrainer(  # TRL's GRPOTrainer unless dynamic_sampling/curriculum are on
+    trainer = GroupSamplingGRPOTrainer(  # TRL's GRPOTrainer unless dynamic_sampling/curriculum/replay are on
         model=model,
         reward_funcs=reward_funcs,
         args=training_args,
@@ -58,6 +58,7 @@ def main(script_args, training_args, model_args):
         quantization_config=get_quantization_config(model_args),
         peft_config=get_peft_config(model_args),
         group_sampling=script_args.group_sampling(),
+        replay=script_args.replay_options(),
     )
     train_and_save(trainer, training_args, script_args.dataset_name, save_state=True)  # trainer_state.json: the logs
 

@@ -150,7 +150,10 @@ def stage_grpo(cfg: PipelineConfig, state: State, console: Console) -> dict[str,
         rows, corrupted = corrupt_labels(rl_file, cfg.grpo.label_noise, cfg.seed)
         rl_file = rl_file.with_name("rl_noisy.jsonl")
         atomic_write_jsonl(rl_file, rows)
-    history, ran = _train(cfg, "grpo", forced_args(Path(model_paths(cfg)["sft"]), out, str(rl_file)), out, console)
+    forced = forced_args(Path(model_paths(cfg)["sft"]), out, str(rl_file))
+    if cfg.grpo.replay_sft:
+        forced["replay_dataset"] = str((cfg.out / state.get("verify")["info"]["sft_file"]).resolve())
+    history, ran = _train(cfg, "grpo", forced, out, console)
     rewards = [h["reward"] for h in history if "reward" in h]
     rewards_mean = sum(rewards) / len(rewards) if rewards else None
     return {

@@ -20,7 +20,8 @@ def _looks_local(path: str) -> bool:
 
 def check_data_paths(script_args: Any, dataset_args: Any = None) -> None:
     """Raise :class:`~xcoder.cli_errors.UserError` naming the key of the first local data path
-    (``dataset_name``, ``dataset_files``, ``datasets[i].path``) that does not exist; hub ids pass."""
+    (``dataset_name``, ``dataset_files``, ``datasets[i].path``, ``replay_dataset``) that does not
+    exist; hub ids pass."""
     from xcoder.cli_errors import UserError
 
     paths: list[tuple[str, str]] = []
@@ -30,6 +31,8 @@ def check_data_paths(script_args: Any, dataset_args: Any = None) -> None:
         paths += [(f"dataset_files[{i}]", p) for i, p in enumerate(script_args.dataset_files)]
     elif getattr(script_args, "dataset_name", None):
         paths.append(("dataset_name", script_args.dataset_name))
+    if getattr(script_args, "replay_dataset", None):
+        paths.append(("replay_dataset", script_args.replay_dataset))
     for key, path in paths:
         if not isinstance(path, str) or any(ch in path for ch in "*?["):
             continue

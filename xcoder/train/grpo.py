@@ -17,8 +17,9 @@ imports (the core never does). What we add here:
     ``xcoder.prompts.build_kodcode_messages``, the tests go to a ``test_file`` column that the
     execution rewards run as a unit-test problem (``input_output`` is then empty);
 * an optional curriculum: rows sorted by a column such as a pass rate, with shuffling off;
-* dynamic sampling and an online curriculum (``GroupSamplingOptions``, run by
-  ``xcoder.train.grpo_trainer.GroupSamplingGRPOTrainer``), both off by default;
+* dynamic sampling and an online curriculum (``GroupSamplingOptions``) and an SFT replay term
+  (``xcoder.train.replay.ReplayOptions``), run by ``xcoder.train.grpo_trainer.GroupSamplingGRPOTrainer``,
+  all off by default;
 * prompts longer than ``max_prompt_tokens`` dropped up front (TRL no longer truncates prompts);
 * fail-early checks: a missing local model (with the command that makes it), vLLM on a CPU.
 """
@@ -42,6 +43,7 @@ from xcoder.kodcode import rl_row as kodcode_rl_row
 from xcoder.problem import ProblemFormatError, check_test_file, parse_input_output, problem_from_row
 from xcoder.prompts import DEFAULT_SYSTEM_PROMPT, build_messages
 from xcoder.train.precision import MixedPrecisionFallback, cpu_only
+from xcoder.train.replay import ReplayOptions
 
 logger = logging.getLogger(__name__)
 
@@ -144,8 +146,9 @@ class GroupSamplingOptions:
 
 
 @dataclass
-class GRPOScriptArguments(GroupSamplingOptions, ScriptArguments):
-    """TRL's script arguments (``dataset_name``, splits, ...) plus the data, reward and group-sampling options."""
+class GRPOScriptArguments(ReplayOptions, GroupSamplingOptions, ScriptArguments):
+    """TRL's script arguments (``dataset_name``, splits, ...) plus the data, reward, group-sampling and
+    SFT-replay options."""
 
     dataset_files: list[str] | None = help_field(
         "Local data files (JSONL/JSON/Parquet, globs allowed), used in this order instead of "
@@ -548,6 +551,7 @@ def check_options(script_args: GRPOScriptArguments, training_args) -> None:
     if script_args.max_prompt_tokens is not None and script_args.max_prompt_tokens < 1:
         raise ValueError("max_prompt_tokens must be positive")
     script_args.check_group_sampling()
+    script_args.check_replay()
     if script_args.curriculum != "none" and script_args.curriculum_column:
         raise ValueError("curriculum: online and curriculum_column both order the data; set only one")
     if script_args.balance_by and script_args.curriculum_column:

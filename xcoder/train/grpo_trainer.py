@@ -17,6 +17,8 @@ all equal has zero advantage, so it costs a generation and teaches nothing.
   weight ``p(1-p) + curriculum_min_weight``, ``p`` a running (EMA) pass rate per task updated from
   every scored group. The data loader runs a batch ahead, so a batch's draw sees the rewards of all
   batches but the one before it.
+* **SFT replay** (``replay_dataset``, :mod:`xcoder.train.replay`): ``replay_coef`` times the mean NLL of a
+  batch of supervised rows is added to each training loss computation (PPO-ptx), logged as ``replay/nll``.
 * **Balanced prompts** (``balance_by``): :class:`WeightedRepeatSampler`, the same layout with fixed
   weights 1 / (rows sharing a column's value), e.g. one share per task family; with the curriculum
   the two weights multiply.
@@ -50,6 +52,7 @@ from torch.utils.data import Sampler
 from trl import GRPOTrainer
 
 from xcoder.train.grpo import GroupSamplingOptions
+from xcoder.train.replay import ReplayBatches, ReplayOptions, answer_nll, load_replay_rows, tokenize_rows
 
 logger = logging.getLogger(__name__)
 
@@ -255,17 +258,28 @@ class OnlineCurriculumSampler(WeightedRepeatSampler):
 
 
 class GroupSamplingGRPOTrainer(GRPOTrainer):
-    """``GRPOTrainer`` plus ``group_sampling`` (:class:`GroupSamplingOptions`); with both features off
-    it is TRL's trainer unchanged."""
+    """``GRPOTrainer`` plus ``group_sampling`` (:class:`GroupSamplingOptions`) and ``replay``
+    (:class:`~xcoder.train.replay.ReplayOptions`); with all of them off it is TRL's trainer unchanged."""
 
-    def __init__(self, *args: Any, group_sampling: GroupSamplingOptions | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        group_sampling: GroupSamplingOptions | None = None,
+        replay: ReplayOptions | None = None,
+        **kwargs: Any,
+    ):
         self.group_sampling = group_sampling if group_sampling is not None else GroupSamplingOptions()
         self.group_sampling.check_group_sampling()
         self._sampler: WeightedRepeatSampler | None = None  # curriculum or balance_by: our own prompt draws
         self._curriculum: OnlineCurriculumSampler | None = None
         self._last_rewards: torch.Tensor | None = None
+        self.replay = replay if replay is not None else ReplayOptions()
+        self.replay.check_replay()
         super().__init__(*args, **kwargs)
         self._full_marks = full_marks(self.reward_funcs)  # what counts as a pass in the group statistics
+        self._replay: ReplayBatches | None = None
+        if self.replay.replay_dataset is not None:
+            self._replay = self._replay_batches()
         opts, args_ = self.group_sampling, self.args
         if not (opts.group_sampling_enabled or opts.custom_sampler):
             return
@@ -284,6 +298,34 @@ class GroupSamplingGRPOTrainer(GRPOTrainer):
             )
         seed = args_.seed + 1 + self.accelerator.process_index  # refill draws differ between processes
         self._refill_generator = torch.Generator().manual_seed(seed)
+
+    def _replay_batches(self) -> ReplayBatches:
+        """The replay rows, tokenized with the policy's chat template; each process draws its own batches."""
+        source = self.replay.replay_dataset
+        assert source is not None
+        tokenizer = getattr(self.processing_class, "tokenizer", self.processing_class)
+        rows = tokenize_rows(load_replay_rows(source), tokenizer, self.replay.replay_max_length, source)
+        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        logger.info(
+            "replay: %d rows of %s, %d per step, coef %s",
+            len(rows),
+            source,
+            self.replay.replay_batch_size,
+            self.replay.replay_coef,
+        )
+        seed = self.args.seed + 7919 * (1 + self.accelerator.process_index)
+        return ReplayBatches(rows, self.replay.replay_batch_size, pad, seed)
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        """TRL's GRPO loss, plus ``replay_coef`` x the replay batch's NLL while training (scaled for
+        gradient accumulation like TRL's own terms)."""
+        loss = super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        if self._replay is None or not self.model.training:
+            return loss
+        nll = answer_nll(model, self._replay.batch(loss.device))
+        loss = loss + self.replay.replay_coef * nll / self.current_gradient_accumulation_steps
+        self._metrics["train"]["replay/nll"].append(self.accelerator.gather(nll.detach()).mean().item())
+        return loss
 
     def train(self, resume_from_checkpoint=None, *args: Any, **kwargs: Any):
         """TRL's ``train``; a run that does not resume starts ``groups.jsonl`` afresh (``group_log``)."""
