@@ -56,10 +56,18 @@ def stage_settings(cfg: PipelineConfig) -> dict[str, Any]:
         # grpo.label_noise corrupts the rows select judges; named only when set, so other runs' fingerprints hold
         "select": [config_to_dict(cfg.select), config_to_dict(cfg.judge)]
         + ([cfg.grpo.label_noise] if cfg.grpo.label_noise else []),
-        "grpo": [config_to_dict(cfg.grpo), text("grpo.config")],
+        "grpo": [_grpo_settings(cfg), text("grpo.config")],
         "eval": [config_to_dict(cfg.eval), config_to_dict(cfg.judge), cfg.data.system_prompt],
         "report": [cfg.time_budget_minutes],
     }
+
+
+def _grpo_settings(cfg: PipelineConfig) -> dict[str, Any]:
+    """The grpo section; ``replay_sft`` named only when on, so runs from before it existed keep their fingerprints."""
+    settings = config_to_dict(cfg.grpo)
+    if not settings.get("replay_sft"):
+        settings.pop("replay_sft", None)
+    return settings
 
 
 def check_stages(names: tuple[str, ...] | list[str], what: str = "stage") -> None:
