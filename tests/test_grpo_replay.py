@@ -33,7 +33,12 @@ def sft_file(tmp_path):
     """Supervised rows in the data-generation export's layout (``messages``)."""
     path = tmp_path / "sft.jsonl"
     rows = [
-        {"messages": [{"role": "user", "content": f"Add the numbers, case {i}."}, {"role": "assistant", "content": ANSWER}]}
+        {
+            "messages": [
+                {"role": "user", "content": f"Add the numbers, case {i}."},
+                {"role": "assistant", "content": ANSWER},
+            ]
+        }
         for i in range(5)
     ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -143,3 +148,72 @@ def test_a_bad_replay_row_is_named(tmp_path):
     path.write_text(json.dumps({"messages": [{"role": "user", "content": "only a question"}]}) + "\n")
     with pytest.raises(ValueError, match=r"bad\.jsonl row 0: no non-empty assistant message"):
         load_replay_rows(str(path))
+
+
+def test_the_recipe_runs_with_replay(tmp_path, sft_file):
+    """``recipes/grpo.py`` as launched, with ``--replay_dataset``: every step logs the replay NLL."""
+    import ast
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    cmd = [
+        sys.executable,
+        "recipes/grpo.py",
+        "--config",
+        "recipes/tiny/grpo.yaml",
+        "--build_tiny_model",
+        "true",
+        "--model_name_or_path",
+        str(tmp_path / "model"),
+        "--output_dir",
+        str(tmp_path / "grpo"),
+        "--max_steps",
+        "2",
+        "--max_completion_length",
+        "8",
+        "--replay_dataset",
+        str(sft_file),
+        "--replay_batch_size",
+        "2",
+    ]
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+        "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
+    }
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=600, env=env)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    steps = []
+    for line in (proc.stdout + proc.stderr).replace("\r", "\n").splitlines():
+        if "{'loss'" in line:
+            start = line.index("{'loss'")
+            steps.append(ast.literal_eval(line[start : line.index("}", start) + 1]))
+    assert len(steps) == 2 and all(float(s["replay/nll"]) > 0 for s in steps), proc.stderr[-2000:]
+
+
+def test_the_pipeline_passes_the_sft_rows_only_when_asked(tmp_path):
+    """``grpo.replay_sft`` puts the SFT stage's rows in GRPO's config, and when off it leaves the grpo
+    fingerprint as it was before the option existed."""
+    from pathlib import Path
+
+    from pipeline.config import load_pipeline_config
+    from pipeline.runner import stage_settings
+    from pipeline.stages.train import grpo_forced_args
+    from pipeline.state import State
+
+    root = Path(__file__).resolve().parents[1]
+    base = root / "recipes" / "tiny" / "pipeline.yaml"
+    out = tmp_path / "run"
+    state = State(out)
+    state.data["stages"]["verify"] = {"info": {"sft_file": "synth/export/sft_split.jsonl"}}
+    off = load_pipeline_config(base, {"output_dir": str(out)})
+    on = load_pipeline_config(base, {"output_dir": str(out), "grpo": {"replay_sft": True}})
+    assert "replay_dataset" not in grpo_forced_args(off, state, out / "rl", out / "rl.jsonl")
+    forced = grpo_forced_args(on, state, out / "rl", out / "rl.jsonl")
+    assert forced["replay_dataset"] == str((out / "synth/export/sft_split.jsonl").resolve())
+    assert "replay_sft" not in stage_settings(off)["grpo"][0]
+    assert stage_settings(on)["grpo"] != stage_settings(off)["grpo"]

@@ -137,6 +137,15 @@ def stage_sft(cfg: PipelineConfig, state: State, console: Console) -> dict[str, 
     }
 
 
+def grpo_forced_args(cfg: PipelineConfig, state: State, out: Path, rl_file: Path) -> dict[str, Any]:
+    """What the pipeline sets in GRPO's config: model, data, output, and with ``grpo.replay_sft`` the
+    SFT stage's training rows as ``replay_dataset``."""
+    forced = forced_args(Path(model_paths(cfg)["sft"]), out, str(rl_file))
+    if cfg.grpo.replay_sft:
+        forced["replay_dataset"] = str((cfg.out / state.get("verify")["info"]["sft_file"]).resolve())
+    return forced
+
+
 def stage_grpo(cfg: PipelineConfig, state: State, console: Console) -> dict[str, Any]:
     out = cfg.out / "rl"
     rl_file = cfg.out / state.get("verify")["info"]["rl_file"]
@@ -150,10 +159,7 @@ def stage_grpo(cfg: PipelineConfig, state: State, console: Console) -> dict[str,
         rows, corrupted = corrupt_labels(rl_file, cfg.grpo.label_noise, cfg.seed)
         rl_file = rl_file.with_name("rl_noisy.jsonl")
         atomic_write_jsonl(rl_file, rows)
-    forced = forced_args(Path(model_paths(cfg)["sft"]), out, str(rl_file))
-    if cfg.grpo.replay_sft:
-        forced["replay_dataset"] = str((cfg.out / state.get("verify")["info"]["sft_file"]).resolve())
-    history, ran = _train(cfg, "grpo", forced, out, console)
+    history, ran = _train(cfg, "grpo", grpo_forced_args(cfg, state, out, rl_file), out, console)
     rewards = [h["reward"] for h in history if "reward" in h]
     rewards_mean = sum(rewards) / len(rewards) if rewards else None
     return {
